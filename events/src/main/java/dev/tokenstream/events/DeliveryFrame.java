@@ -1,0 +1,27 @@
+package dev.tokenstream.events;
+
+/**
+ * What a client receives, written by the stream processor to {@link Topics#DELIVERIES} and forwarded unchanged
+ * over WebSocket. {@code seq} is the delivery sequence (0, 1, 2, ... per stream), the number a client resumes
+ * after. Fields that do not apply to a type are null.
+ *
+ * @param type            started, token, paused, resumed, completed, failed or cancelled
+ * @param streamId        the stream's id
+ * @param seq             per-stream delivery sequence from 0
+ * @param text            token: the text
+ * @param emittedAtMicros token: when ingest received it from the provider; others: when the processor made the frame
+ * @param finishReason    completed: the provider's finish reason
+ * @param usage           completed, cancelled: usage reported by the provider, when known
+ * @param error           failed: why
+ */
+public record DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
+                            String finishReason, Usage usage, ErrorInfo error) {
+
+    public static DeliveryFrame of(FrameType type, String streamId, long seq, long emittedAtMicros) {
+        return new DeliveryFrame(type, streamId, seq, null, emittedAtMicros, null, null, null);
+    }
+
+    public static DeliveryFrame token(String streamId, long seq, String text, long emittedAtMicros) {
+        return new DeliveryFrame(FrameType.TOKEN, streamId, seq, text, emittedAtMicros, null, null, null);
+    }
+}

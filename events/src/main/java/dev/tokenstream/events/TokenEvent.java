@@ -1,0 +1,51 @@
+package dev.tokenstream.events;
+
+/**
+ * One event of a stream's raw log on {@link Topics#TOKENS}, published by ingest-service in order. {@code seq}
+ * counts 0, 1, 2, ... per stream over every kind, so a consumer can drop duplicates and see gaps. Fields that
+ * do not apply to a kind are null.
+ *
+ * @param streamId                the stream's id, also the record key
+ * @param seq                     per-stream sequence number from 0
+ * @param kind                    what happened
+ * @param text                    TOKEN: the text delta
+ * @param emittedAtMicros         when ingest received it from the provider, epoch microseconds
+ * @param provider                STARTED: provider name
+ * @param model                   STARTED: model name
+ * @param acceptedAtMicros        STARTED: when control-service accepted the request, epoch microseconds
+ * @param upstreamRequestAtMicros STARTED: when ingest sent the upstream HTTP request, epoch microseconds
+ * @param finishReason            COMPLETED: the provider's finish reason ({@code stop}, {@code length}, ...)
+ * @param usage                   COMPLETED, CANCELLED, FAILED: usage reported or known so far
+ * @param error                   FAILED: why
+ */
+public record TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
+                         String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
+                         String finishReason, Usage usage, ErrorInfo error) {
+
+    public static TokenEvent started(String streamId, long seq, String provider, String model,
+                                     long acceptedAtMicros, long upstreamRequestAtMicros, long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, TokenEventKind.STARTED, null, emittedAtMicros, provider, model,
+                acceptedAtMicros, upstreamRequestAtMicros, null, null, null);
+    }
+
+    public static TokenEvent token(String streamId, long seq, String text, long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, TokenEventKind.TOKEN, text, emittedAtMicros, null, null, null, null,
+                null, null, null);
+    }
+
+    public static TokenEvent completed(String streamId, long seq, String finishReason, Usage usage,
+                                       long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, TokenEventKind.COMPLETED, null, emittedAtMicros, null, null, null, null,
+                finishReason, usage, null);
+    }
+
+    public static TokenEvent failed(String streamId, long seq, ErrorInfo error, Usage usage, long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, TokenEventKind.FAILED, null, emittedAtMicros, null, null, null, null,
+                null, usage, error);
+    }
+
+    public static TokenEvent cancelled(String streamId, long seq, Usage usage, long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, TokenEventKind.CANCELLED, null, emittedAtMicros, null, null, null, null,
+                null, usage, null);
+    }
+}

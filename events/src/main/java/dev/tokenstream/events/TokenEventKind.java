@@ -1,0 +1,20 @@
+package dev.tokenstream.events;
+
+/** What a {@link TokenEvent} says happened upstream. */
+public enum TokenEventKind {
+    /** Ingest sent the upstream request; carries the request's accepted and sent times. */
+    STARTED,
+    /** A piece of answer text, as one provider chunk delivered it. */
+    TOKEN,
+    /** The provider finished; carries the finish reason and usage. */
+    COMPLETED,
+    /** The provider call failed; carries the error. */
+    FAILED,
+    /** The upstream call was aborted by a cancel command; carries the usage known so far. */
+    CANCELLED;
+
+    /** @return true for the kinds after which no event of the stream follows. */
+    public boolean isTerminal() {
+        return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+}

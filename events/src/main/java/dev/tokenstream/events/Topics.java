@@ -1,0 +1,29 @@
+package dev.tokenstream.events;
+
+/**
+ * Names of the Kafka topics that connect the services (DESIGN.md, "Topics"). Every record is keyed by
+ * stream id, so the events of one stream stay in order within one partition.
+ */
+public final class Topics {
+
+    /** {@link StreamRequest}s, consumed by the ingest workers as one consumer group. */
+    public static final String REQUESTS = "tokenstream.requests";
+    /** {@link TokenEvent}s: the raw, ordered log of each stream and the replay source. */
+    public static final String TOKENS = "tokenstream.tokens";
+    /** {@link ControlCommand}s: pause, resume and cancel. */
+    public static final String CONTROL = "tokenstream.control";
+    /** {@link DeliveryFrame}s: what clients receive, in order. */
+    public static final String DELIVERIES = "tokenstream.deliveries";
+    /** {@link StreamStats}, compacted: the latest state and statistics of each stream. */
+    public static final String STREAM_STATS = "tokenstream.stream-stats";
+    /** Records that could not be decoded or processed: original key and bytes plus error headers. */
+    public static final String DLQ = "tokenstream.dlq";
+
+    /** Header on a dead-lettered record: the exception class and message. */
+    public static final String DLQ_HEADER_ERROR = "tokenstream.dlq.error";
+    /** Header on a dead-lettered record: topic, partition and offset it came from. */
+    public static final String DLQ_HEADER_ORIGIN = "tokenstream.dlq.origin";
+
+    private Topics() {
+    }
+}

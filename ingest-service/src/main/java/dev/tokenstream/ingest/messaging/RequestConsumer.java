@@ -1,0 +1,28 @@
+package dev.tokenstream.ingest.messaging;
+
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.ingest.provider.StreamWorker;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * Consumes {@code tokenstream.requests} (channel {@code requests}, one consumer group for all instances) and
+ * runs each stream on the {@code ingest-workers} pool; the request's offset is committed once its terminal event
+ * is acknowledged. Undecodable requests go to {@code tokenstream.dlq}.
+ */
+@ApplicationScoped
+public class RequestConsumer {
+
+    private final StreamWorker worker;
+
+    public RequestConsumer(StreamWorker worker) {
+        this.worker = worker;
+    }
+
+    @Incoming("requests")
+    @Blocking(value = "ingest-workers", ordered = false)
+    public void onRequest(StreamRequest request) {
+        worker.run(request);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.tokenstream.ingest.messaging;
+
+import dev.tokenstream.events.TokenEvent;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Publishes {@link TokenEvent}s to the {@code tokens} channel ({@code tokenstream.tokens}), keyed by stream id.
+ * Events sent from one thread reach the partition in the order sent (idempotent producer).
+ */
+@ApplicationScoped
+public class TokenPublisher {
+
+    private final Emitter<TokenEvent> emitter;
+
+    public TokenPublisher(@Channel("tokens") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
+                          Emitter<TokenEvent> emitter) {
+        this.emitter = emitter;
+    }
+
+    /**
+     * @param event the event to publish
+     * @return completes when the broker acknowledged the write, or exceptionally when it failed
+     */
+    public CompletionStage<Void> publish(TokenEvent event) {
+        var acked = new CompletableFuture<Void>();
+        emitter.send(Message.of(event)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.streamId()).build())
+                .withAck(() -> {
+                    acked.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(failure -> {
+                    acked.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                }));
+        return acked;
+    }
+}

@@ -1,0 +1,62 @@
+package dev.tokenstream.ingest.provider;
+
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The upstream calls this instance is running, by stream id, so a cancel command can close one. A cancel for a
+ * stream not (yet) running here is remembered for a while, in case its request is still queued.
+ */
+@ApplicationScoped
+public class ActiveStreams {
+
+    private static final Duration REMEMBER_EARLY_CANCEL = Duration.ofMinutes(10);
+
+    private final Map<String, UpstreamCall> running = new ConcurrentHashMap<>();
+    private final Map<String, Long> cancelledEarly = new ConcurrentHashMap<>();
+
+    /**
+     * @param streamId the stream about to call its provider
+     * @return the handle of its upstream call, already cancelled when a cancel came first
+     */
+    public UpstreamCall register(String streamId) {
+        var call = new UpstreamCall();
+        if (cancelledEarly.remove(streamId) != null) {
+            call.cancel();
+        }
+        running.put(streamId, call);
+        return call;
+    }
+
+    /** Forgets a stream whose upstream call ended. */
+    public void remove(String streamId) {
+        running.remove(streamId);
+    }
+
+    /**
+     * Cancels the stream's upstream call if it runs here; otherwise remembers the cancel for a queued request.
+     *
+     * @return true when a running call was closed
+     */
+    public boolean cancel(String streamId) {
+        UpstreamCall call = running.get(streamId);
+        if (call != null) {
+            call.cancel();
+            Log.infof("stream %s cancelled: upstream connection closed", streamId);
+            return true;
+        }
+        long now = System.nanoTime();
+        cancelledEarly.values().removeIf(at -> now - at > REMEMBER_EARLY_CANCEL.toNanos());
+        cancelledEarly.put(streamId, now);
+        return false;
+    }
+
+    /** @return the number of upstream calls running on this instance. */
+    public int size() {
+        return running.size();
+    }
+}

@@ -1,0 +1,195 @@
+package dev.tokenstream.ingest.provider;
+
+import com.openai.client.OpenAIClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.CompletionUsage;
+import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.Usage;
+import dev.tokenstream.ingest.messaging.TokenPublisher;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one stream: calls the provider's Chat Completions streaming API through the official OpenAI SDK and
+ * publishes its {@link TokenEvent}s in order (started, one token event per content delta, then completed,
+ * failed or cancelled), with {@code seq} counting from 0. A cancel closes the SDK's stream response, which ends
+ * the upstream HTTP call; the usage known so far goes out with the cancelled event.
+ */
+@ApplicationScoped
+public class StreamWorker {
+
+    private static final long ACK_TIMEOUT_SECONDS = 30;
+
+    private final ProviderRegistry providers;
+    private final ActiveStreams activeStreams;
+    private final TokenPublisher publisher;
+
+    public StreamWorker(ProviderRegistry providers, ActiveStreams activeStreams, TokenPublisher publisher) {
+        this.providers = providers;
+        this.activeStreams = activeStreams;
+        this.publisher = publisher;
+    }
+
+    /**
+     * Streams {@code request} to its end on the calling thread and waits until Kafka acknowledged the terminal
+     * event, so the request's offset is committed only then.
+     *
+     * @throws IllegalStateException when the terminal event could not be written
+     */
+    public void run(StreamRequest request) {
+        String id = request.streamId();
+        UpstreamCall call = activeStreams.register(id);
+        var stream = new PublishedStream(id);
+        try {
+            if (call.isCancelled()) {
+                Log.infof("stream %s cancelled before it started", id);
+                stream.last = publisher.publish(TokenEvent.cancelled(id, stream.nextSeq(), null, nowMicros()));
+                return;
+            }
+            Optional<OpenAIClient> client = providers.client(request.provider());
+            if (client.isEmpty()) {
+                Log.warnf("stream %s names unknown provider %s", id, request.provider());
+                stream.last = publisher.publish(TokenEvent.failed(id, stream.nextSeq(),
+                        FailureReason.UNKNOWN_PROVIDER.toError("no provider named '" + request.provider()
+                                + "' is configured; known: " + providers.names()), null, nowMicros()));
+                return;
+            }
+            streamFrom(client.get(), request, call, stream);
+        } finally {
+            activeStreams.remove(id);
+            awaitAck(stream);
+        }
+    }
+
+    private void streamFrom(OpenAIClient client, StreamRequest request, UpstreamCall call, PublishedStream stream) {
+        String id = request.streamId();
+        long upstreamRequestAt = nowMicros();
+        stream.last = publisher.publish(TokenEvent.started(id, stream.nextSeq(), request.provider(), request.model(),
+                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt));
+        String finishReason = null;
+        Usage usage = null;
+        try (StreamResponse<ChatCompletionChunk> response =
+                     client.chat().completions().createStreaming(params(request))) {
+            call.attach(response);
+            Iterator<ChatCompletionChunk> chunks = response.stream().iterator();
+            while (chunks.hasNext()) {
+                ChatCompletionChunk chunk = chunks.next();
+                for (ChatCompletionChunk.Choice choice : chunk.choices()) {
+                    Optional<String> content = choice.delta().content();
+                    if (content.isPresent() && !content.get().isEmpty()) {
+                        stream.tokens++;
+                        stream.last = publisher.publish(TokenEvent.token(id, stream.nextSeq(), content.get(),
+                                nowMicros()));
+                    }
+                    if (choice.finishReason().isPresent()) {
+                        finishReason = choice.finishReason().get().asString();
+                    }
+                }
+                if (chunk.usage().isPresent()) {
+                    usage = toUsage(chunk.usage().get());
+                }
+            }
+            if (call.isCancelled()) {
+                publishCancelled(stream, usage);
+            } else {
+                stream.last = publisher.publish(TokenEvent.completed(id, stream.nextSeq(),
+                        finishReason == null ? "stop" : finishReason, usage, nowMicros()));
+                Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens, finishReason);
+            }
+        } catch (RuntimeException e) {
+            if (call.isCancelled()) {
+                publishCancelled(stream, usage);
+                return;
+            }
+            FailureReason reason = FailureReason.of(e);
+            Log.warnf("stream %s failed after %d tokens: %s (%s)", id, stream.tokens, reason.code(), e.getMessage());
+            stream.last = publisher.publish(TokenEvent.failed(id, stream.nextSeq(), reason.toError(e.getMessage()),
+                    usage, nowMicros()));
+        }
+    }
+
+    private void publishCancelled(PublishedStream stream, Usage reported) {
+        // Without the provider's usage chunk, the output so far is the count of content deltas received.
+        Usage usage = reported != null ? reported : new Usage(null, stream.tokens, null, null);
+        stream.last = publisher.publish(TokenEvent.cancelled(stream.id, stream.nextSeq(), usage, nowMicros()));
+        Log.infof("stream %s cancelled after %d tokens", stream.id, stream.tokens);
+    }
+
+    private static ChatCompletionCreateParams params(StreamRequest request) {
+        var builder = ChatCompletionCreateParams.builder()
+                .model(request.model())
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
+        for (ChatMessage message : request.messages()) {
+            switch (message.role()) {
+                case "system" -> builder.addSystemMessage(message.content());
+                case "assistant" -> builder.addAssistantMessage(message.content());
+                default -> builder.addUserMessage(message.content());
+            }
+        }
+        var params = request.params();
+        if (params.maxTokens() != null) {
+            builder.maxCompletionTokens(params.maxTokens());
+        }
+        if (params.temperature() != null) {
+            builder.temperature(params.temperature());
+        }
+        if (params.seed() != null) {
+            builder.seed(params.seed());
+        }
+        return builder.build();
+    }
+
+    private static Usage toUsage(CompletionUsage usage) {
+        Long cached = usage.promptTokensDetails().flatMap(d -> d.cachedTokens()).orElse(null);
+        Long reasoning = usage.completionTokensDetails().flatMap(d -> d.reasoningTokens()).orElse(null);
+        return new Usage(usage.promptTokens(), usage.completionTokens(), cached, reasoning);
+    }
+
+    private static void awaitAck(PublishedStream stream) {
+        if (stream.last == null) {
+            return;
+        }
+        try {
+            stream.last.toCompletableFuture().get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing stream " + stream.id, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot publish the last event of stream " + stream.id, e);
+        }
+    }
+
+    private static long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+
+    /** What one stream has published so far. */
+    private static final class PublishedStream {
+        final String id;
+        long seq;
+        long tokens;
+        CompletionStage<Void> last;
+
+        PublishedStream(String id) {
+            this.id = id;
+        }
+
+        long nextSeq() {
+            return seq++;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.tokenstream.testsupport;
+
+import dev.tokenstream.events.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A real Kafka broker for tests: the one named by {@code KAFKA_BOOTSTRAP_SERVERS} when set, otherwise a
+ * single-node KRaft cluster (combined broker and controller) from Kafka's own test kit, started once per JVM
+ * and stopped at JVM exit. Not a mock: clients talk to it over TCP.
+ */
+public final class TestKafka {
+
+    private static String bootstrapServers;
+
+    private TestKafka() {
+    }
+
+    /** @return host:port of the shared broker, starting it on first use (3 to 6 s). */
+    public static synchronized String bootstrapServers() {
+        if (bootstrapServers == null) {
+            String external = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+            bootstrapServers = external != null && !external.isBlank() ? external : startEmbedded();
+        }
+        return bootstrapServers;
+    }
+
+    /**
+     * Creates the topics of DESIGN.md with {@code partitions} partitions each, ignoring those that exist.
+     *
+     * @param partitions partitions per topic
+     */
+    public static void createContractTopics(int partitions) {
+        createTopics(partitions, Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
+                Topics.STREAM_STATS, Topics.DLQ);
+    }
+
+    /** Creates {@code names} with {@code partitions} partitions each, ignoring those that exist. */
+    public static void createTopics(int partitions, String... names) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : names) {
+                topics.add(new NewTopic(name, partitions, (short) 1));
+            }
+            for (var result : admin.createTopics(topics).values().values()) {
+                try {
+                    result.get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create test topics", e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String startEmbedded() {
+        try {
+            var cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                    .build())
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("num.partitions", "3")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    cluster.close();
+                } catch (Exception e) {
+                    // the JVM is exiting; the temporary log directories are removed either way
+                }
+            }, "test-kafka-shutdown"));
+            return cluster.bootstrapServers();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the embedded KRaft broker", e);
+        }
+    }
+}
