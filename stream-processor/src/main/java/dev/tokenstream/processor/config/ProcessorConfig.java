@@ -1,0 +1,34 @@
+package dev.tokenstream.processor.config;
+
+import dev.tokenstream.events.Topics;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the stream processor's topology, under {@code processor.*}. */
+@ConfigMapping(prefix = "processor")
+public interface ProcessorConfig {
+
+    /** Input: the raw token events. */
+    @WithDefault(Topics.TOKENS)
+    String tokensTopic();
+
+    /** Input: pause, resume and cancel commands. Must have as many partitions as the tokens topic. */
+    @WithDefault(Topics.CONTROL)
+    String controlTopic();
+
+    /** Output: the frames clients receive. */
+    @WithDefault(Topics.DELIVERIES)
+    String deliveriesTopic();
+
+    /** Output: each stream's latest state and statistics (compacted). */
+    @WithDefault(Topics.STREAM_STATS)
+    String statsTopic();
+
+    /** Output: records that could not be decoded or processed. */
+    @WithDefault(Topics.DLQ)
+    String dlqTopic();
+
+    /** Publish a stream's statistics every this many tokens, besides every change of state. */
+    @WithDefault("25")
+    int statsEveryTokens();
+}

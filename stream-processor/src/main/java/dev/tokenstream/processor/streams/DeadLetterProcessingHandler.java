@@ -1,0 +1,61 @@
+package dev.tokenstream.processor.streams;
+
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.Json;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Kafka Streams' processing exception handler: a record whose processing threw goes to {@code tokenstream.dlq}
+ * (its value as JSON, with headers saying why and where from) and processing continues. Undecodable records
+ * never get here: the topology routes them to the dead-letter sink itself.
+ */
+public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
+
+    private static final Logger LOG = Logger.getLogger(DeadLetterProcessingHandler.class);
+
+    private KafkaProducer<String, byte[]> producer;
+    private String dlqTopic = Topics.DLQ;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        Map<String, Object> producerConfig = new HashMap<>();
+        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, configs.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        Object topic = configs.get("tokenstream.dlq.topic");
+        if (topic != null) {
+            dlqTopic = topic.toString();
+        }
+        producer = new KafkaProducer<>(producerConfig, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @Override
+    public ProcessingHandlerResponse handle(ErrorHandlerContext context, Record<?, ?> record, Exception exception) {
+        LOG.errorf(exception, "processing failed at %s/%d@%d in %s; record sent to %s", context.topic(),
+                context.partition(), context.offset(), context.processorNodeId(), dlqTopic);
+        byte[] value;
+        try {
+            value = Json.MAPPER.writeValueAsBytes(record.value());
+        } catch (Exception e) {
+            value = String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
+        }
+        var dead = new ProducerRecord<>(dlqTopic, record.key() == null ? null : record.key().toString(), value);
+        dead.headers().add(Topics.DLQ_HEADER_ERROR, String.valueOf(exception).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add(Topics.DLQ_HEADER_ORIGIN, (context.topic() + "/" + context.partition() + "@"
+                + context.offset()).getBytes(StandardCharsets.UTF_8));
+        producer.send(dead);
+        return ProcessingHandlerResponse.CONTINUE;
+    }
+}

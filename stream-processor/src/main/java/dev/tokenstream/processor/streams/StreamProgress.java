@@ -1,0 +1,42 @@
+package dev.tokenstream.processor.streams;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import dev.tokenstream.events.ErrorInfo;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.Usage;
+
+/**
+ * What the processor keeps of one stream in the {@link StreamTopology#STATE_STORE} (changelogged): its state, the
+ * sequence numbers seen and given, and the accumulators of its statistics. Times are epoch microseconds.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
+        getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+public final class StreamProgress {
+
+    StreamState state = StreamState.REQUESTED;
+    /** Highest token-event seq applied or held; lower or equal ones are duplicates. */
+    long lastEventSeq = -1;
+    /** The delivery seq the next frame gets. */
+    long nextDeliverySeq;
+    boolean started;
+    String provider;
+    String model;
+    Long acceptedAtMicros;
+    Long upstreamRequestAtMicros;
+    Long firstTokenAtMicros;
+    Long lastTokenAtMicros;
+    long tokenCount;
+    /** Inter-token gaps in microseconds, an HdrHistogram in its compressed encoding. */
+    byte[] itlHistogram;
+    Long pausedAtMicros;
+    double pausedMillis;
+    long heldEvents;
+    String finishReason;
+    Usage usage;
+    ErrorInfo error;
+    Long endedAtMicros;
+
+    long nextDeliverySeq() {
+        return nextDeliverySeq++;
+    }
+}

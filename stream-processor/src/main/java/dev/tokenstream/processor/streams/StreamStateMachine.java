@@ -1,0 +1,246 @@
+package dev.tokenstream.processor.streams;
+
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.TokenEventKind;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The per-stream state machine of DESIGN.md: {@code REQUESTED -> STARTED -> (PAUSED <-> STARTED)* -> COMPLETED |
+ * FAILED | CANCELLED}. Reads decoded token events and control commands keyed by stream id; writes delivery
+ * frames (each with the next delivery seq) and stream statistics.
+ * <ul>
+ *   <li>Token events whose seq was already seen are dropped, so at-least-once input gives exactly-once frames.</li>
+ *   <li>While paused, token events are held in the {@link StreamTopology#PAUSE_BUFFER_STORE} and nothing is
+ *   forwarded; resume flushes them in order, then the stream goes on live.</li>
+ *   <li>Cancel ends delivery at once with a cancelled frame and drops held tokens; a later cancelled event from
+ *   ingest only adds the usage known upstream to the statistics.</li>
+ *   <li>A command that does not fit the state (resume of a running stream, anything after the end) is
+ *   rejected: logged with the reason, and no frame is written.</li>
+ * </ul>
+ */
+final class StreamStateMachine implements Processor<String, StreamInput, String, Object> {
+
+    private static final Logger LOG = Logger.getLogger(StreamStateMachine.class);
+
+    private final int statsEveryTokens;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, StreamProgress> states;
+    private KeyValueStore<String, TokenEvent> held;
+
+    StreamStateMachine(int statsEveryTokens) {
+        this.statsEveryTokens = statsEveryTokens;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.states = context.getStateStore(StreamTopology.STATE_STORE);
+        this.held = context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE);
+    }
+
+    @Override
+    public void process(Record<String, StreamInput> record) {
+        String id = record.key();
+        StreamProgress progress = states.get(id);
+        if (progress == null) {
+            progress = new StreamProgress();
+        }
+        boolean changed;
+        if (record.value() instanceof StreamInput.Token token) {
+            changed = onTokenEvent(id, progress, token.event());
+        } else if (record.value() instanceof StreamInput.Control control) {
+            changed = onCommand(id, progress, control.command());
+        } else {
+            throw new IllegalArgumentException("unexpected input " + record.value());
+        }
+        if (changed) {
+            states.put(id, progress);
+        }
+    }
+
+    private boolean onTokenEvent(String id, StreamProgress progress, TokenEvent event) {
+        if (event.seq() <= progress.lastEventSeq) {
+            LOG.debugf("stream %s: duplicate token event %d dropped", id, event.seq());
+            return false;
+        }
+        if (event.seq() != progress.lastEventSeq + 1) {
+            LOG.warnf("stream %s: token events %d to %d missing", id, progress.lastEventSeq + 1, event.seq() - 1);
+        }
+        progress.lastEventSeq = event.seq();
+        if (progress.state.isTerminal()) {
+            // Ingest's own cancelled (or late) event: no frame after the end, but its usage counts.
+            if (event.usage() != null) {
+                progress.usage = event.usage();
+                publishStats(id, progress);
+            }
+            return true;
+        }
+        if (progress.state == StreamState.PAUSED) {
+            held.put(heldKey(id, event.seq()), event);
+            progress.heldEvents++;
+            return true;
+        }
+        apply(id, progress, event);
+        return true;
+    }
+
+    private void apply(String id, StreamProgress progress, TokenEvent event) {
+        switch (event.kind()) {
+            case STARTED -> {
+                progress.started = true;
+                progress.state = StreamState.STARTED;
+                progress.provider = event.provider();
+                progress.model = event.model();
+                progress.acceptedAtMicros = event.acceptedAtMicros();
+                progress.upstreamRequestAtMicros = event.upstreamRequestAtMicros();
+                frame(id, DeliveryFrame.of(FrameType.STARTED, id, progress.nextDeliverySeq(), nowMicros()));
+                publishStats(id, progress);
+            }
+            case TOKEN -> {
+                if (!progress.started) {
+                    progress.started = true;
+                    progress.state = StreamState.STARTED;
+                }
+                StreamStatistics.recordToken(progress, event.emittedAtMicros());
+                frame(id, DeliveryFrame.token(id, progress.nextDeliverySeq(), event.text(), event.emittedAtMicros()));
+                if (progress.tokenCount % statsEveryTokens == 0) {
+                    publishStats(id, progress);
+                }
+            }
+            case COMPLETED, FAILED, CANCELLED -> end(id, progress, event);
+            default -> throw new IllegalArgumentException("unknown token event kind " + event.kind());
+        }
+    }
+
+    private void end(String id, StreamProgress progress, TokenEvent event) {
+        FrameType type = switch (event.kind()) {
+            case COMPLETED -> FrameType.COMPLETED;
+            case FAILED -> FrameType.FAILED;
+            default -> FrameType.CANCELLED;
+        };
+        progress.state = switch (event.kind()) {
+            case COMPLETED -> StreamState.COMPLETED;
+            case FAILED -> StreamState.FAILED;
+            default -> StreamState.CANCELLED;
+        };
+        progress.finishReason = event.kind() == TokenEventKind.CANCELLED ? "cancelled" : event.finishReason();
+        progress.usage = event.usage();
+        progress.error = event.error();
+        progress.endedAtMicros = event.emittedAtMicros();
+        frame(id, new DeliveryFrame(type, id, progress.nextDeliverySeq(), null, nowMicros(), progress.finishReason,
+                event.usage(), event.error()));
+        publishStats(id, progress);
+    }
+
+    private boolean onCommand(String id, StreamProgress progress, ControlCommand command) {
+        switch (command.action()) {
+            case PAUSE -> {
+                if (progress.state != StreamState.STARTED && progress.state != StreamState.REQUESTED) {
+                    return reject(id, progress, command);
+                }
+                progress.state = StreamState.PAUSED;
+                progress.pausedAtMicros = command.issuedAtMicros();
+                frame(id, DeliveryFrame.of(FrameType.PAUSED, id, progress.nextDeliverySeq(), nowMicros()));
+                LOG.infof("stream %s paused after %d tokens", id, progress.tokenCount);
+            }
+            case RESUME -> {
+                if (progress.state != StreamState.PAUSED) {
+                    return reject(id, progress, command);
+                }
+                addPausedTime(progress, command.issuedAtMicros());
+                progress.state = progress.started ? StreamState.STARTED : StreamState.REQUESTED;
+                frame(id, DeliveryFrame.of(FrameType.RESUMED, id, progress.nextDeliverySeq(), nowMicros()));
+                int flushed = flushHeld(id, progress);
+                LOG.infof("stream %s resumed: %d held events flushed", id, flushed);
+            }
+            case CANCEL -> {
+                if (progress.state.isTerminal()) {
+                    return reject(id, progress, command);
+                }
+                if (progress.state == StreamState.PAUSED) {
+                    addPausedTime(progress, command.issuedAtMicros());
+                    dropHeld(id, progress);
+                }
+                progress.state = StreamState.CANCELLED;
+                progress.finishReason = "cancelled";
+                progress.endedAtMicros = command.issuedAtMicros();
+                frame(id, new DeliveryFrame(FrameType.CANCELLED, id, progress.nextDeliverySeq(), null, nowMicros(),
+                        "cancelled", null, null));
+                LOG.infof("stream %s cancelled after %d tokens", id, progress.tokenCount);
+            }
+            default -> throw new IllegalArgumentException("unknown action " + command.action());
+        }
+        publishStats(id, progress);
+        return true;
+    }
+
+    private boolean reject(String id, StreamProgress progress, ControlCommand command) {
+        LOG.infof("stream %s: %s rejected in state %s (command %s)", id, command.action(), progress.state,
+                command.commandId());
+        return false;
+    }
+
+    private int flushHeld(String id, StreamProgress progress) {
+        List<TokenEvent> events = new ArrayList<>();
+        try (KeyValueIterator<String, TokenEvent> it = held.prefixScan(id + "/", Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> events.add(kv.value));
+        }
+        for (TokenEvent event : events) {
+            held.delete(heldKey(id, event.seq()));
+            if (!progress.state.isTerminal()) {
+                apply(id, progress, event);
+            }
+        }
+        progress.heldEvents = 0;
+        return events.size();
+    }
+
+    private void dropHeld(String id, StreamProgress progress) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, TokenEvent> it = held.prefixScan(id + "/", Serdes.String().serializer())) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        keys.forEach(held::delete);
+        progress.heldEvents = 0;
+    }
+
+    private static void addPausedTime(StreamProgress progress, long nowMicros) {
+        if (progress.pausedAtMicros != null) {
+            progress.pausedMillis += Math.max(0, nowMicros - progress.pausedAtMicros) / 1000.0;
+            progress.pausedAtMicros = null;
+        }
+    }
+
+    /** Key of a held event: zero-padded seq, so a prefix scan returns a stream's events in order. */
+    static String heldKey(String streamId, long seq) {
+        return streamId + "/" + String.format("%019d", seq);
+    }
+
+    private void frame(String id, DeliveryFrame frame) {
+        context.forward(new Record<>(id, (Object) frame, context.currentSystemTimeMs()), StreamTopology.DELIVERIES_SINK);
+    }
+
+    private void publishStats(String id, StreamProgress progress) {
+        StreamStats stats = StreamStatistics.of(id, progress, nowMicros());
+        context.forward(new Record<>(id, (Object) stats, context.currentSystemTimeMs()), StreamTopology.STATS_SINK);
+    }
+
+    /** The processor's wall clock (the test driver's mock clock in topology tests), epoch microseconds. */
+    private long nowMicros() {
+        return context.currentSystemTimeMs() * 1000;
+    }
+}

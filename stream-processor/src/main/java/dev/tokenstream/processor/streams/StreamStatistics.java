@@ -1,0 +1,90 @@
+package dev.tokenstream.processor.streams;
+
+import dev.tokenstream.events.StreamStats;
+import org.HdrHistogram.IntCountsHistogram;
+
+import java.nio.ByteBuffer;
+import java.util.zip.DataFormatException;
+
+/**
+ * Statistics of one stream, measured on ingest's clock (when the provider's bytes arrived): time to first token,
+ * inter-token latency percentiles (HdrHistogram, microsecond resolution, 2 significant digits), tokens per
+ * second, counts, durations. Names follow DESIGN.md and the OpenTelemetry GenAI conventions' notions of time to
+ * first chunk and time per output chunk.
+ */
+final class StreamStatistics {
+
+    /** Longest inter-token gap recorded exactly: 10 minutes in microseconds; longer gaps are clamped. */
+    private static final long MAX_GAP_MICROS = 600_000_000L;
+    private static final int SIGNIFICANT_DIGITS = 2;
+
+    private StreamStatistics() {
+    }
+
+    /** Counts one token that ingest received at {@code emittedAtMicros} and records its gap to the previous one. */
+    static void recordToken(StreamProgress progress, long emittedAtMicros) {
+        progress.tokenCount++;
+        if (progress.firstTokenAtMicros == null) {
+            progress.firstTokenAtMicros = emittedAtMicros;
+        } else if (progress.lastTokenAtMicros != null) {
+            IntCountsHistogram histogram = decode(progress.itlHistogram);
+            long gap = Math.max(0, Math.min(MAX_GAP_MICROS, emittedAtMicros - progress.lastTokenAtMicros));
+            histogram.recordValue(gap);
+            progress.itlHistogram = encode(histogram);
+        }
+        progress.lastTokenAtMicros = emittedAtMicros;
+    }
+
+    /** @return the stream's statistics now. */
+    static StreamStats of(String id, StreamProgress p, long nowMicros) {
+        Double ttft = millisBetween(p.acceptedAtMicros, p.firstTokenAtMicros);
+        Double upstreamTtft = millisBetween(p.upstreamRequestAtMicros, p.firstTokenAtMicros);
+        Double p50 = null;
+        Double p95 = null;
+        Double max = null;
+        if (p.itlHistogram != null) {
+            IntCountsHistogram histogram = decode(p.itlHistogram);
+            if (histogram.getTotalCount() > 0) {
+                p50 = histogram.getValueAtPercentile(50) / 1000.0;
+                p95 = histogram.getValueAtPercentile(95) / 1000.0;
+                max = histogram.getMaxValue() / 1000.0;
+            }
+        }
+        Double tokensPerSecond = null;
+        if (p.tokenCount > 1 && p.lastTokenAtMicros > p.firstTokenAtMicros) {
+            // Decode rate: the tokens after the first over the time they took.
+            tokensPerSecond = (p.tokenCount - 1) * 1_000_000.0 / (p.lastTokenAtMicros - p.firstTokenAtMicros);
+        }
+        Double duration = millisBetween(p.acceptedAtMicros, p.endedAtMicros);
+        double paused = p.pausedMillis;
+        if (p.pausedAtMicros != null) {
+            paused += Math.max(0, nowMicros - p.pausedAtMicros) / 1000.0;
+        }
+        return new StreamStats(id, p.state, p.provider, p.model, p.acceptedAtMicros, ttft, upstreamTtft, p50, p95,
+                max, tokensPerSecond, p.tokenCount, p.usage, duration, paused, p.finishReason, p.error, nowMicros);
+    }
+
+    private static Double millisBetween(Long fromMicros, Long toMicros) {
+        return fromMicros == null || toMicros == null ? null : (toMicros - fromMicros) / 1000.0;
+    }
+
+    private static IntCountsHistogram decode(byte[] encoded) {
+        if (encoded == null) {
+            return new IntCountsHistogram(1, MAX_GAP_MICROS, SIGNIFICANT_DIGITS);
+        }
+        try {
+            return IntCountsHistogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(encoded), 1);
+        } catch (DataFormatException e) {
+            throw new IllegalStateException("corrupt inter-token latency histogram", e);
+        }
+    }
+
+    private static byte[] encode(IntCountsHistogram histogram) {
+        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
+        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
+        byte[] bytes = new byte[length];
+        buffer.rewind();
+        buffer.get(bytes);
+        return bytes;
+    }
+}

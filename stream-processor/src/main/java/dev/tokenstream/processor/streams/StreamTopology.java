@@ -1,0 +1,79 @@
+package dev.tokenstream.processor.streams;
+
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.processor.config.ProcessorConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The processor's topology, built without CDI so topology tests need no container:
+ * <pre>
+ * tokens-source  -> decode-tokens  --+--> stream-state-machine --> deliveries-sink (tokenstream.deliveries)
+ * control-source -> decode-control --+        |   [stream-state, pause-buffer]  --> stream-stats-sink
+ *                      |                      |                                     (tokenstream.stream-stats)
+ *                      +--> dlq-sink (tokenstream.dlq) <-- undecodable records
+ * </pre>
+ * The tokens and control topics must have the same number of partitions: a stream's events and commands meet
+ * in one task by partition number. Store names are part of the changelog topic names: renaming one orphans its
+ * changelog, which the {@code topology.describe()} test catches.
+ */
+public final class StreamTopology {
+
+    public static final String TOKENS_SOURCE = "tokens-source";
+    public static final String CONTROL_SOURCE = "control-source";
+    public static final String DECODE_TOKENS = "decode-tokens";
+    public static final String DECODE_CONTROL = "decode-control";
+    public static final String STATE_MACHINE = "stream-state-machine";
+    public static final String DELIVERIES_SINK = "deliveries-sink";
+    public static final String STATS_SINK = "stream-stats-sink";
+    public static final String DLQ_SINK = "dlq-sink";
+    /** Per stream: state, seqs and statistics ({@link StreamProgress}). */
+    public static final String STATE_STORE = "stream-state";
+    /** Token events held while a stream is paused, keyed {@code streamId/seq}. */
+    public static final String PAUSE_BUFFER_STORE = "pause-buffer";
+
+    private StreamTopology() {
+    }
+
+    /** @return the topology for the given topic names and settings. */
+    public static Topology build(ProcessorConfig config) {
+        return build(config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(), config.statsTopic(),
+                config.dlqTopic(), config.statsEveryTokens());
+    }
+
+    /** @return the topology reading and writing the named topics. */
+    public static Topology build(String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
+                                 String dlqTopic, int statsEveryTokens) {
+        var tokenSerde = JsonSerde.of(TokenEvent.class);
+        var commandSerde = JsonSerde.of(ControlCommand.class);
+        var topology = new Topology();
+        topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), tokensTopic);
+        topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), controlTopic);
+        topology.addProcessor(DECODE_TOKENS, () -> new DecodeProcessor<>(tokenSerde, TokenEvent::streamId,
+                StreamInput.Token::new), TOKENS_SOURCE);
+        topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
+                StreamInput.Control::new), CONTROL_SOURCE);
+        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(statsEveryTokens), DECODE_TOKENS,
+                DECODE_CONTROL);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
+                Serdes.String(), JsonSerde.of(StreamProgress.class)), STATE_MACHINE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
+                Serdes.String(), tokenSerde), STATE_MACHINE);
+        topology.addSink(DELIVERIES_SINK, deliveriesTopic, new StringSerializer(), JsonSerde.of(DeliveryFrame.class),
+                STATE_MACHINE);
+        topology.addSink(STATS_SINK, statsTopic, new StringSerializer(), JsonSerde.of(StreamStats.class),
+                STATE_MACHINE);
+        topology.addSink(DLQ_SINK, dlqTopic, new StringSerializer(), new ByteArraySerializer(), DECODE_TOKENS,
+                DECODE_CONTROL);
+        return topology;
+    }
+}

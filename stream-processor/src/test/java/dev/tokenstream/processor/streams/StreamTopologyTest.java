@@ -1,0 +1,280 @@
+package dev.tokenstream.processor.streams;
+
+import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.ErrorInfo;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.Usage;
+import dev.tokenstream.events.serde.JsonSerde;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+class StreamTopologyTest {
+
+    private static final String ID = "stream-1";
+    private static final long T0 = 1_700_000_000_000_000L;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, TokenEvent> tokens;
+    private TestInputTopic<String, ControlCommand> control;
+    private TestInputTopic<String, byte[]> rawTokens;
+    private TestOutputTopic<String, DeliveryFrame> deliveries;
+    private TestOutputTopic<String, StreamStats> stats;
+    private TestOutputTopic<String, byte[]> dlq;
+    private int commands;
+
+    @BeforeEach
+    void setUp() {
+        var props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(StreamTopology.build(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
+                Topics.STREAM_STATS, Topics.DLQ, 25), props, Instant.ofEpochMilli(T0 / 1000));
+        tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
+        rawTokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), new ByteArraySerializer());
+        control = driver.createInputTopic(Topics.CONTROL, new StringSerializer(), JsonSerde.of(ControlCommand.class));
+        deliveries = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
+                JsonSerde.of(DeliveryFrame.class));
+        stats = driver.createOutputTopic(Topics.STREAM_STATS, new StringDeserializer(), JsonSerde.of(StreamStats.class));
+        dlq = driver.createOutputTopic(Topics.DLQ, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+    }
+
+    @Test
+    void shouldDeliverStartedTokensAndCompletedInOrderWithDeliverySeqs() {
+        start();
+        token(1, "Hello", 1000);
+        token(2, " world", 2000);
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 3, "stop", new Usage(5L, 2L, null, null), T0 + 3000));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "Hello", " world", null);
+        assertThat(frames.get(3).finishReason()).isEqualTo("stop");
+        assertThat(frames.get(3).usage()).isEqualTo(new Usage(5L, 2L, null, null));
+    }
+
+    @Test
+    void shouldDropDuplicateTokenEvents() {
+        start();
+        token(1, "a", 1000);
+        token(1, "a", 1000);
+        token(2, "b", 2000);
+        token(2, "b", 2000);
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "a", "b");
+    }
+
+    @Test
+    void shouldHoldTokensWhilePausedAndFlushThemInOrderOnResume() {
+        start();
+        token(1, "one", 1000);
+        command(ControlAction.PAUSE, 1500);
+        token(2, " two", 2000);
+        token(3, " three", 3000);
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.PAUSED);
+
+        command(ControlAction.RESUME, 2_001_500);
+        token(4, " four", 2_004_000);
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.RESUMED, FrameType.TOKEN, FrameType.TOKEN, FrameType.TOKEN);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, " two", " three", " four");
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(3L, 4L, 5L, 6L);
+        StreamStats last = lastStats();
+        assertThat(last.pausedMillis()).isEqualTo(2000.0);
+        assertThat(last.state()).isEqualTo(StreamState.STARTED);
+    }
+
+    @Test
+    void shouldCompleteAfterResumeWhenTheStreamEndedWhilePaused() {
+        start();
+        command(ControlAction.PAUSE, 500);
+        token(1, "x", 1000);
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 2, "stop", null, T0 + 2000));
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.PAUSED);
+
+        command(ControlAction.RESUME, 3000);
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.RESUMED, FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(lastStats().state()).isEqualTo(StreamState.COMPLETED);
+    }
+
+    @Test
+    void shouldEndDeliveryAtOnceOnCancelAndSendNothingAfter() {
+        start();
+        token(1, "a", 1000);
+        command(ControlAction.CANCEL, 1500);
+        token(2, "b", 2000);
+        tokens.pipeInput(ID, TokenEvent.cancelled(ID, 3, new Usage(null, 2L, null, null), T0 + 2500));
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.CANCELLED);
+        StreamStats last = lastStats();
+        assertThat(last.state()).isEqualTo(StreamState.CANCELLED);
+        assertThat(last.usage()).isEqualTo(new Usage(null, 2L, null, null));
+    }
+
+    @Test
+    void shouldDropHeldTokensWhenCancelledWhilePaused() {
+        start();
+        command(ControlAction.PAUSE, 500);
+        token(1, "held", 1000);
+        command(ControlAction.CANCEL, 1500);
+        command(ControlAction.RESUME, 2000);
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.PAUSED, FrameType.CANCELLED);
+        assertThat(driver.getKeyValueStore(StreamTopology.PAUSE_BUFFER_STORE).approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void shouldRejectResumeOfCancelledStream() {
+        start();
+        command(ControlAction.CANCEL, 500);
+        deliveries.readValuesToList();
+
+        command(ControlAction.RESUME, 1000);
+        command(ControlAction.PAUSE, 1000);
+        command(ControlAction.CANCEL, 1000);
+
+        assertThat(deliveries.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldRejectResumeOfRunningStream() {
+        start();
+        deliveries.readValuesToList();
+
+        command(ControlAction.RESUME, 1000);
+
+        assertThat(deliveries.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldPauseAStreamBeforeItsFirstEventAndHoldItsStart() {
+        command(ControlAction.PAUSE, 0);
+        start();
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type).containsExactly(FrameType.PAUSED);
+
+        command(ControlAction.RESUME, 1000);
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.RESUMED, FrameType.STARTED);
+    }
+
+    @Test
+    void shouldDeliverAFailedFrameWithTheProviderError() {
+        start();
+        tokens.pipeInput(ID, TokenEvent.failed(ID, 1, new ErrorInfo("rate_limited", "slow down", true), null, T0));
+
+        DeliveryFrame failed = deliveries.readValuesToList().get(1);
+        assertThat(failed.type()).isEqualTo(FrameType.FAILED);
+        assertThat(failed.error()).isEqualTo(new ErrorInfo("rate_limited", "slow down", true));
+        assertThat(lastStats().state()).isEqualTo(StreamState.FAILED);
+    }
+
+    @Test
+    void shouldMeasureTimeToFirstTokenInterTokenLatencyAndRate() {
+        tokens.pipeInput(ID, TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0 + 10_000, T0 + 10_000));
+        for (int i = 1; i <= 11; i++) {
+            token(i, "t", 100_000 + (i - 1) * 20_000L);
+        }
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 12, "stop", null, T0 + 400_000));
+
+        StreamStats last = lastStats();
+        assertThat(last.ttftMillis()).isEqualTo(100.0);
+        assertThat(last.upstreamTtftMillis()).isEqualTo(90.0);
+        assertThat(last.itlP50Millis()).isCloseTo(20.0, offset(0.2));
+        assertThat(last.itlP95Millis()).isCloseTo(20.0, offset(0.2));
+        assertThat(last.tokensPerSecond()).isCloseTo(50.0, offset(0.01));
+        assertThat(last.outputTokens()).isEqualTo(11);
+        assertThat(last.durationMillis()).isEqualTo(400.0);
+        assertThat(last.provider()).isEqualTo("simulator");
+    }
+
+    @Test
+    void shouldSendUndecodableRecordsToTheDeadLetterTopicAndGoOn() {
+        start();
+        rawTokens.pipeInput(ID, "{not json".getBytes(StandardCharsets.UTF_8));
+        rawTokens.pipeInput("other-key", JsonSerde.of(TokenEvent.class).serialize("t", TokenEvent.token(ID, 1, "x", T0)));
+        token(1, "fine", 1000);
+
+        List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(2);
+        assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("{not json");
+        assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
+                .contains("cannot read TokenEvent");
+        assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ORIGIN).value(), StandardCharsets.UTF_8))
+                .startsWith(Topics.TOKENS + "/0@");
+        assertThat(new String(dead.get(1).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
+                .contains("is not its streamId");
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "fine");
+    }
+
+    @Test
+    void shouldKeepProcessorStoreAndTopicNamesStable() {
+        String description = StreamTopology.build(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
+                Topics.STREAM_STATS, Topics.DLQ, 25).describe().toString();
+        assertThat(description)
+                .contains("Source: tokens-source (topics: [tokenstream.tokens])")
+                .contains("Source: control-source (topics: [tokenstream.control])")
+                .contains("Processor: stream-state-machine (stores: [stream-state, pause-buffer])")
+                .contains("Sink: deliveries-sink (topic: tokenstream.deliveries)")
+                .contains("Sink: stream-stats-sink (topic: tokenstream.stream-stats)")
+                .contains("Sink: dlq-sink (topic: tokenstream.dlq)");
+    }
+
+    private void start() {
+        tokens.pipeInput(ID, TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0, T0));
+    }
+
+    private void token(long seq, String text, long offsetMicros) {
+        tokens.pipeInput(ID, TokenEvent.token(ID, seq, text, T0 + offsetMicros));
+    }
+
+    private void command(ControlAction action, long offsetMicros) {
+        driver.advanceWallClockTime(Duration.ZERO);
+        control.pipeInput(ID, new ControlCommand("c" + (++commands), ID, action, T0 + offsetMicros));
+    }
+
+    private StreamStats lastStats() {
+        List<StreamStats> all = stats.readValuesToList();
+        assertThat(all).isNotEmpty();
+        return all.get(all.size() - 1);
+    }
+}
