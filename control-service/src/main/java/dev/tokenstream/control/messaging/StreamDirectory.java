@@ -1,0 +1,98 @@
+package dev.tokenstream.control.messaging;
+
+import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What this instance knows of every stream, to answer status and to check a command against the state. It
+ * reads the requests topic (streams that exist), the control topic (the latest command of each stream, from
+ * any instance) and the compacted stream-stats topic (the processor's view), each in a consumer group of its
+ * own from the beginning. The processor confirms a command a few milliseconds after it is written; until then
+ * the latest command decides, so a pause followed at once by a resume is accepted. Undecodable records arrive
+ * as null and are skipped.
+ */
+@ApplicationScoped
+public class StreamDirectory {
+
+    private final Map<String, Entry> streams = new ConcurrentHashMap<>();
+
+    /** Records a stream this instance just wrote to the requests topic. */
+    public void accepted(StreamRequest request) {
+        streams.computeIfAbsent(request.streamId(), id -> new Entry());
+    }
+
+    /** Records a command this instance just wrote to the control topic. */
+    public void commanded(ControlCommand command) {
+        entry(command.streamId()).lastCommand = command.action();
+    }
+
+    @Incoming("requests-view")
+    void onRequest(StreamRequest request) {
+        if (request != null) {
+            accepted(request);
+        }
+    }
+
+    @Incoming("control-view")
+    void onCommand(ControlCommand command) {
+        if (command != null) {
+            commanded(command);
+        }
+    }
+
+    @Incoming("stats-view")
+    void onStats(StreamStats stats) {
+        if (stats != null) {
+            entry(stats.streamId()).stats = stats;
+        }
+    }
+
+    /**
+     * @param streamId a stream id
+     * @return the stream's state as the API reports it, or empty when no such stream exists
+     */
+    public Optional<StreamState> state(String streamId) {
+        Entry entry = streams.get(streamId);
+        return entry == null ? Optional.empty() : Optional.of(entry.state());
+    }
+
+    /** @return the processor's latest statistics of the stream, when it published any. */
+    public Optional<StreamStats> stats(String streamId) {
+        Entry entry = streams.get(streamId);
+        return entry == null ? Optional.empty() : Optional.ofNullable(entry.stats);
+    }
+
+    private Entry entry(String streamId) {
+        return streams.computeIfAbsent(streamId, id -> new Entry());
+    }
+
+    /** One stream: the processor's last word and the last command sent. */
+    private static final class Entry {
+        volatile StreamStats stats;
+        volatile ControlAction lastCommand;
+
+        StreamState state() {
+            StreamState processed = stats == null ? StreamState.REQUESTED : stats.state();
+            if (processed.isTerminal()) {
+                return processed;
+            }
+            if (lastCommand == null) {
+                return processed;
+            }
+            return switch (lastCommand) {
+                case CANCEL -> StreamState.CANCELLED;
+                case PAUSE -> StreamState.PAUSED;
+                case RESUME -> processed == StreamState.PAUSED ? StreamState.STARTED : processed;
+            };
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.tokenstream.control.rest;
+
+import jakarta.ws.rs.core.Response;
+
+import java.util.Locale;
+
+/** An expected failure of a request, answered as a problem details response by {@link ProblemMapper}. */
+public class ProblemException extends RuntimeException {
+
+    /** Why a request failed; each reason has its HTTP status and a stable type URI. */
+    public enum Reason {
+        INVALID_REQUEST(Response.Status.BAD_REQUEST, "Invalid request"),
+        STREAM_NOT_FOUND(Response.Status.NOT_FOUND, "Stream not found"),
+        STATE_CONFLICT(Response.Status.CONFLICT, "Command does not fit the stream's state"),
+        KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write");
+
+        final Response.Status status;
+        final String title;
+
+        Reason(Response.Status status, String title) {
+            this.status = status;
+            this.title = title;
+        }
+
+        String type() {
+            return "https://tokenstream.dev/problems/" + name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    private final Reason reason;
+
+    public ProblemException(Reason reason, String detail) {
+        super(detail);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

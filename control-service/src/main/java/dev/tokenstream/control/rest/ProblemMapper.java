@@ -1,0 +1,45 @@
+package dev.tokenstream.control.rest;
+
+import io.quarkus.logging.Log;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/** Answers every failed request with an RFC 9457 problem details body (validation: {@link ViolationMapper}). */
+@Provider
+public class ProblemMapper implements ExceptionMapper<Exception> {
+
+    @Context
+    UriInfo uriInfo;
+
+    @Override
+    public Response toResponse(Exception exception) {
+        String path = path(uriInfo);
+        if (exception instanceof ProblemException problem) {
+            var reason = problem.reason();
+            return respond(new Problem(reason.type(), reason.title, reason.status.getStatusCode(), problem.getMessage(),
+                    path));
+        }
+        if (exception instanceof WebApplicationException web) {
+            int status = web.getResponse().getStatus();
+            String detail = status == 400 ? "the request body is not valid JSON for this operation" : web.getMessage();
+            return respond(new Problem("about:blank", Response.Status.fromStatusCode(status) == null ? "Error"
+                    : Response.Status.fromStatusCode(status).getReasonPhrase(), status, detail, path));
+        }
+        Log.errorf(exception, "unexpected failure on %s", path);
+        return respond(new Problem("about:blank", "Internal Server Error", 500,
+                "an unexpected error occurred; see the service log", path));
+    }
+
+    static String path(UriInfo uriInfo) {
+        return uriInfo == null ? null : "/" + uriInfo.getPath().replaceFirst("^/", "");
+    }
+
+    static Response respond(Problem problem) {
+        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+    }
+
+}

@@ -1,0 +1,158 @@
+package dev.tokenstream.control.rest;
+
+import dev.tokenstream.control.config.ControlConfig;
+import dev.tokenstream.control.messaging.CommandPublisher;
+import dev.tokenstream.control.messaging.StreamDirectory;
+import dev.tokenstream.control.rest.ProblemException.Reason;
+import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The client-facing control API, version 1: start a stream, pause, resume or cancel it, read its status. Errors
+ * are RFC 9457 problem details. A start or a command is answered only after Kafka acknowledged the write.
+ */
+@Path("/v1/streams")
+@Produces(MediaType.APPLICATION_JSON)
+public class StreamsResource {
+
+    private static final Duration KAFKA_ACK_TIMEOUT = Duration.ofSeconds(10);
+    private static final Set<StreamState> PAUSABLE = EnumSet.of(StreamState.REQUESTED, StreamState.STARTED);
+
+    private final CommandPublisher publisher;
+    private final StreamDirectory directory;
+    private final ControlConfig config;
+
+    public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ControlConfig config) {
+        this.publisher = publisher;
+        this.directory = directory;
+        this.config = config;
+    }
+
+    /** Links of a started stream: absolute URLs of its WebSocket, its SSE endpoint and its status. */
+    public record Links(String ws, String sse, String self) {
+    }
+
+    /** Answer of {@code POST /v1/streams}. */
+    public record StreamCreated(String streamId, StreamState status, Links links) {
+    }
+
+    /** Answer of a command: its id, once Kafka has it. */
+    public record CommandAccepted(String commandId, String streamId, String action) {
+    }
+
+    /** Answer of {@code GET /v1/streams/{id}}: the state, and the statistics once the processor published any. */
+    public record StreamStatus(String streamId, StreamState state, StreamStats stats) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<Response> start(@Valid @NotNull StartStreamRequest body) {
+        String id = UUID.randomUUID().toString();
+        var request = new StreamRequest(id, body.provider(), body.model(),
+                body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), nowMicros());
+        return publisher.publish(request)
+                .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
+                .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
+                        "the stream request was not stored: " + e.getMessage()))
+                .map(ignored -> {
+                    directory.accepted(request);
+                    Log.infof("stream %s requested: provider %s, model %s, %d messages", id, body.provider(),
+                            body.model(), request.messages().size());
+                    Links links = links(id);
+                    return Response.created(URI.create(links.self()))
+                            .entity(new StreamCreated(id, StreamState.REQUESTED, links)).build();
+                });
+    }
+
+    @GET
+    @Path("/{id}")
+    public StreamStatus status(@PathParam("id") String id) {
+        StreamState state = directory.state(id).orElseThrow(() -> notFound(id));
+        return new StreamStatus(id, state, directory.stats(id).orElse(null));
+    }
+
+    @POST
+    @Path("/{id}/pause")
+    public Uni<Response> pause(@PathParam("id") String id) {
+        return command(id, ControlAction.PAUSE);
+    }
+
+    @POST
+    @Path("/{id}/resume")
+    public Uni<Response> resume(@PathParam("id") String id) {
+        return command(id, ControlAction.RESUME);
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    public Uni<Response> cancel(@PathParam("id") String id) {
+        return command(id, ControlAction.CANCEL);
+    }
+
+    private Uni<Response> command(String id, ControlAction action) {
+        StreamState state = directory.state(id).orElseThrow(() -> notFound(id));
+        boolean allowed = switch (action) {
+            case PAUSE -> PAUSABLE.contains(state);
+            case RESUME -> state == StreamState.PAUSED;
+            case CANCEL -> !state.isTerminal();
+        };
+        if (!allowed) {
+            throw new ProblemException(Reason.STATE_CONFLICT, "cannot " + action.name().toLowerCase(Locale.ROOT)
+                    + " stream " + id + " in state " + state);
+        }
+        var command = new ControlCommand(UUID.randomUUID().toString(), id, action, nowMicros());
+        return publisher.publish(command)
+                .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
+                .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
+                        "the command was not stored: " + e.getMessage()))
+                .map(ignored -> {
+                    directory.commanded(command);
+                    Log.infof("stream %s: %s accepted as command %s", id, action, command.commandId());
+                    return Response.accepted(new CommandAccepted(command.commandId(), id,
+                            action.name().toLowerCase(Locale.ROOT))).build();
+                });
+    }
+
+    private Links links(String id) {
+        String delivery = trimSlash(config.deliveryBaseUrl());
+        String ws = delivery.replaceFirst("^http", "ws") + "/v1/streams/" + id + "/ws";
+        return new Links(ws, delivery + "/v1/streams/" + id + "/events",
+                trimSlash(config.publicBaseUrl()) + "/v1/streams/" + id);
+    }
+
+    private static ProblemException notFound(String id) {
+        return new ProblemException(Reason.STREAM_NOT_FOUND, "no stream with id " + id);
+    }
+
+    private static String trimSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    private static long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    }
+}

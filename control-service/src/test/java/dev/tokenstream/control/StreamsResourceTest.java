@@ -1,0 +1,127 @@
+package dev.tokenstream.control;
+
+import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.TopicProbe;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+class StreamsResourceTest {
+
+    private static final String START = """
+            {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hello"}],
+             "params":{"maxTokens":16,"seed":3}}""";
+
+    @Test
+    void shouldStartAStreamWithAbsoluteLinksOnceKafkaHasTheRequest() {
+        String id = start();
+
+        var records = TopicProbe.readUntil(Topics.REQUESTS, JsonSerde.of(StreamRequest.class),
+                list -> list.stream().anyMatch(r -> r.key().equals(id)), Duration.ofSeconds(10));
+        StreamRequest request = records.stream().filter(r -> r.key().equals(id)).findFirst().orElseThrow().value();
+        assertThat(request.provider()).isEqualTo("simulator");
+        assertThat(request.model()).isEqualTo("sim-fast");
+        assertThat(request.params().maxTokens()).isEqualTo(16);
+        assertThat(request.acceptedAtMicros()).isPositive();
+    }
+
+    @Test
+    void shouldPauseResumeAndCancelThroughTheControlTopic() {
+        String id = start();
+
+        given().post("/v1/streams/{id}/pause", id).then().statusCode(202).body("action", equalTo("pause"));
+        given().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("PAUSED"));
+        given().post("/v1/streams/{id}/resume", id).then().statusCode(202);
+        String commandId = given().post("/v1/streams/{id}/cancel", id).then().statusCode(202)
+                .extract().path("commandId");
+
+        var records = TopicProbe.readUntil(Topics.CONTROL, JsonSerde.of(ControlCommand.class),
+                list -> list.stream().filter(r -> r.key().equals(id)).count() == 3, Duration.ofSeconds(10));
+        assertThat(records.stream().filter(r -> r.key().equals(id)).map(r -> r.value().action()))
+                .containsExactly(ControlAction.PAUSE, ControlAction.RESUME, ControlAction.CANCEL);
+        assertThat(records.stream().filter(r -> r.key().equals(id)).reduce((a, b) -> b).orElseThrow().value().commandId())
+                .isEqualTo(commandId);
+    }
+
+    @Test
+    void shouldRejectResumeOfARunningStreamWith409() {
+        String id = start();
+
+        given().post("/v1/streams/{id}/resume", id).then().statusCode(409)
+                .contentType("application/problem+json")
+                .body("status", equalTo(409))
+                .body("detail", containsString("in state REQUESTED"));
+    }
+
+    @Test
+    void shouldRejectCommandsOnAFinishedStreamWith409() {
+        String id = start();
+        TopicProbe.send(Topics.STREAM_STATS, id, new StreamStats(id, StreamState.COMPLETED, "simulator", "sim-fast",
+                1L, 10.0, 5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, "stop", null, 2L),
+                JsonSerde.of(StreamStats.class));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                given().get("/v1/streams/{id}", id).then().statusCode(200)
+                        .body("state", equalTo("COMPLETED"))
+                        .body("stats.outputTokens", equalTo(12)));
+        given().post("/v1/streams/{id}/cancel", id).then().statusCode(409).contentType("application/problem+json");
+    }
+
+    @Test
+    void shouldAnswer404ForAnUnknownStream() {
+        given().get("/v1/streams/{id}", "no-such-stream").then().statusCode(404)
+                .contentType("application/problem+json")
+                .body("title", equalTo("Stream not found"))
+                .body("instance", equalTo("/v1/streams/no-such-stream"));
+        given().post("/v1/streams/{id}/pause", "no-such-stream").then().statusCode(404);
+    }
+
+    @Test
+    void shouldAnswerInvalidRequestsWithProblemDetails() {
+        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"messages\":[]}")
+                .post("/v1/streams").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", containsString("messages must not be empty"))
+                .body("detail", containsString("model must not be blank"));
+        given().contentType(ContentType.JSON).body("{not json").post("/v1/streams").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().contentType(ContentType.JSON)
+                .body("{\"provider\":\"p\",\"model\":\"m\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}")
+                .post("/v1/streams").then().statusCode(400)
+                .body("detail", containsString("must be system, user or assistant"));
+    }
+
+    @Test
+    void shouldServeTheOpenApiDocument() {
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/streams/{id}/pause"));
+    }
+
+    private static String start() {
+        return given().contentType(ContentType.JSON).body(START).post("/v1/streams").then()
+                .statusCode(201)
+                .body("status", equalTo("REQUESTED"))
+                .body("links.ws", matchesPattern("ws://localhost:8081/v1/streams/[0-9a-f-]{36}/ws"))
+                .body("links.sse", matchesPattern("http://localhost:8081/v1/streams/[0-9a-f-]{36}/events"))
+                .body("links.self", matchesPattern("http://localhost:8080/v1/streams/[0-9a-f-]{36}"))
+                .extract().path("streamId");
+    }
+}
