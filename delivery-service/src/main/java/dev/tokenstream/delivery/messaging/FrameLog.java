@@ -1,0 +1,88 @@
+package dev.tokenstream.delivery.messaging;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The frames of one stream in delivery-seq order, shared by all its subscribers. Frames whose seq was already
+ * appended (at-least-once redelivery) are dropped, so every subscriber gets each frame exactly once.
+ */
+public final class FrameLog {
+
+    private final String streamId;
+    private final List<Frame> frames = new ArrayList<>();
+    private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    private volatile long lastActivityNanos = System.nanoTime();
+    private volatile boolean finished;
+
+    FrameLog(String streamId) {
+        this.streamId = streamId;
+    }
+
+    /** @return the stream's id */
+    public String streamId() {
+        return streamId;
+    }
+
+    /** Appends a frame and wakes the subscribers; a frame at or below the last seq is dropped. */
+    void append(Frame frame) {
+        synchronized (this) {
+            if (!frames.isEmpty() && frame.seq() <= frames.get(frames.size() - 1).seq()) {
+                return;
+            }
+            frames.add(frame);
+            finished |= frame.terminal();
+            lastActivityNanos = System.nanoTime();
+        }
+        subscribers.forEach(Subscriber::pump);
+    }
+
+    /**
+     * Adds a subscriber that gets every frame whose seq is greater than {@code afterSeq}, then the live ones.
+     *
+     * @param afterSeq the last seq the client saw, or -1 for the whole stream
+     */
+    Subscriber subscribe(long afterSeq, FrameSink sink) {
+        Subscriber subscriber;
+        synchronized (this) {
+            int first = 0;
+            while (first < frames.size() && frames.get(first).seq() <= afterSeq) {
+                first++;
+            }
+            subscriber = new Subscriber(this, sink, first);
+            subscribers.add(subscriber);
+            lastActivityNanos = System.nanoTime();
+        }
+        subscriber.pump();
+        return subscriber;
+    }
+
+    void unsubscribe(Subscriber subscriber) {
+        subscribers.remove(subscriber);
+        lastActivityNanos = System.nanoTime();
+    }
+
+    synchronized Frame frameAt(int index) {
+        return index < frames.size() ? frames.get(index) : null;
+    }
+
+    /** @return clients reading this stream now */
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+
+    /** @return frames held */
+    public synchronized int size() {
+        return frames.size();
+    }
+
+    /** @return whether nobody reads it and nothing happened to it for {@code idleNanos} */
+    boolean isIdleFor(long idleNanos, long nowNanos) {
+        return subscribers.isEmpty() && nowNanos - lastActivityNanos > idleNanos;
+    }
+
+    boolean isFinished() {
+        return finished;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tokenstream.delivery.messaging;
+
+import dev.tokenstream.delivery.config.DeliveryConfig;
+import io.quarkus.logging.Log;
+import io.vertx.core.Vertx;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@link FrameLog}s of the streams this instance knows, by stream id. Finished streams nobody reads are
+ * dropped after {@code delivery.retain-finished}; unfinished ones nobody reads after twice that.
+ */
+@ApplicationScoped
+public class FrameLogs {
+
+    private final Map<String, FrameLog> logs = new ConcurrentHashMap<>();
+    private final DeliveryConfig config;
+    private final Vertx vertx;
+
+    public FrameLogs(DeliveryConfig config, Vertx vertx) {
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    @PostConstruct
+    void scheduleEviction() {
+        vertx.setPeriodic(30_000, t -> evict());
+    }
+
+    /** Appends a frame from the deliveries topic to its stream's log. */
+    public void append(String streamId, Frame frame) {
+        logs.computeIfAbsent(streamId, FrameLog::new).append(frame);
+    }
+
+    /**
+     * Subscribes a client to a stream, known yet or not (a client may connect before the first frame).
+     *
+     * @param afterSeq the last seq the client saw, or -1
+     */
+    public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
+        return logs.computeIfAbsent(streamId, FrameLog::new).subscribe(afterSeq, sink);
+    }
+
+    /** @return how many streams are held in memory */
+    public int streamCount() {
+        return logs.size();
+    }
+
+    void evict() {
+        long now = System.nanoTime();
+        long finished = config.retainFinished().toNanos();
+        int before = logs.size();
+        logs.values().removeIf(log -> log.isIdleFor(log.isFinished() ? finished : 2 * finished, now));
+        if (logs.size() < before) {
+            Log.debugf("evicted %d idle streams", before - logs.size());
+        }
+    }
+}

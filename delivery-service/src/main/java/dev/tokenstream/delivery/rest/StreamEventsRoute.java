@@ -1,0 +1,76 @@
+package dev.tokenstream.delivery.rest;
+
+import dev.tokenstream.delivery.config.DeliveryConfig;
+import dev.tokenstream.delivery.messaging.Frame;
+import dev.tokenstream.delivery.messaging.FrameLogs;
+import dev.tokenstream.delivery.messaging.FrameSink;
+import dev.tokenstream.delivery.messaging.Subscriber;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * {@code GET /v1/streams/{id}/events}: the stream's frames as Server-Sent Events, {@code id:} = delivery seq,
+ * {@code event:} = frame type, {@code data:} = the frame's JSON. A client resumes with {@code Last-Event-ID}
+ * (or {@code ?after=<seq>}). Heartbeat comments keep idle connections open; {@code X-Accel-Buffering: no}
+ * keeps nginx from buffering. The response ends after the terminal frame.
+ */
+@ApplicationScoped
+public class StreamEventsRoute {
+
+    private final FrameLogs logs;
+    private final DeliveryConfig config;
+    private final Vertx vertx;
+
+    public StreamEventsRoute(FrameLogs logs, DeliveryConfig config, Vertx vertx) {
+        this.logs = logs;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    void routes(@Observes Router router) {
+        router.get("/v1/streams/:id/events").handler(this::events);
+    }
+
+    private void events(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        String lastEventId = ctx.request().getHeader("Last-Event-ID");
+        String after = lastEventId != null ? lastEventId : ctx.queryParams().get("after");
+        long afterSeq;
+        try {
+            afterSeq = after == null ? -1 : Long.parseLong(after.trim());
+        } catch (NumberFormatException e) {
+            ctx.response().setStatusCode(400).putHeader("content-type", "application/problem+json")
+                    .end("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,"
+                            + "\"detail\":\"Last-Event-ID and after must be a delivery seq\"}");
+            return;
+        }
+        HttpServerResponse response = ctx.response().setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache")
+                .putHeader("X-Accel-Buffering", "no");
+        response.write(": stream " + id + "\n\n");
+        long heartbeat = vertx.setPeriodic(config.sseHeartbeat().toMillis(), t -> response.write(": heartbeat\n\n"));
+        Subscriber subscriber = logs.subscribe(id, afterSeq, new FrameSink() {
+            @Override
+            public Uni<Void> send(Frame frame) {
+                String event = "id: " + frame.seq() + "\nevent: " + frame.type() + "\ndata: " + frame.json() + "\n\n";
+                return Uni.createFrom().completionStage(response.write(event).toCompletionStage());
+            }
+
+            @Override
+            public void end() {
+                vertx.cancelTimer(heartbeat);
+                response.end();
+            }
+        });
+        response.closeHandler(v -> {
+            vertx.cancelTimer(heartbeat);
+            subscriber.close();
+        });
+    }
+}

@@ -1,0 +1,194 @@
+package dev.tokenstream.delivery;
+
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.TopicProbe;
+import dev.tokenstream.testsupport.WebSocketRecorder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+class StreamSocketTest {
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void shouldDeliverEveryFrameInOrderThenCloseNormally() throws Exception {
+        String id = newStream();
+        try (var client = connect(id, null)) {
+            publish(id, 0, FrameType.STARTED, null);
+            publish(id, 1, FrameType.TOKEN, "Hello");
+            publish(id, 2, FrameType.TOKEN, " world");
+            publish(id, 3, FrameType.COMPLETED, null);
+
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(seqs(client.messages())).containsExactly(0L, 1L, 2L, 3L);
+            assertThat(texts(client.messages())).isEqualTo("Hello world");
+        }
+    }
+
+    @Test
+    void shouldResumeAfterASeqExactlyOnceAlsoAfterTheStreamEnded() throws Exception {
+        String id = newStream();
+        publish(id, 0, FrameType.STARTED, null);
+        publish(id, 1, FrameType.TOKEN, "a");
+        publish(id, 1, FrameType.TOKEN, "a");
+        publish(id, 2, FrameType.TOKEN, "b");
+        publish(id, 3, FrameType.TOKEN, "c");
+        publish(id, 4, FrameType.COMPLETED, null);
+        try (var whole = connect(id, null)) {
+            whole.closed().get(10, TimeUnit.SECONDS);
+        }
+
+        try (var resumed = connect(id, 2L)) {
+            assertThat(resumed.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(seqs(resumed.messages())).containsExactly(3L, 4L);
+        }
+    }
+
+    @Test
+    void shouldFanOutTheSameFramesToEveryClient() throws Exception {
+        String id = newStream();
+        List<WebSocketRecorder> clients = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            clients.add(connect(id, null));
+        }
+        publish(id, 0, FrameType.STARTED, null);
+        for (int i = 1; i <= 20; i++) {
+            publish(id, i, FrameType.TOKEN, "t" + i + " ");
+        }
+        publish(id, 21, FrameType.COMPLETED, null);
+
+        for (WebSocketRecorder client : clients) {
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(client.messages()).isEqualTo(clients.get(0).messages()).hasSize(22);
+            client.close();
+        }
+    }
+
+    @Test
+    void shouldAnswerAMalformedClientFrameWithAnErrorFrameAndStayOpen() throws Exception {
+        String id = newStream();
+        try (var client = connect(id, null)) {
+            client.send("{not json");
+            client.send("{\"op\":\"dance\"}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.messages().size() == 2);
+            assertThat(client.messages()).allSatisfy(m -> assertThat(Json.MAPPER.readTree(m).path("type").asText())
+                    .isEqualTo("error"));
+            assertThat(Json.MAPPER.readTree(client.messages().get(1)).path("detail").asText())
+                    .contains("op must be one of pause, resume, cancel");
+
+            publish(id, 0, FrameType.STARTED, null);
+            publish(id, 1, FrameType.CANCELLED, null);
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(seqs(client.messages().subList(2, 4))).containsExactly(0L, 1L);
+        }
+    }
+
+    @Test
+    void shouldRelayAnOpAndReportAnUnreachableControlServiceAsAnErrorFrame() throws Exception {
+        String id = newStream();
+        try (var client = connect(id, null)) {
+            client.send("{\"op\":\"pause\"}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.messages().size() == 1);
+            var answer = Json.MAPPER.readTree(client.messages().get(0));
+            assertThat(answer.path("type").asText()).isEqualTo("error");
+            assertThat(answer.path("op").asText()).isEqualTo("pause");
+            assertThat(answer.path("status").asInt()).isEqualTo(503);
+        }
+    }
+
+    @Test
+    void shouldRefuseAMalformedAfterWithCloseCode1008() throws Exception {
+        try (var client = WebSocketRecorder.connect(wsUri("x", "after=banana"))) {
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(client.messages()).singleElement().asString().contains("after must be a delivery seq");
+        }
+    }
+
+    @Test
+    void shouldServeServerSentEventsResumingFromLastEventId() throws Exception {
+        String id = newStream();
+        publish(id, 0, FrameType.STARTED, null);
+        publish(id, 1, FrameType.TOKEN, "x");
+        publish(id, 2, FrameType.TOKEN, "y");
+        publish(id, 3, FrameType.COMPLETED, null);
+
+        var request = HttpRequest.newBuilder(base.resolve("/v1/streams/" + id + "/events"))
+                .header("Last-Event-ID", "1").timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
+                .send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v)
+                .startsWith("text/event-stream"));
+        assertThat(response.headers().firstValue("x-accel-buffering")).hasValue("no");
+        List<String> ids = new ArrayList<>();
+        try (var reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("id: ")) {
+                    ids.add(line.substring(4));
+                }
+            }
+        }
+        assertThat(ids).containsExactly("2", "3");
+    }
+
+    private static String newStream() {
+        return "delivery-test-" + UUID.randomUUID();
+    }
+
+    private WebSocketRecorder connect(String id, Long after) throws Exception {
+        var client = WebSocketRecorder.connect(wsUri(id, after == null ? null : "after=" + after));
+        return client;
+    }
+
+    private URI wsUri(String id, String query) {
+        return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws"
+                + (query == null ? "" : "?" + query));
+    }
+
+    private static void publish(String id, long seq, FrameType type, String text) {
+        TopicProbe.send(Topics.DELIVERIES, id, new DeliveryFrame(type, id, seq, text, 1L, null, null, null),
+                JsonSerde.of(DeliveryFrame.class));
+    }
+
+    private static List<Long> seqs(List<String> messages) throws Exception {
+        List<Long> seqs = new ArrayList<>();
+        for (String message : messages) {
+            seqs.add(Json.MAPPER.readTree(message).path("seq").asLong());
+        }
+        return seqs;
+    }
+
+    private static String texts(List<String> messages) throws Exception {
+        var text = new StringBuilder();
+        for (String message : messages) {
+            text.append(Json.MAPPER.readTree(message).path("text").asText(""));
+        }
+        return text.toString();
+    }
+}
