@@ -23,6 +23,10 @@ public class RequestConsumer {
     @Incoming("requests")
     @Blocking(value = "ingest-workers", ordered = false)
     public void onRequest(StreamRequest request) {
+        if (request == null || request.streamId() == null || request.streamId().isBlank()) {
+            // Refused: the failure strategy writes the record, bytes unchanged, to the dead-letter topic.
+            throw new IllegalArgumentException("undecodable stream request, or one without a streamId");
+        }
         worker.run(request);
     }
 }

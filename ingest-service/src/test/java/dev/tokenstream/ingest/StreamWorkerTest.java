@@ -1,0 +1,125 @@
+package dev.tokenstream.ingest;
+
+import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.TokenEventKind;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.Usage;
+import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.TopicProbe;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Ingest against a real broker and a real HTTP server replaying a recorded OpenAI stream (openai-chat-text.sse). */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(RecordedProviderResource.class)
+class StreamWorkerTest {
+
+    private static final String RECORDED_TEXT = "I'm unable to provide real-time weather updates. To get the current"
+            + " weather in San Francisco, I recommend checking a reliable weather website or a weather app.";
+
+    @AfterEach
+    void fastPace() throws Exception {
+        RecordedProviderResource.server.serve("openai-chat-text.sse", 2);
+    }
+
+    @Test
+    void shouldPublishTheRecordedStreamInOrderWithUsage() {
+        String id = request("recorded");
+
+        List<TokenEvent> events = eventsUntilEnd(id);
+        assertThat(events).extracting(TokenEvent::seq)
+                .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
+        assertThat(events.get(0).kind()).isEqualTo(TokenEventKind.STARTED);
+        assertThat(events.get(0).acceptedAtMicros()).isEqualTo(42L);
+        assertThat(events.stream().filter(e -> e.kind() == TokenEventKind.TOKEN).map(TokenEvent::text)
+                .collect(Collectors.joining())).isEqualTo(RECORDED_TEXT);
+        TokenEvent last = events.get(events.size() - 1);
+        assertThat(last.kind()).isEqualTo(TokenEventKind.COMPLETED);
+        assertThat(last.finishReason()).isEqualTo("stop");
+        assertThat(last.usage()).isEqualTo(new Usage(14L, 30L, null, 0L));
+    }
+
+    @Test
+    void shouldCloseTheUpstreamConnectionOnCancelAndPublishCancelled() throws Exception {
+        RecordedProviderResource.server.serve("openai-chat-text.sse", 150);
+        String id = request("recorded");
+        await().atMost(Duration.ofSeconds(15)).until(() -> RecordedProviderResource.server.openStreams() == 1);
+        eventsUntil(id, e -> e.kind() == TokenEventKind.TOKEN);
+
+        TopicProbe.send(Topics.CONTROL, id, new ControlCommand("c-1", id, ControlAction.CANCEL, 1L),
+                JsonSerde.of(ControlCommand.class));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> RecordedProviderResource.server.openStreams() == 0);
+        List<TokenEvent> events = eventsUntilEnd(id);
+        TokenEvent last = events.get(events.size() - 1);
+        assertThat(last.kind()).isEqualTo(TokenEventKind.CANCELLED);
+        assertThat(last.usage().outputTokens()).isPositive().isLessThan(30);
+    }
+
+    @Test
+    void shouldFailAStreamThatNamesAnUnknownProvider() {
+        String id = request("nobody");
+
+        TokenEvent last = eventsUntilEnd(id).get(0);
+        assertThat(last.kind()).isEqualTo(TokenEventKind.FAILED);
+        assertThat(last.error().code()).isEqualTo("unknown_provider");
+        assertThat(last.error().message()).contains("recorded");
+    }
+
+    @Test
+    void shouldDeadLetterAnUndecodableRequestAndGoOn() {
+        String poisonKey = "poison-" + UUID.randomUUID();
+        TopicProbe.sendRaw(Topics.REQUESTS, poisonKey, "{this is not a request");
+        String id = request("recorded");
+
+        assertThat(eventsUntilEnd(id)).last().extracting(TokenEvent::kind).isEqualTo(TokenEventKind.COMPLETED);
+        List<ConsumerRecord<String, byte[]>> dead = TopicProbe.readUntil(Topics.DLQ, TopicProbe.bytes(),
+                list -> list.stream().anyMatch(r -> poisonKey.equals(r.key())), Duration.ofSeconds(15));
+        ConsumerRecord<String, byte[]> record = dead.stream().filter(r -> poisonKey.equals(r.key())).findFirst()
+                .orElseThrow();
+        assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo("{this is not a request");
+    }
+
+    private static String request(String provider) {
+        String id = UUID.randomUUID().toString();
+        TopicProbe.send(Topics.REQUESTS, id, new StreamRequest(id, provider, "gpt-4o",
+                List.of(ChatMessage.user("What's the weather in San Francisco?")), GenerationParams.DEFAULTS, 42L),
+                JsonSerde.of(StreamRequest.class));
+        return id;
+    }
+
+    private static List<TokenEvent> eventsUntilEnd(String id) {
+        return eventsUntil(id, e -> e.kind().isTerminal());
+    }
+
+    /** @return the stream's events up to the first that matches {@code until}, which must come within 20 s */
+    private static List<TokenEvent> eventsUntil(String id, Predicate<TokenEvent> until) {
+        List<TokenEvent> events = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
+                        list -> list.stream().anyMatch(r -> id.equals(r.key()) && until.test(r.value())),
+                        Duration.ofSeconds(20))
+                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        assertThat(events).as("events of stream %s", id).anyMatch(until);
+        return events;
+    }
+}

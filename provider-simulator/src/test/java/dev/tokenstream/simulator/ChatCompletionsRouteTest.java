@@ -1,0 +1,132 @@
+package dev.tokenstream.simulator;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import dev.tokenstream.simulator.generation.TextGenerator;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+/** Streams from the simulator through the official OpenAI Java SDK, as ingest-service does. */
+@QuarkusTest
+class ChatCompletionsRouteTest {
+
+    @TestHTTPResource("/v1")
+    URI v1;
+
+    private OpenAIClient client;
+
+    @BeforeEach
+    void setUp() {
+        client = OpenAIOkHttpClient.builder().baseUrl(v1.toString()).apiKey("not-needed").maxRetries(0).build();
+    }
+
+    @Test
+    void shouldStreamDeterministicTokensWithFinishReasonAndUsage() {
+        List<ChatCompletionChunk> chunks = stream("sim-fast", "Tell me about Kafka", 40, 7);
+
+        var expected = TextGenerator.generate("Tell me about Kafka", 7, 40);
+        StringBuilder text = new StringBuilder();
+        List<String> deltas = new ArrayList<>();
+        String finishReason = null;
+        for (ChatCompletionChunk chunk : chunks) {
+            for (var choice : chunk.choices()) {
+                choice.delta().content().filter(c -> !c.isEmpty()).ifPresent(c -> {
+                    deltas.add(c);
+                    text.append(c);
+                });
+                if (choice.finishReason().isPresent()) {
+                    finishReason = choice.finishReason().get().asString();
+                }
+            }
+        }
+        assertThat(deltas).isEqualTo(expected.tokens());
+        assertThat(text.toString()).isEqualTo(expected.text());
+        assertThat(finishReason).isEqualTo(expected.finishReason());
+        var usage = chunks.get(chunks.size() - 1).usage().orElseThrow();
+        assertThat(chunks.get(chunks.size() - 1).choices()).isEmpty();
+        assertThat(usage.completionTokens()).isEqualTo(expected.tokens().size());
+        assertThat(usage.promptTokens()).isEqualTo(TextGenerator.countTokens("Tell me about Kafka"));
+        assertThat(chunks.get(0).choices().get(0).delta().role()).isPresent();
+    }
+
+    @Test
+    void shouldCutTheAnswerAtMaxTokensWithFinishReasonLength() {
+        var completion = TextGenerator.generate("a long answer please", 1, 5);
+        assertThat(completion.tokens()).hasSize(5);
+        assertThat(completion.finishReason()).isEqualTo("length");
+        assertThat(TextGenerator.countTokens(completion.text())).isBetween(4, 6);
+    }
+
+    @Test
+    void shouldAnswerAnUnknownModelWith404ModelNotFound() {
+        assertThatThrownBy(() -> stream("gpt-nonexistent", "hi", 5, 1))
+                .isInstanceOf(NotFoundException.class)
+                .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void shouldReplayARecordedTranscript() {
+        StringBuilder text = new StringBuilder();
+        for (ChatCompletionChunk chunk : stream("transcript:openai-chat-text", "ignored", 5, 1)) {
+            chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
+        }
+        assertThat(text.toString()).isEqualTo("I'm unable to provide real-time weather updates. To get the current"
+                + " weather in San Francisco, I recommend checking a reliable weather website or a weather app.");
+    }
+
+    @Test
+    void shouldCountAStreamClosedByTheClient() {
+        int closedBefore = given().get("/simulator/stats").then().extract().path("streamsClosedByClient");
+        try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(
+                params("sim-slow", "a long story", 200, 1))) {
+            Iterator<ChatCompletionChunk> it = response.stream().iterator();
+            it.next();
+            assertThat((Integer) given().get("/simulator/stats").then().extract().path("openStreams")).isPositive();
+        }
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            int closed = given().get("/simulator/stats").then().extract().path("streamsClosedByClient");
+            assertThat(closed).isEqualTo(closedBefore + 1);
+        });
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                (Integer) given().get("/simulator/stats").then().extract().path("openStreams")).isZero());
+    }
+
+    @Test
+    void shouldAnswerABadBodyWith400InOpenAiErrorFormat() {
+        given().contentType("application/json").body("{\"model\":3}").post("/v1/chat/completions")
+                .then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"));
+    }
+
+    private List<ChatCompletionChunk> stream(String model, String prompt, int maxTokens, long seed) {
+        try (StreamResponse<ChatCompletionChunk> response =
+                     client.chat().completions().createStreaming(params(model, prompt, maxTokens, seed))) {
+            return response.stream().toList();
+        }
+    }
+
+    private static ChatCompletionCreateParams params(String model, String prompt, int maxTokens, long seed) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage(prompt)
+                .maxCompletionTokens(maxTokens).seed(seed)
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+    }
+}
