@@ -14,7 +14,7 @@ public interface SimulatorConfig {
     Map<String, LatencyProfile> profiles();
 
     /** Output tokens generated when the request sets no {@code max_tokens}. */
-    @WithDefault("120")
+    @WithDefault("1024")
     int defaultMaxTokens();
 
     /** Folder of recorded SSE transcripts served for model {@code transcript:<file name>}; classpath copies otherwise. */

@@ -12,7 +12,9 @@ import java.util.Random;
 
 /**
  * Deterministic answer text for the simulator, split into real tokens with jtokkit's {@code cl100k_base}
- * encoding, so token counts are true counts. The same prompt and seed always give the same tokens.
+ * encoding, so token counts are true counts. The same prompt and seed always give the same tokens. A prompt
+ * about a haiku gets a haiku; one that asks for something long ("long", "story", "essay", "detail") gets 400 to
+ * 700 tokens; any other gets 60 to 180. {@code max_tokens} cuts the answer, with finish reason {@code length}.
  */
 public final class TextGenerator {
 
@@ -41,6 +43,9 @@ public final class TextGenerator {
         "Brokers never sleep", "A stream paused, then flowing on", "Nothing lost, nothing twice",
     };
 
+    /** Words in a prompt that ask for a long answer (400 to 700 tokens instead of 60 to 180). */
+    private static final List<String> LONG_HINTS = List.of("long", "story", "essay", "detail");
+
     private TextGenerator() {
     }
 
@@ -52,7 +57,15 @@ public final class TextGenerator {
      */
     public static Completion generate(String prompt, long seed, int maxTokens) {
         var random = new Random(31L * seed + prompt.hashCode());
-        String text = prompt.toLowerCase(Locale.ROOT).contains("haiku") ? haiku(random) : prose(random, maxTokens);
+        String lower = prompt.toLowerCase(Locale.ROOT);
+        String text;
+        if (lower.contains("haiku")) {
+            text = haiku(random);
+        } else if (LONG_HINTS.stream().anyMatch(lower::contains)) {
+            text = prose(random, 400 + random.nextInt(300));
+        } else {
+            text = prose(random, 60 + random.nextInt(120));
+        }
         IntArrayList ids = ENCODING.encode(text);
         boolean truncated = ids.size() > maxTokens;
         int count = Math.min(ids.size(), maxTokens);
@@ -75,10 +88,8 @@ public final class TextGenerator {
         return HAIKU[start] + "\n" + HAIKU[start + 1] + "\n" + HAIKU[start + 2];
     }
 
-    private static String prose(Random random, int maxTokens) {
+    private static String prose(Random random, int target) {
         var text = new StringBuilder();
-        // A little more text than asked for, so that a small max_tokens ends with finish reason "length".
-        int target = Math.min(maxTokens + 8, 40 + random.nextInt(Math.max(1, maxTokens)));
         while (ENCODING.countTokens(text.toString()) < target) {
             if (!text.isEmpty()) {
                 text.append(' ');

@@ -1,0 +1,222 @@
+package dev.tokenstream.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.serde.Json;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Java client of Tokenstream's API version 1: starts streams and controls them through control-service, and
+ * reads their frames from delivery-service's WebSocket. Thread-safe. Errors come as {@link TokenstreamException}.
+ */
+public final class TokenstreamClient {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    private final URI controlUrl;
+    private final HttpClient http;
+
+    /** @param controlUrl control-service's base URL, e.g. {@code http://localhost:8080} */
+    public TokenstreamClient(URI controlUrl) {
+        this.controlUrl = controlUrl;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /**
+     * A started stream.
+     *
+     * @param streamId its id
+     * @param ws       its WebSocket URL
+     * @param sse      its Server-Sent Events URL
+     */
+    public record Started(String streamId, URI ws, URI sse) {
+    }
+
+    /**
+     * A stream's status: its state and, once the processor published them, its statistics.
+     *
+     * @param streamId its id
+     * @param state    its state
+     * @param stats    its statistics, or null
+     */
+    public record Status(String streamId, StreamState state, StreamStats stats) {
+    }
+
+    /** Starts a stream. @return its id and links, once Kafka has the request */
+    public Started start(StartStream request) {
+        JsonNode body = call("POST", "/v1/streams", request, 201);
+        return new Started(body.path("streamId").asText(), URI.create(body.path("links").path("ws").asText()),
+                URI.create(body.path("links").path("sse").asText()));
+    }
+
+    /** Pauses delivery of a stream. @return the command id, once Kafka has the command */
+    public String pause(String streamId) {
+        return command(streamId, "pause");
+    }
+
+    /** Resumes a paused stream. @return the command id */
+    public String resume(String streamId) {
+        return command(streamId, "resume");
+    }
+
+    /** Cancels a stream; the provider call is aborted. @return the command id */
+    public String cancel(String streamId) {
+        return command(streamId, "cancel");
+    }
+
+    /** @return the stream's state and statistics */
+    public Status status(String streamId) {
+        JsonNode body = call("GET", "/v1/streams/" + streamId, null, 200);
+        try {
+            return Json.MAPPER.treeToValue(body, Status.class);
+        } catch (IOException e) {
+            throw new TokenstreamException("cannot read the status of stream " + streamId, e);
+        }
+    }
+
+    /**
+     * Opens the stream's WebSocket and hands every frame to {@code listener}, in order.
+     *
+     * @param ws       the stream's WebSocket URL
+     * @param afterSeq the last seq already seen, or -1 for the whole stream
+     * @return the open subscription
+     */
+    public Subscription subscribe(URI ws, long afterSeq, FrameListener listener) {
+        URI uri = afterSeq < 0 ? ws : URI.create(ws + (ws.getQuery() == null ? "?" : "&") + "after=" + afterSeq);
+        var subscription = new Subscription(listener);
+        try {
+            subscription.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(uri, subscription).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new TokenstreamException("cannot open the WebSocket " + uri + ": " + e.getMessage(), e);
+        }
+        return subscription;
+    }
+
+    /** Receives a stream's frames. Called on the WebSocket's thread, one frame at a time. */
+    public interface FrameListener {
+
+        /** A frame arrived. */
+        void onFrame(StreamFrame frame);
+
+        /** The server closed the connection (1000 after the terminal frame). */
+        default void onClose(int code, String reason) {
+        }
+
+        /** The connection failed. */
+        default void onError(Throwable error) {
+        }
+    }
+
+    /** An open WebSocket subscription to one stream. */
+    public static final class Subscription implements WebSocket.Listener, AutoCloseable {
+
+        private final FrameListener listener;
+        private final StringBuilder partial = new StringBuilder();
+        private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private volatile WebSocket socket;
+
+        private Subscription(FrameListener listener) {
+            this.listener = listener;
+        }
+
+        /** Sends a client op ({@code pause}, {@code resume}, {@code cancel}); the answer comes as a frame. */
+        public void sendOp(String op) {
+            socket.sendText("{\"op\":\"" + op + "\"}", true).join();
+        }
+
+        /**
+         * Waits until the server closes the connection.
+         *
+         * @return the close code, or -1 when it did not close within {@code timeout}
+         */
+        public int awaitClose(Duration timeout) {
+            try {
+                return closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                try {
+                    listener.onFrame(StreamFrame.of(Json.MAPPER.readTree(text)));
+                } catch (IOException e) {
+                    listener.onError(e);
+                }
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            listener.onClose(statusCode, reason);
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            listener.onError(error);
+            closed.complete(-1);
+        }
+
+        @Override
+        public void close() {
+            WebSocket open = socket;
+            if (open != null && !open.isOutputClosed()) {
+                open.sendClose(WebSocket.NORMAL_CLOSURE, "client done");
+            }
+            if (open != null) {
+                open.abort();
+            }
+        }
+    }
+
+    private String command(String streamId, String action) {
+        return call("POST", "/v1/streams/" + streamId + "/" + action, null, 202).path("commandId").asText();
+    }
+
+    private JsonNode call(String method, String path, Object body, int expected) {
+        URI uri = controlUrl.resolve(path);
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json");
+            if (body != null) {
+                request.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)));
+            } else {
+                request.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode json = response.body() == null || response.body().isBlank()
+                    ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(response.body());
+            if (response.statusCode() != expected) {
+                throw new TokenstreamException(response.statusCode(), json.path("detail").asText(
+                        method + " " + path + " answered " + response.statusCode()));
+            }
+            return json;
+        } catch (IOException e) {
+            throw new TokenstreamException("cannot reach control-service at " + controlUrl + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TokenstreamException("interrupted while calling " + uri, e);
+        }
+    }
+}

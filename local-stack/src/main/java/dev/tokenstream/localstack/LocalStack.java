@@ -1,0 +1,469 @@
+package dev.tokenstream.localstack;
+
+import dev.tokenstream.events.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.config.TopicConfig;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs Tokenstream on one machine: a real single-node Apache Kafka broker (KRaft, combined broker and controller,
+ * from the Maven Central jars in {@code local-stack/target/kafka-libs}) and every service from its built jar,
+ * each as its own JVM with its log under {@code <workDir>/logs}. {@link #up()} formats the broker's storage on
+ * first run, creates the topics, starts the services and waits until each answers its readiness check;
+ * {@link #down()} stops them all. The pids and ports go to {@code <workDir>/stack.properties}, so another
+ * command can stop or inspect a stack that an earlier one started.
+ */
+public final class LocalStack {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
+    private static final String STATE_FILE = "stack.properties";
+
+    private final StackSettings settings;
+    private final PrintStream progress;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * @param settings ports and folders
+     * @param progress where progress lines go ({@code System.out} for the CLI)
+     */
+    public LocalStack(StackSettings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** @return the stack's settings */
+    public StackSettings settings() {
+        return settings;
+    }
+
+    /** The processes in start order: the broker first, the simulator before ingest. */
+    List<Component> components() {
+        String kafka = "-Dkafka.bootstrap.servers=" + settings.bootstrapServers();
+        Path data = settings.workDir().resolve("data");
+        return List.of(
+                new Component("kafka", settings.kafkaPort(), null, List.of()),
+                new Component("provider-simulator", settings.simulatorPort(), "provider-simulator", List.of()),
+                new Component("stream-processor", settings.processorPort(), "stream-processor", List.of(
+                        "-Dquarkus.kafka-streams.bootstrap-servers=" + settings.bootstrapServers(),
+                        "-Dkafka-streams.state.dir=" + data.resolve("stream-processor"))),
+                new Component("ingest-service", settings.ingestPort(), "ingest-service", List.of(kafka,
+                        "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1")),
+                new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
+                        "-Dcontrol.public-base-url=" + settings.controlUrl(),
+                        "-Dcontrol.delivery-base-url=" + settings.deliveryUrl())),
+                new Component("delivery-service", settings.deliveryPort(), "delivery-service", List.of(kafka,
+                        "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl())));
+    }
+
+    /**
+     * Starts the broker and every service and waits until all are ready.
+     *
+     * @throws StackException when a port is taken, a jar is missing, or a process fails to start; the message
+     *                        names the process and its log
+     */
+    public void up() {
+        if (isRunning()) {
+            throw new StackException("a local stack already runs from " + settings.workDir()
+                    + "; stop it with ./tokenstream down");
+        }
+        checkBuilt();
+        checkPortsFree();
+        Map<String, Long> pids = new LinkedHashMap<>();
+        try {
+            for (Component component : components()) {
+                if (component.isBroker()) {
+                    pids.put(component.name(), startBroker());
+                    createTopics();
+                }
+            }
+            List<Component> services = components().stream().filter(c -> !c.isBroker()).toList();
+            for (Component service : services) {
+                pids.put(service.name(), startService(service));
+            }
+            writeState(pids);
+            for (Component service : services) {
+                awaitReady(service, pids.get(service.name()));
+            }
+            progress.printf("Local stack is up: control API %s, WebSocket %s, Kafka %s%n", settings.controlUrl(),
+                    settings.deliveryUrl().replace("http", "ws"), settings.bootstrapServers());
+        } catch (RuntimeException e) {
+            writeState(pids);
+            down();
+            throw e;
+        }
+    }
+
+    /** Stops every process of the stack recorded in the state file, services first, the broker last. */
+    public void down() {
+        Map<String, Long> pids = readState();
+        if (pids.isEmpty()) {
+            progress.println("No local stack is running.");
+            return;
+        }
+        List<String> names = new ArrayList<>(pids.keySet());
+        Collections.reverse(names);
+        for (String name : names) {
+            Optional<ProcessHandle> process = ProcessHandle.of(pids.get(name));
+            if (process.isPresent() && process.get().isAlive()) {
+                progress.printf("Stopping %s (pid %d)%n", name, pids.get(name));
+                stop(process.get());
+            }
+        }
+        try {
+            Files.deleteIfExists(settings.workDir().resolve(STATE_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        progress.println("Local stack stopped.");
+    }
+
+    /** @return each recorded process with its pid, port and whether it is alive and ready; empty when none */
+    public List<ProcessStatus> status() {
+        Map<String, Long> pids = readState();
+        List<ProcessStatus> statuses = new ArrayList<>();
+        for (Component component : components()) {
+            Long pid = pids.get(component.name());
+            if (pid == null) {
+                continue;
+            }
+            boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+            boolean ready = alive && (component.isBroker() ? isPortOpen(component.port()) : isReady(component.port()));
+            statuses.add(new ProcessStatus(component.name(), pid, component.port(), alive, ready, logFile(component.name())));
+        }
+        return statuses;
+    }
+
+    /** @return whether a stack recorded in the state file still has a live process */
+    public boolean isRunning() {
+        return readState().values().stream()
+                .anyMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    }
+
+    /**
+     * One process of a running stack.
+     *
+     * @param name  process name
+     * @param pid   operating system process id
+     * @param port  its port
+     * @param alive whether the process runs
+     * @param ready whether it answers its readiness check
+     * @param log   its log file
+     */
+    public record ProcessStatus(String name, long pid, int port, boolean alive, boolean ready, Path log) {
+    }
+
+    private void checkBuilt() {
+        if (!Files.isDirectory(kafkaLibs())) {
+            throw new StackException("the Kafka broker jars are missing from " + kafkaLibs()
+                    + "; build first: ./mvnw -DskipTests package");
+        }
+        for (Component component : components()) {
+            if (!component.isBroker() && !Files.isRegularFile(serviceJar(component))) {
+                throw new StackException(component.name() + " is not built (" + serviceJar(component)
+                        + " is missing); build first: ./mvnw -DskipTests package");
+            }
+        }
+    }
+
+    private void checkPortsFree() {
+        List<String> taken = new ArrayList<>();
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("Kafka (TOKENSTREAM_KAFKA_PORT)", settings.kafkaPort());
+        ports.put("KRaft controller (TOKENSTREAM_CONTROLLER_PORT)", settings.controllerPort());
+        ports.put("control-service (TOKENSTREAM_CONTROL_PORT)", settings.controlPort());
+        ports.put("delivery-service (TOKENSTREAM_DELIVERY_PORT)", settings.deliveryPort());
+        ports.put("stream-processor (TOKENSTREAM_PROCESSOR_PORT)", settings.processorPort());
+        ports.put("ingest-service (TOKENSTREAM_INGEST_PORT)", settings.ingestPort());
+        ports.put("provider-simulator (TOKENSTREAM_SIMULATOR_PORT)", settings.simulatorPort());
+        ports.forEach((what, port) -> {
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new InetSocketAddress("localhost", port));
+            } catch (IOException e) {
+                taken.add("port " + port + " for " + what);
+            }
+        });
+        if (!taken.isEmpty()) {
+            throw new StackException("already in use: " + String.join(", ", taken)
+                    + ". Stop what uses them, or choose other ports with the variables named.");
+        }
+    }
+
+    private long startBroker() {
+        Path kafkaDir = settings.workDir().resolve("kafka");
+        Path dataDir = settings.workDir().resolve("data").resolve("kafka");
+        Path config = kafkaDir.resolve("server.properties");
+        try {
+            Files.createDirectories(kafkaDir);
+            Files.createDirectories(dataDir);
+            Files.createDirectories(settings.workDir().resolve("logs"));
+            Files.writeString(config, brokerConfig(dataDir), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new StackException("cannot write the broker configuration to " + config, e);
+        }
+        if (!Files.exists(dataDir.resolve("meta.properties"))) {
+            progress.println("Formatting Kafka storage (KRaft, first run) in " + dataDir);
+            Process format = launch(List.of(java(), "-cp", kafkaLibs() + "/*", "kafka.tools.StorageTool", "format",
+                    "--standalone", "--ignore-formatted", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
+                    logFile("kafka-format"));
+            try {
+                if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+                    throw new StackException("formatting Kafka storage failed; see " + logFile("kafka-format"));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StackException("interrupted while formatting Kafka storage", e);
+            }
+        }
+        progress.printf("Starting Kafka broker (KRaft) on %s%n", settings.bootstrapServers());
+        Process broker = launch(List.of(java(), "-Xms256m", "-Xmx512m", "-XX:+UseG1GC",
+                "-Dlog4j2.configurationFile=none", "-cp", kafkaLibs() + "/*", "kafka.Kafka", config.toString()),
+                logFile("kafka"));
+        long started = System.nanoTime();
+        try (Admin admin = admin()) {
+            while (true) {
+                if (!broker.isAlive()) {
+                    throw new StackException("the Kafka broker exited with code " + broker.exitValue() + "; see "
+                            + logFile("kafka"));
+                }
+                try {
+                    admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
+                    break;
+                } catch (ExecutionException | TimeoutException e) {
+                    if (System.nanoTime() - started > READY_TIMEOUT.toNanos()) {
+                        broker.destroyForcibly();
+                        throw new StackException("the Kafka broker was not ready within " + READY_TIMEOUT.toSeconds()
+                                + " s; see " + logFile("kafka"));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while waiting for Kafka", e);
+        }
+        progress.printf("Kafka broker ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
+        return broker.pid();
+    }
+
+    private String brokerConfig(Path dataDir) {
+        return String.join("\n",
+                "# Written by the Tokenstream local stack: one node, broker and KRaft controller in one JVM.",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.bootstrap.servers=localhost:" + settings.controllerPort(),
+                "listeners=PLAINTEXT://localhost:" + settings.kafkaPort() + ",CONTROLLER://localhost:"
+                        + settings.controllerPort(),
+                "advertised.listeners=PLAINTEXT://localhost:" + settings.kafkaPort(),
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "log.dirs=" + dataDir,
+                "num.partitions=" + settings.partitions(),
+                "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "");
+    }
+
+    /** Creates the topics of DESIGN.md; stream-stats is compacted. Existing topics are left as they are. */
+    private void createTopics() {
+        int partitions = settings.partitions();
+        List<NewTopic> topics = List.of(
+                new NewTopic(Topics.REQUESTS, partitions, (short) 1),
+                new NewTopic(Topics.TOKENS, partitions, (short) 1)
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(7).toMillis()))),
+                new NewTopic(Topics.CONTROL, partitions, (short) 1),
+                new NewTopic(Topics.DELIVERIES, partitions, (short) 1),
+                new NewTopic(Topics.STREAM_STATS, partitions, (short) 1)
+                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                new NewTopic(Topics.DLQ, 1, (short) 1));
+        int created = 0;
+        try (Admin admin = admin()) {
+            for (var result : admin.createTopics(topics).values().values()) {
+                try {
+                    result.get(30, TimeUnit.SECONDS);
+                    created++;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new StackException("cannot create topics: " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new StackException("cannot create topics", e);
+        }
+        progress.printf("Topics ready (%d created, %d partitions each)%n", created, partitions);
+    }
+
+    private long startService(Component service) {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
+                "-Dquarkus.http.port=" + service.port()));
+        command.addAll(service.args());
+        command.addAll(List.of("-jar", serviceJar(service).toString()));
+        progress.printf("Starting %s on port %d%n", service.name(), service.port());
+        return launch(command, logFile(service.name())).pid();
+    }
+
+    private void awaitReady(Component service, long pid) {
+        long started = System.nanoTime();
+        while (!isReady(service.port())) {
+            if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                throw new StackException(service.name() + " exited during startup; see " + logFile(service.name())
+                        + tail(logFile(service.name())));
+            }
+            if (System.nanoTime() - started > READY_TIMEOUT.toNanos()) {
+                throw new StackException(service.name() + " was not ready within " + READY_TIMEOUT.toSeconds()
+                        + " s; see " + logFile(service.name()) + tail(logFile(service.name())));
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StackException("interrupted while waiting for " + service.name(), e);
+            }
+        }
+        progress.printf("%s ready%n", service.name());
+    }
+
+    private boolean isReady(int port) {
+        try {
+            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
+                            URI.create("http://localhost:" + port + "/q/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static boolean isPortOpen(int port) {
+        try (var socket = new Socket()) {
+            socket.connect(new InetSocketAddress("localhost", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void stop(ProcessHandle process) {
+        process.destroy();
+        try {
+            process.onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+        }
+    }
+
+    private Process launch(List<String> command, Path log) {
+        try {
+            Files.createDirectories(log.getParent());
+            return new ProcessBuilder(command)
+                    .directory(settings.home().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new StackException("cannot start " + command.get(command.size() - 1) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+    }
+
+    private void writeState(Map<String, Long> pids) {
+        var state = new Properties();
+        pids.forEach((name, pid) -> state.setProperty(name, String.valueOf(pid)));
+        try {
+            Files.createDirectories(settings.workDir());
+            try (var out = Files.newBufferedWriter(settings.workDir().resolve(STATE_FILE))) {
+                state.store(out, "Tokenstream local stack: process name = pid");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Map<String, Long> readState() {
+        Path file = settings.workDir().resolve(STATE_FILE);
+        Map<String, Long> pids = new LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return pids;
+        }
+        var state = new Properties();
+        try (var in = Files.newBufferedReader(file)) {
+            state.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Component component : components()) {
+            String pid = state.getProperty(component.name());
+            if (pid != null) {
+                pids.put(component.name(), Long.parseLong(pid));
+            }
+        }
+        return pids;
+    }
+
+    Path logFile(String name) {
+        return settings.workDir().resolve("logs").resolve(name + ".log");
+    }
+
+    private Path kafkaLibs() {
+        return settings.home().resolve("local-stack/target/kafka-libs");
+    }
+
+    private Path serviceJar(Component service) {
+        return settings.home().resolve(service.module()).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "\n  last lines:\n    " + String.join("\n    ", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.tokenstream.localstack;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where the local stack lives and which ports it uses. Defaults come from the environment
+ * ({@code TOKENSTREAM_KAFKA_PORT}, {@code TOKENSTREAM_CONTROL_PORT}, ...), then from the documented defaults.
+ *
+ * @param home           the Tokenstream checkout, holding each module's {@code target/}
+ * @param workDir        logs, data and the state file ({@code .tokenstream/} by default)
+ * @param kafkaPort      the broker's client port (default 19092; 9092 is often taken)
+ * @param controllerPort the KRaft controller port (default 19093)
+ * @param controlPort    control-service HTTP port (default 8080)
+ * @param deliveryPort   delivery-service HTTP and WebSocket port (default 8081)
+ * @param processorPort  stream-processor HTTP port, health only (default 8082)
+ * @param ingestPort     ingest-service HTTP port, health only (default 8083)
+ * @param simulatorPort  provider-simulator HTTP port (default 8089)
+ * @param partitions     partitions of every stream-keyed topic (default 3)
+ */
+public record StackSettings(Path home, Path workDir, int kafkaPort, int controllerPort, int controlPort,
+                            int deliveryPort, int processorPort, int ingestPort, int simulatorPort, int partitions) {
+
+    /** @return settings for the checkout at {@code home}, from the environment and the defaults */
+    public static StackSettings fromEnvironment(Path home) {
+        Map<String, String> env = System.getenv();
+        return new StackSettings(home, Path.of(env.getOrDefault("TOKENSTREAM_WORK_DIR",
+                home.resolve(".tokenstream").toString())),
+                port(env, "TOKENSTREAM_KAFKA_PORT", 19092), port(env, "TOKENSTREAM_CONTROLLER_PORT", 19093),
+                port(env, "TOKENSTREAM_CONTROL_PORT", 8080), port(env, "TOKENSTREAM_DELIVERY_PORT", 8081),
+                port(env, "TOKENSTREAM_PROCESSOR_PORT", 8082), port(env, "TOKENSTREAM_INGEST_PORT", 8083),
+                port(env, "TOKENSTREAM_SIMULATOR_PORT", 8089), port(env, "TOKENSTREAM_PARTITIONS", 3));
+    }
+
+    /** @return host:port of the broker */
+    public String bootstrapServers() {
+        return "localhost:" + kafkaPort;
+    }
+
+    /** @return the control API's base URL */
+    public String controlUrl() {
+        return "http://localhost:" + controlPort;
+    }
+
+    /** @return delivery-service's base URL */
+    public String deliveryUrl() {
+        return "http://localhost:" + deliveryPort;
+    }
+
+    /** @return the simulator's base URL */
+    public String simulatorUrl() {
+        return "http://localhost:" + simulatorPort;
+    }
+
+    private static int port(Map<String, String> env, String name, int fallback) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new StackException(name + " must be a number, not '" + value + "'");
+        }
+    }
+}
