@@ -74,7 +74,10 @@ public final class LocalStack {
                 new Component("provider-simulator", settings.simulatorPort(), "provider-simulator", List.of()),
                 new Component("stream-processor", settings.processorPort(), "stream-processor", List.of(
                         "-Dquarkus.kafka-streams.bootstrap-servers=" + settings.bootstrapServers(),
-                        "-Dkafka-streams.state.dir=" + data.resolve("stream-processor"))),
+                        "-Dkafka-streams.state.dir=" + data.resolve("stream-processor"),
+                        // Static membership: a restarted processor takes over its old membership at once
+                        // instead of waiting out the session timeout of the member it was.
+                        "-Dkafka-streams.group.instance.id=local-stack-processor")),
                 new Component("ingest-service", settings.ingestPort(), "ingest-service", List.of(kafka,
                         "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1")),
                 new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,

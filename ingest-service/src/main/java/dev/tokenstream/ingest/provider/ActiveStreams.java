@@ -1,11 +1,15 @@
 package dev.tokenstream.ingest.provider;
 
 import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The upstream calls this instance is running, by stream id, so a cancel command can close one. A cancel for a
@@ -17,6 +21,11 @@ public class ActiveStreams {
     private static final Duration REMEMBER_EARLY_CANCEL = Duration.ofMinutes(10);
 
     private final Map<String, UpstreamCall> running = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService forceCloser = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "upstream-force-close");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Map<String, Long> cancelledEarly = new ConcurrentHashMap<>();
 
     /**
@@ -46,13 +55,19 @@ public class ActiveStreams {
         UpstreamCall call = running.get(streamId);
         if (call != null) {
             call.cancel();
-            Log.infof("stream %s cancelled: upstream connection closed", streamId);
+            forceCloser.schedule(call::forceClose, UpstreamCall.FORCE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+            Log.infof("stream %s cancel received: closing the upstream connection", streamId);
             return true;
         }
         long now = System.nanoTime();
         cancelledEarly.values().removeIf(at -> now - at > REMEMBER_EARLY_CANCEL.toNanos());
         cancelledEarly.put(streamId, now);
         return false;
+    }
+
+    @PreDestroy
+    void shutdown() {
+        forceCloser.shutdownNow();
     }
 
     /** @return the number of upstream calls running on this instance. */

@@ -2,11 +2,18 @@ package dev.tokenstream.ingest.provider;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.ObjectMappers;
 import com.openai.core.Timeout;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tokenstream.ingest.config.IngestConfig;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,11 +32,30 @@ public class ProviderRegistry {
     /** Sent when a provider needs no key (the simulator, a local Ollama); the SDK insists on one. */
     private static final String NO_KEY = "not-needed";
 
+    private static final String WARM_UP_CHUNK = "{\"id\":\"w\",\"object\":\"chat.completion.chunk\",\"created\":0,"
+            + "\"model\":\"w\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},\"finish_reason\":null}]}";
+
     private final IngestConfig config;
     private final Map<String, OpenAIClient> clients = new ConcurrentHashMap<>();
 
     public ProviderRegistry(IngestConfig config) {
         this.config = config;
+    }
+
+    /**
+     * Builds every configured client at startup and runs the SDK's JSON mapping once each way (no network), so
+     * the first stream does not pay seconds of class loading in its time to first token.
+     */
+    void warmUp(@Observes StartupEvent event) {
+        config.providers().keySet().forEach(this::client);
+        try {
+            JsonMapper mapper = ObjectMappers.jsonMapper();
+            mapper.writeValueAsString(ChatCompletionCreateParams.builder().model("warm-up").addUserMessage("hi")
+                    .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build()._body());
+            mapper.readValue(WARM_UP_CHUNK, ChatCompletionChunk.class).choices().forEach(c -> c.delta().content());
+        } catch (IOException e) {
+            Log.debugf("SDK warm-up skipped: %s", e.getMessage());
+        }
     }
 
     /**

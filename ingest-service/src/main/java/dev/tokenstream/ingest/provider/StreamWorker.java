@@ -86,7 +86,7 @@ public class StreamWorker {
                      client.chat().completions().createStreaming(params(request))) {
             call.attach(response);
             Iterator<ChatCompletionChunk> chunks = response.stream().iterator();
-            while (chunks.hasNext()) {
+            while (!call.isCancelled() && chunks.hasNext()) {
                 ChatCompletionChunk chunk = chunks.next();
                 for (ChatCompletionChunk.Choice choice : chunk.choices()) {
                     Optional<String> content = choice.delta().content();
@@ -103,6 +103,7 @@ public class StreamWorker {
                     usage = toUsage(chunk.usage().get());
                 }
             }
+            call.detach();
             if (call.isCancelled()) {
                 publishCancelled(stream, usage);
             } else {
@@ -111,6 +112,7 @@ public class StreamWorker {
                 Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens, finishReason);
             }
         } catch (RuntimeException e) {
+            call.detach();
             if (call.isCancelled()) {
                 publishCancelled(stream, usage);
                 return;

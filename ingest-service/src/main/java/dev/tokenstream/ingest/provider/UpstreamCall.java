@@ -1,11 +1,16 @@
 package dev.tokenstream.ingest.provider;
 
 /**
- * One running upstream call that another thread may cancel. Cancelling closes the SDK's stream response, which
- * closes the HTTP connection, so the provider stops generating and billing; the worker reading the stream then
- * sees an exception and publishes the cancelled event.
+ * One running upstream call that another thread may cancel. The worker reading the stream closes the SDK's
+ * stream response itself when it sees the cancel between two chunks: closing it from the cancelling thread
+ * while the worker reads the same connection races inside OkHttp and can leave the connection open, so the
+ * provider would go on generating. Only when the worker has not closed it within {@link #FORCE_CLOSE_MILLIS}
+ * (a provider that sends nothing) does the canceller close it; the worker's blocked read then fails.
  */
 public final class UpstreamCall {
+
+    /** How long a cancel waits for the worker before it closes the connection itself. */
+    static final long FORCE_CLOSE_MILLIS = 250;
 
     private AutoCloseable response;
     private boolean cancelled;
@@ -22,12 +27,22 @@ public final class UpstreamCall {
         }
     }
 
-    /** Marks the call cancelled and closes its connection, if open. */
-    public void cancel() {
+    /** The worker is done with the response (it closes it itself). */
+    public synchronized void detach() {
+        response = null;
+    }
+
+    /** Marks the call cancelled; the worker closes the connection at its next chunk. */
+    public synchronized void cancel() {
+        cancelled = true;
+    }
+
+    /** Closes the connection if the worker still has not: the fallback for a silent provider. */
+    void forceClose() {
         AutoCloseable toClose;
         synchronized (this) {
-            cancelled = true;
             toClose = response;
+            response = null;
         }
         if (toClose != null) {
             closeQuietly(toClose);

@@ -7,6 +7,7 @@ import dev.tokenstream.simulator.config.SimulatorConfig;
 import dev.tokenstream.simulator.config.SimulatorConfig.LatencyProfile;
 import dev.tokenstream.simulator.generation.TextGenerator;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -53,6 +54,11 @@ public class ChatCompletionsRoute {
         this.config = config;
         this.mapper = mapper;
         this.vertx = vertx;
+    }
+
+    /** Loads the tokenizer's vocabulary now, not on the first request (it takes about a second). */
+    void warmUp(@Observes StartupEvent event) {
+        TextGenerator.countTokens("warm up");
     }
 
     void routes(@Observes Router router) {

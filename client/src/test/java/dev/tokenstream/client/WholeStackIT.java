@@ -1,0 +1,212 @@
+package dev.tokenstream.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.localstack.LocalStack;
+import dev.tokenstream.localstack.StackSettings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole stack as users run it: a Kafka broker process and the five services from their built jars (the
+ * local stack, on free ports in a temporary folder), driven through the public API and the WebSocket.
+ */
+class WholeStackIT {
+
+    private static LocalStack stack;
+    private static TokenstreamClient client;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startStack() throws IOException {
+        Path home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
+        // Under target/, so the services' logs are there to read when this test fails.
+        Path workDir = home.resolve("client/target/whole-stack-it");
+        int[] ports = freePorts(7);
+        var settings = new StackSettings(home, workDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5],
+                ports[6], 3);
+        stack = new LocalStack(settings, new PrintStream(System.out, true));
+        stack.up();
+        client = new TokenstreamClient(URI.create(settings.controlUrl()));
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.down();
+        }
+    }
+
+    @Test
+    void shouldStreamTheSimulatorsExactTextInOrderWithoutDuplicates() throws Exception {
+        String prompt = "Explain Kafka partitions";
+        var params = new GenerationParams(64, null, 11L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+
+        var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+
+        assertThat(frames).extracting(StreamFrame::seq)
+                .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
+        assertThat(frames.get(0).type()).isEqualTo("started");
+        assertThat(frames.get(frames.size() - 1).type()).isEqualTo("completed");
+        assertThat(text(frames)).isEqualTo(expected);
+
+        var status = awaitTerminalStats(started.streamId());
+        assertThat(status.state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(status.stats().outputTokens()).isEqualTo(frames.stream().filter(StreamFrame::isToken).count());
+        assertThat(status.stats().ttftMillis()).isPositive();
+        assertThat(status.stats().itlP50Millis()).isPositive();
+
+        try (var resumed = new Recorder(client, started.ws(), 10)) {
+            assertThat(resumed.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+            assertThat(resumed.frames).extracting(StreamFrame::seq)
+                    .containsExactlyElementsOf(LongStream.range(11, frames.size()).boxed().toList());
+        }
+    }
+
+    @Test
+    void shouldPauseResumeAndCancelAStreamAndCloseTheUpstreamCall() throws Exception {
+        var started = client.start(StartStream.prompt("simulator", "sim-fast", "Tell me a long story",
+                new GenerationParams(2000, null, 5L)));
+        String id = started.streamId();
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 10);
+
+            client.pause(id);
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.has("paused"));
+            int atPause = recorder.frames.size();
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> recorder.frames.size() == atPause);
+            assertThat(client.status(id).state()).isEqualTo(StreamState.PAUSED);
+
+            client.resume(id);
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.frames.size() > atPause + 40);
+            assertThat(recorder.frames.get(atPause).type()).isEqualTo("resumed");
+
+            client.cancel(id);
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+            List<StreamFrame> frames = new ArrayList<>(recorder.frames);
+            assertThat(frames.get(frames.size() - 1).type()).isEqualTo("cancelled");
+            assertThat(frames).extracting(StreamFrame::seq)
+                    .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
+        }
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(simulatorStats().path("openStreams").asInt()).isZero());
+        assertThat(simulatorStats().path("streamsClosedByClient").asInt()).isPositive();
+        var status = awaitTerminalStats(id);
+        assertThat(status.state()).isEqualTo(StreamState.CANCELLED);
+        assertThat(status.stats().pausedMillis()).isGreaterThanOrEqualTo(1500.0);
+        assertThat(assertRefused(() -> client.resume(id))).isEqualTo(409);
+    }
+
+    @Test
+    void shouldAnswerProblemDetailsForUnknownStreams() {
+        assertThat(assertRefused(() -> client.status("no-such-stream"))).isEqualTo(404);
+        assertThat(assertRefused(() -> client.pause("no-such-stream"))).isEqualTo(404);
+    }
+
+    private static int assertRefused(Runnable call) {
+        try {
+            call.run();
+        } catch (TokenstreamException e) {
+            return e.status();
+        }
+        throw new AssertionError("the call was not refused");
+    }
+
+    private static TokenstreamClient.Status awaitTerminalStats(String id) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id),
+                s -> s.stats() != null && s.stats().state().isTerminal());
+    }
+
+    /** Asks the simulator directly (no streaming) for the answer it generates for these inputs. */
+    private static String simulatorAnswer(String model, String prompt, GenerationParams params) throws Exception {
+        String body = Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode().put("model", model)
+                .put("max_tokens", params.maxTokens()).put("seed", params.seed())
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                        .put("role", "user").put("content", prompt))));
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(stack.settings().simulatorUrl() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content").asText();
+    }
+
+    private static JsonNode simulatorStats() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                URI.create(stack.settings().simulatorUrl() + "/simulator/stats")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    private static String text(List<StreamFrame> frames) {
+        return frames.stream().filter(StreamFrame::isToken).map(StreamFrame::text).collect(Collectors.joining());
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        int[] ports = new int[count];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                var socket = new ServerSocket(0);
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+        return ports;
+    }
+
+    /** Records a stream's frames from its WebSocket. */
+    private static final class Recorder implements AutoCloseable {
+        final List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        final TokenstreamClient.Subscription subscription;
+
+        Recorder(TokenstreamClient client, URI ws, long after) {
+            subscription = client.subscribe(ws, after, frames::add);
+        }
+
+        long tokens() {
+            return frames.stream().filter(StreamFrame::isToken).count();
+        }
+
+        boolean has(String type) {
+            return frames.stream().anyMatch(f -> f.type().equals(type));
+        }
+
+        @Override
+        public void close() {
+            subscription.close();
+        }
+    }
+}
