@@ -1,0 +1,87 @@
+package dev.tokenstream.processor;
+
+import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.TopicProbe;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+/** The processor as deployed (Quarkus, its Kafka Streams settings) against a real broker. */
+@QuarkusTest
+@QuarkusTestResource(KafkaTestResource.class)
+class ProcessorBrokerTest {
+
+    @Test
+    void shouldTurnTokenEventsAndCommandsIntoFramesAndStats() {
+        String id = UUID.randomUUID().toString();
+        long t0 = 1_000_000L;
+        sendToken(TokenEvent.started(id, 0, "simulator", "sim-fast", t0, t0, t0));
+        sendToken(TokenEvent.token(id, 1, "Hello", t0 + 100_000));
+        sendToken(TokenEvent.token(id, 1, "Hello", t0 + 100_000));
+        TopicProbe.send(Topics.CONTROL, id, new ControlCommand("c1", id, ControlAction.CANCEL, t0 + 150_000),
+                JsonSerde.of(ControlCommand.class));
+        sendToken(TokenEvent.token(id, 2, " world", t0 + 200_000));
+
+        List<DeliveryFrame> frames = TopicProbe.readUntil(Topics.DELIVERIES, JsonSerde.of(DeliveryFrame.class),
+                        list -> list.stream().anyMatch(r -> id.equals(r.key()) && r.value().type().isTerminal()),
+                        Duration.ofSeconds(30))
+                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        assertThat(frames).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.CANCELLED);
+
+        List<StreamStats> stats = TopicProbe.readUntil(Topics.STREAM_STATS, JsonSerde.of(StreamStats.class),
+                        list -> list.stream().anyMatch(r -> id.equals(r.key()) && r.value().state().isTerminal()),
+                        Duration.ofSeconds(30))
+                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        StreamStats last = stats.get(stats.size() - 1);
+        assertThat(last.state()).isEqualTo(StreamState.CANCELLED);
+        assertThat(last.ttftMillis()).isEqualTo(100.0);
+    }
+
+    @Test
+    void shouldDeadLetterPoisonOnTheControlTopicAndKeepProcessing() {
+        String poisonKey = "poison-" + UUID.randomUUID();
+        TopicProbe.sendRaw(Topics.CONTROL, poisonKey, "{\"action\":");
+        String id = UUID.randomUUID().toString();
+        sendToken(TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L));
+
+        var dead = TopicProbe.readUntil(Topics.DLQ, TopicProbe.bytes(),
+                list -> list.stream().anyMatch(r -> poisonKey.equals(r.key())), Duration.ofSeconds(30))
+                .stream().filter(r -> poisonKey.equals(r.key())).findFirst().orElseThrow();
+        assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("{\"action\":");
+        assertThat(new String(dead.headers().lastHeader(Topics.DLQ_HEADER_ORIGIN).value(), StandardCharsets.UTF_8))
+                .startsWith(Topics.CONTROL + "/");
+        assertThat(TopicProbe.readUntil(Topics.DELIVERIES, JsonSerde.of(DeliveryFrame.class),
+                list -> list.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(30)))
+                .anyMatch(r -> id.equals(r.key()) && r.value().type() == FrameType.STARTED);
+    }
+
+    @Test
+    void shouldBeReadyOnlyWhenKafkaStreamsRuns() {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'Kafka Streams processing' }.data.state", equalTo("RUNNING"));
+    }
+
+    private static void sendToken(TokenEvent event) {
+        TopicProbe.send(Topics.TOKENS, event.streamId(), event, JsonSerde.of(TokenEvent.class));
+    }
+}
