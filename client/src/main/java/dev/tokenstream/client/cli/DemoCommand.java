@@ -3,6 +3,7 @@ package dev.tokenstream.client.cli;
 import dev.tokenstream.client.StartStream;
 import dev.tokenstream.client.StreamFrame;
 import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.localstack.LocalStack;
 import picocli.CommandLine.Command;
@@ -12,8 +13,6 @@ import picocli.CommandLine.ParentCommand;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -134,7 +133,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             out.printf("%n[%d frames arrived while paused]%n", whilePaused.size());
 
-            long resumeAtMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+            long resumeAtMicros = Micros.now();
             client.resume(id);
             while (!(frame = next(frames)).type().equals("resumed")) {
                 print(frame);

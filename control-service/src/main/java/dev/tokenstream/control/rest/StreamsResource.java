@@ -4,6 +4,7 @@ import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
 import dev.tokenstream.control.messaging.StreamDirectory;
 import dev.tokenstream.control.rest.ProblemException.Reason;
+import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamRequest;
@@ -24,8 +25,6 @@ import jakarta.ws.rs.core.Response;
 
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -73,7 +72,7 @@ public class StreamsResource {
     public Uni<Response> start(@Valid @NotNull StartStreamRequest body) {
         String id = UUID.randomUUID().toString();
         var request = new StreamRequest(id, body.provider(), body.model(),
-                body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), nowMicros());
+                body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), Micros.now());
         return publisher.publish(request)
                 .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
                 .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
@@ -124,7 +123,7 @@ public class StreamsResource {
             throw new ProblemException(Reason.STATE_CONFLICT, "cannot " + action.name().toLowerCase(Locale.ROOT)
                     + " stream " + id + " in state " + state);
         }
-        var command = new ControlCommand(UUID.randomUUID().toString(), id, action, nowMicros());
+        var command = new ControlCommand(UUID.randomUUID().toString(), id, action, Micros.now());
         return publisher.publish(command)
                 .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
                 .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
@@ -152,7 +151,4 @@ public class StreamsResource {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    private static long nowMicros() {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-    }
 }

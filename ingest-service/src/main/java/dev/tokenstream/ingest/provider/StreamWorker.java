@@ -6,6 +6,7 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
+import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.TokenEvent;
@@ -14,8 +15,6 @@ import dev.tokenstream.ingest.messaging.TokenPublisher;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -57,7 +56,7 @@ public class StreamWorker {
         try {
             if (call.isCancelled()) {
                 Log.infof("stream %s cancelled before it started", id);
-                stream.last = publisher.publish(TokenEvent.cancelled(id, stream.nextSeq(), null, nowMicros()));
+                stream.last = publisher.publish(TokenEvent.cancelled(id, stream.nextSeq(), null, Micros.now()));
                 return;
             }
             Optional<OpenAIClient> client = providers.client(request.provider());
@@ -65,7 +64,7 @@ public class StreamWorker {
                 Log.warnf("stream %s names unknown provider %s", id, request.provider());
                 stream.last = publisher.publish(TokenEvent.failed(id, stream.nextSeq(),
                         FailureReason.UNKNOWN_PROVIDER.toError("no provider named '" + request.provider()
-                                + "' is configured; known: " + providers.names()), null, nowMicros()));
+                                + "' is configured; known: " + providers.names()), null, Micros.now()));
                 return;
             }
             streamFrom(client.get(), request, call, stream);
@@ -77,7 +76,7 @@ public class StreamWorker {
 
     private void streamFrom(OpenAIClient client, StreamRequest request, UpstreamCall call, PublishedStream stream) {
         String id = request.streamId();
-        long upstreamRequestAt = nowMicros();
+        long upstreamRequestAt = Micros.now();
         stream.last = publisher.publish(TokenEvent.started(id, stream.nextSeq(), request.provider(), request.model(),
                 request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt));
         String finishReason = null;
@@ -93,7 +92,7 @@ public class StreamWorker {
                     if (content.isPresent() && !content.get().isEmpty()) {
                         stream.tokens++;
                         stream.last = publisher.publish(TokenEvent.token(id, stream.nextSeq(), content.get(),
-                                nowMicros()));
+                                Micros.now()));
                     }
                     if (choice.finishReason().isPresent()) {
                         finishReason = choice.finishReason().get().asString();
@@ -108,7 +107,7 @@ public class StreamWorker {
                 publishCancelled(stream, usage);
             } else {
                 stream.last = publisher.publish(TokenEvent.completed(id, stream.nextSeq(),
-                        finishReason == null ? "stop" : finishReason, usage, nowMicros()));
+                        finishReason == null ? "stop" : finishReason, usage, Micros.now()));
                 Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens, finishReason);
             }
         } catch (RuntimeException e) {
@@ -120,14 +119,14 @@ public class StreamWorker {
             FailureReason reason = FailureReason.of(e);
             Log.warnf("stream %s failed after %d tokens: %s (%s)", id, stream.tokens, reason.code(), e.getMessage());
             stream.last = publisher.publish(TokenEvent.failed(id, stream.nextSeq(), reason.toError(e.getMessage()),
-                    usage, nowMicros()));
+                    usage, Micros.now()));
         }
     }
 
     private void publishCancelled(PublishedStream stream, Usage reported) {
         // Without the provider's usage chunk, the output so far is the count of content deltas received.
         Usage usage = reported != null ? reported : new Usage(null, stream.tokens, null, null);
-        stream.last = publisher.publish(TokenEvent.cancelled(stream.id, stream.nextSeq(), usage, nowMicros()));
+        stream.last = publisher.publish(TokenEvent.cancelled(stream.id, stream.nextSeq(), usage, Micros.now()));
         Log.infof("stream %s cancelled after %d tokens", stream.id, stream.tokens);
     }
 
@@ -175,9 +174,6 @@ public class StreamWorker {
         }
     }
 
-    private static long nowMicros() {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-    }
 
     /** What one stream has published so far. */
     private static final class PublishedStream {
