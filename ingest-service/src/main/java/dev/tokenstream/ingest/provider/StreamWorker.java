@@ -17,28 +17,26 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.Iterator;
 import java.util.Optional;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Runs one stream: calls the provider's Chat Completions streaming API through the official OpenAI SDK and
- * publishes its {@link TokenEvent}s in order (started, one token event per content delta, then completed,
+ * publishes its {@link TokenEvent}s in order (provider {@code replay:<streamId>}: a recorded stream, see
+ * {@link RecordingReplayer}) (started, one token event per content delta, then completed,
  * failed or cancelled), with {@code seq} counting from 0. A cancel closes the SDK's stream response, which ends
  * the upstream HTTP call; the usage known so far goes out with the cancelled event.
  */
 @ApplicationScoped
 public class StreamWorker {
 
-    private static final long ACK_TIMEOUT_SECONDS = 30;
-
     private final ProviderRegistry providers;
     private final ActiveStreams activeStreams;
     private final TokenPublisher publisher;
+    private final RecordingReplayer replayer;
 
-    public StreamWorker(ProviderRegistry providers, ActiveStreams activeStreams, TokenPublisher publisher) {
+    public StreamWorker(ProviderRegistry providers, ActiveStreams activeStreams, TokenPublisher publisher,
+                        RecordingReplayer replayer) {
         this.providers = providers;
+        this.replayer = replayer;
         this.activeStreams = activeStreams;
         this.publisher = publisher;
     }
@@ -52,32 +50,37 @@ public class StreamWorker {
     public void run(StreamRequest request) {
         String id = request.streamId();
         UpstreamCall call = activeStreams.register(id);
-        var stream = new PublishedStream(id);
+        var stream = new StreamPublication(id, publisher);
         try {
             if (call.isCancelled()) {
                 Log.infof("stream %s cancelled before it started", id);
-                stream.last = publisher.publish(TokenEvent.cancelled(id, stream.nextSeq(), null, Micros.now()));
+                stream.publish(seq -> TokenEvent.cancelled(id, seq, null, Micros.now()));
+                return;
+            }
+            if (request.provider() != null && request.provider().startsWith(RecordingReplayer.PREFIX)) {
+                replayer.replay(request.provider().substring(RecordingReplayer.PREFIX.length()), request, call, stream);
                 return;
             }
             Optional<OpenAIClient> client = providers.client(request.provider());
             if (client.isEmpty()) {
                 Log.warnf("stream %s names unknown provider %s", id, request.provider());
-                stream.last = publisher.publish(TokenEvent.failed(id, stream.nextSeq(),
+                stream.publish(seq -> TokenEvent.failed(id, seq,
                         FailureReason.UNKNOWN_PROVIDER.toError("no provider named '" + request.provider()
-                                + "' is configured; known: " + providers.names()), null, Micros.now()));
+                                + "' is configured; known: " + providers.names() + " and replay:<streamId>"),
+                        null, Micros.now()));
                 return;
             }
             streamFrom(client.get(), request, call, stream);
         } finally {
             activeStreams.remove(id);
-            awaitAck(stream);
+            stream.awaitLastAck();
         }
     }
 
-    private void streamFrom(OpenAIClient client, StreamRequest request, UpstreamCall call, PublishedStream stream) {
+    private void streamFrom(OpenAIClient client, StreamRequest request, UpstreamCall call, StreamPublication stream) {
         String id = request.streamId();
         long upstreamRequestAt = Micros.now();
-        stream.last = publisher.publish(TokenEvent.started(id, stream.nextSeq(), request.provider(), request.model(),
+        stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
                 request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt));
         String finishReason = null;
         Usage usage = null;
@@ -90,9 +93,7 @@ public class StreamWorker {
                 for (ChatCompletionChunk.Choice choice : chunk.choices()) {
                     Optional<String> content = choice.delta().content();
                     if (content.isPresent() && !content.get().isEmpty()) {
-                        stream.tokens++;
-                        stream.last = publisher.publish(TokenEvent.token(id, stream.nextSeq(), content.get(),
-                                Micros.now()));
+                        stream.publish(seq -> TokenEvent.token(id, seq, content.get(), Micros.now()));
                     }
                     if (choice.finishReason().isPresent()) {
                         finishReason = choice.finishReason().get().asString();
@@ -106,9 +107,10 @@ public class StreamWorker {
             if (call.isCancelled()) {
                 publishCancelled(stream, usage);
             } else {
-                stream.last = publisher.publish(TokenEvent.completed(id, stream.nextSeq(),
-                        finishReason == null ? "stop" : finishReason, usage, Micros.now()));
-                Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens, finishReason);
+                String reason = finishReason == null ? "stop" : finishReason;
+                Usage reported = usage;
+                stream.publish(seq -> TokenEvent.completed(id, seq, reason, reported, Micros.now()));
+                Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens(), reason);
             }
         } catch (RuntimeException e) {
             call.detach();
@@ -117,17 +119,17 @@ public class StreamWorker {
                 return;
             }
             FailureReason reason = FailureReason.of(e);
-            Log.warnf("stream %s failed after %d tokens: %s (%s)", id, stream.tokens, reason.code(), e.getMessage());
-            stream.last = publisher.publish(TokenEvent.failed(id, stream.nextSeq(), reason.toError(e.getMessage()),
-                    usage, Micros.now()));
+            Log.warnf("stream %s failed after %d tokens: %s (%s)", id, stream.tokens(), reason.code(), e.getMessage());
+            Usage reported = usage;
+            stream.publish(seq -> TokenEvent.failed(id, seq, reason.toError(e.getMessage()), reported, Micros.now()));
         }
     }
 
-    private void publishCancelled(PublishedStream stream, Usage reported) {
-        // Without the provider's usage chunk, the output so far is the count of content deltas received.
-        Usage usage = reported != null ? reported : new Usage(null, stream.tokens, null, null);
-        stream.last = publisher.publish(TokenEvent.cancelled(stream.id, stream.nextSeq(), usage, Micros.now()));
-        Log.infof("stream %s cancelled after %d tokens", stream.id, stream.tokens);
+    /** Publishes the cancelled event with the provider's usage, or else the token events counted so far. */
+    static void publishCancelled(StreamPublication stream, Usage reported) {
+        Usage usage = reported != null ? reported : new Usage(null, stream.tokens(), null, null);
+        stream.publish(seq -> TokenEvent.cancelled(stream.streamId, seq, usage, Micros.now()));
+        Log.infof("stream %s cancelled after %d tokens", stream.streamId, stream.tokens());
     }
 
     private static ChatCompletionCreateParams params(StreamRequest request) {
@@ -160,34 +162,6 @@ public class StreamWorker {
         return new Usage(usage.promptTokens(), usage.completionTokens(), cached, reasoning);
     }
 
-    private static void awaitAck(PublishedStream stream) {
-        if (stream.last == null) {
-            return;
-        }
-        try {
-            stream.last.toCompletableFuture().get(ACK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing stream " + stream.id, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot publish the last event of stream " + stream.id, e);
-        }
-    }
 
 
-    /** What one stream has published so far. */
-    private static final class PublishedStream {
-        final String id;
-        long seq;
-        long tokens;
-        CompletionStage<Void> last;
-
-        PublishedStream(String id) {
-            this.id = id;
-        }
-
-        long nextSeq() {
-            return seq++;
-        }
-    }
 }
