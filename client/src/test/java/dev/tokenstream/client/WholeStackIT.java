@@ -44,8 +44,7 @@ class WholeStackIT {
         // Under target/, so the services' logs are there to read when this test fails.
         Path workDir = home.resolve("client/target/whole-stack-it");
         int[] ports = freePorts(7);
-        var settings = new StackSettings(home, workDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5],
-                ports[6], 3);
+        var settings = StackSettings.of(home, workDir, ports, 3);
         stack = new LocalStack(settings, new PrintStream(System.out, true));
         stack.up();
         client = new TokenstreamClient(URI.create(settings.controlUrl()));

@@ -11,6 +11,7 @@ import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.RecordedStreams;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -85,6 +86,34 @@ class StreamWorkerTest {
         assertThat(last.kind()).isEqualTo(TokenEventKind.FAILED);
         assertThat(last.error().code()).isEqualTo("unknown_provider");
         assertThat(last.error().message()).contains("recorded");
+    }
+
+    @Test
+    void shouldRepublishARecordedStreamAsANewStreamEndingAsItEnded() {
+        String completed = RecordedStreams.completed(0);
+        String cancelled = RecordedStreams.cancelled();
+
+        List<TokenEvent> replay = eventsUntilEnd(request("replay:" + completed));
+        List<TokenEvent> replayOfCancel = eventsUntilEnd(request("replay:" + cancelled));
+
+        assertThat(replay).extracting(TokenEvent::seq)
+                .containsExactlyElementsOf(LongStream.range(0, replay.size()).boxed().toList());
+        assertThat(replay.stream().filter(e -> e.kind() == TokenEventKind.TOKEN).map(TokenEvent::text).toList())
+                .isEqualTo(RecordedStreams.TOKENS);
+        assertThat(replay.get(replay.size() - 1).kind()).isEqualTo(TokenEventKind.COMPLETED);
+        assertThat(replay.get(replay.size() - 1).usage()).isEqualTo(new Usage(9L, 7L, null, null));
+        assertThat(replayOfCancel.get(replayOfCancel.size() - 1).kind()).isEqualTo(TokenEventKind.CANCELLED);
+        assertThat(replayOfCancel).filteredOn(e -> e.kind() == TokenEventKind.TOKEN).hasSize(3);
+    }
+
+    @Test
+    void shouldFailAReplayOfAStreamThatNeverExisted() {
+        List<TokenEvent> events = eventsUntilEnd(request("replay:nobody-recorded-this"));
+        TokenEvent last = events.get(events.size() - 1);
+
+        assertThat(last.kind()).isEqualTo(TokenEventKind.FAILED);
+        assertThat(last.error().code()).isEqualTo("invalid_request");
+        assertThat(last.error().message()).contains("no stream with id nobody-recorded-this");
     }
 
     @Test

@@ -3,9 +3,12 @@ package dev.tokenstream.localstack;
 import dev.tokenstream.events.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 
 import java.io.IOException;
@@ -23,6 +26,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -300,18 +305,19 @@ public final class LocalStack {
                 "");
     }
 
-    /** Creates the topics of DESIGN.md; stream-stats is compacted. Existing topics are left as they are. */
+    /**
+     * Creates the topics of DESIGN.md (stream-stats compacted, the others with the configured retention) and
+     * applies the configured retention to topics that exist already.
+     */
     private void createTopics() {
         int partitions = settings.partitions();
-        List<NewTopic> topics = List.of(
-                new NewTopic(Topics.REQUESTS, partitions, (short) 1),
-                new NewTopic(Topics.TOKENS, partitions, (short) 1)
-                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(Duration.ofDays(7).toMillis()))),
-                new NewTopic(Topics.CONTROL, partitions, (short) 1),
-                new NewTopic(Topics.DELIVERIES, partitions, (short) 1),
-                new NewTopic(Topics.STREAM_STATS, partitions, (short) 1)
-                        .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-                new NewTopic(Topics.DLQ, 1, (short) 1));
+        List<NewTopic> topics = new ArrayList<>();
+        for (String name : List.of(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.DLQ)) {
+            topics.add(new NewTopic(name, name.equals(Topics.DLQ) ? 1 : partitions, (short) 1)
+                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, retentionMs(name))));
+        }
+        topics.add(new NewTopic(Topics.STREAM_STATS, partitions, (short) 1)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         int created = 0;
         try (Admin admin = admin()) {
             for (var result : admin.createTopics(topics).values().values()) {
@@ -324,10 +330,21 @@ public final class LocalStack {
                     }
                 }
             }
-        } catch (InterruptedException | TimeoutException e) {
+            Map<ConfigResource, Collection<AlterConfigOp>> retention = new HashMap<>();
+            settings.retention().forEach((topic, duration) -> retention.put(
+                    new ConfigResource(ConfigResource.Type.TOPIC, topic),
+                    List.of(new AlterConfigOp(new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, retentionMs(topic)),
+                            AlterConfigOp.OpType.SET))));
+            admin.incrementalAlterConfigs(retention).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | InterruptedException | TimeoutException e) {
             throw new StackException("cannot create topics", e);
         }
-        progress.printf("Topics ready (%d created, %d partitions each)%n", created, partitions);
+        progress.printf("Topics ready (%d created, %d partitions each; tokens kept %s)%n", created, partitions,
+                settings.retention().get(Topics.TOKENS));
+    }
+
+    private String retentionMs(String topic) {
+        return String.valueOf(settings.retention().get(topic).toMillis());
     }
 
     private long startService(Component service) {

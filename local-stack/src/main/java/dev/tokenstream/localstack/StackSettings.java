@@ -1,6 +1,12 @@
 package dev.tokenstream.localstack;
 
+import dev.tokenstream.events.Topics;
+
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -17,9 +23,29 @@ import java.util.Map;
  * @param ingestPort     ingest-service HTTP port, health only (default 8083)
  * @param simulatorPort  provider-simulator HTTP port (default 8089)
  * @param partitions     partitions of every stream-keyed topic (default 3)
+ * @param retention      time-based retention by topic name; stream-stats is compacted and has none
  */
 public record StackSettings(Path home, Path workDir, int kafkaPort, int controllerPort, int controlPort,
-                            int deliveryPort, int processorPort, int ingestPort, int simulatorPort, int partitions) {
+                            int deliveryPort, int processorPort, int ingestPort, int simulatorPort, int partitions,
+                            Map<String, Duration> retention) {
+
+    /** Default retention of each topic with one; {@code TOKENSTREAM_RETENTION_<NAME>} (ISO-8601, e.g. P30D) overrides. */
+    public static final Map<String, Duration> DEFAULT_RETENTION = Map.of(
+            Topics.REQUESTS, Duration.ofDays(7),
+            Topics.TOKENS, Duration.ofDays(7),
+            Topics.CONTROL, Duration.ofDays(7),
+            Topics.DELIVERIES, Duration.ofDays(7),
+            Topics.DLQ, Duration.ofDays(30));
+
+    public StackSettings {
+        retention = Map.copyOf(retention);
+    }
+
+    /** @return the same settings with other ports, work folder and partitions, and the default retention */
+    public static StackSettings of(Path home, Path workDir, int[] ports, int partitions) {
+        return new StackSettings(home, workDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6],
+                partitions, DEFAULT_RETENTION);
+    }
 
     /** @return settings for the checkout at {@code home}, from the environment and the defaults */
     public static StackSettings fromEnvironment(Path home) {
@@ -29,7 +55,25 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
                 port(env, "TOKENSTREAM_KAFKA_PORT", 19092), port(env, "TOKENSTREAM_CONTROLLER_PORT", 19093),
                 port(env, "TOKENSTREAM_CONTROL_PORT", 8080), port(env, "TOKENSTREAM_DELIVERY_PORT", 8081),
                 port(env, "TOKENSTREAM_PROCESSOR_PORT", 8082), port(env, "TOKENSTREAM_INGEST_PORT", 8083),
-                port(env, "TOKENSTREAM_SIMULATOR_PORT", 8089), port(env, "TOKENSTREAM_PARTITIONS", 3));
+                port(env, "TOKENSTREAM_SIMULATOR_PORT", 8089), port(env, "TOKENSTREAM_PARTITIONS", 3),
+                retention(env));
+    }
+
+    private static Map<String, Duration> retention(Map<String, String> env) {
+        Map<String, Duration> retention = new HashMap<>(DEFAULT_RETENTION);
+        for (String topic : DEFAULT_RETENTION.keySet()) {
+            String name = "TOKENSTREAM_RETENTION_" + topic.substring("tokenstream.".length()).toUpperCase(Locale.ROOT);
+            String value = env.get(name);
+            if (value != null && !value.isBlank()) {
+                try {
+                    retention.put(topic, Duration.parse(value.trim()));
+                } catch (DateTimeParseException e) {
+                    throw new StackException(name + " must be an ISO-8601 duration such as P7D or PT12H, not '"
+                            + value + "'");
+                }
+            }
+        }
+        return retention;
     }
 
     /** @return host:port of the broker */

@@ -1,6 +1,8 @@
 package dev.tokenstream.client.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tokenstream.events.serde.Json;
 
 import java.io.PrintWriter;
@@ -11,6 +13,9 @@ import java.util.stream.Collectors;
 
 /** Writes rows as JSON Lines or as CSV (RFC 4180 quoting, a header line), for DuckDB, pandas and the like. */
 final class Rows {
+
+    /** Every column on every line, null or not, so readers see one schema. */
+    private static final ObjectMapper WRITER = Json.MAPPER.copy().setSerializationInclusion(JsonInclude.Include.ALWAYS);
 
     /** Output formats of rows. */
     enum Format { JSONL, CSV }
@@ -32,7 +37,7 @@ final class Rows {
         } else {
             for (Map<String, Object> row : rows) {
                 try {
-                    out.println(Json.MAPPER.writeValueAsString(row));
+                    out.println(WRITER.writeValueAsString(row));
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }

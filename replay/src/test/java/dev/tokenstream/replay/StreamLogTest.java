@@ -1,0 +1,119 @@
+package dev.tokenstream.replay;
+
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.TokenEventKind;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.testsupport.RecordedStreams;
+import dev.tokenstream.testsupport.TestKafka;
+import dev.tokenstream.testsupport.TopicProbe;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** Reads recorded streams back from a real broker (Kafka's KRaft test kit). */
+class StreamLogTest {
+
+    @BeforeAll
+    static void topics() {
+        TestKafka.createContractTopics(3);
+    }
+
+    @Test
+    void shouldReadAStreamWithItsTimingAndPauses() {
+        String id = RecordedStreams.completed(2000);
+        TopicProbe.sendRaw(Topics.TOKENS, id, "{poison");
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            RecordedStream stream = log.read(id);
+            assertThat(stream.text()).isEqualTo(String.join("", RecordedStreams.TOKENS));
+            assertThat(stream.events()).extracting(e -> e.event().seq()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+            assertThat(stream.topic()).isEqualTo(Topics.TOKENS);
+
+            StreamSummary summary = StreamSummary.of(stream);
+            assertThat(summary.end()).isEqualTo("completed");
+            assertThat(summary.ttftMillis()).isEqualTo(110.0);
+            assertThat(summary.upstreamTtftMillis()).isEqualTo(100.0);
+            assertThat(summary.itlP50Millis()).isCloseTo(20.0, within(0.1));
+            assertThat(summary.tokensPerSecond()).isCloseTo(50.0, within(0.01));
+            assertThat(summary.pauses()).isEqualTo(1);
+            assertThat(summary.pausedMillis()).isEqualTo(2000.0);
+            assertThat(summary.usage().outputTokens()).isEqualTo(7L);
+        }
+    }
+
+    @Test
+    void shouldReadACancelledStream() {
+        String id = RecordedStreams.cancelled();
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            StreamSummary summary = StreamSummary.of(log.read(id));
+            assertThat(summary.end()).isEqualTo("cancelled");
+            assertThat(summary.tokens()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldReadAPerStreamTopicWhenItExists() {
+        String id = "own-topic-" + UUID.randomUUID();
+        String topic = Topics.TOKENS + "." + id;
+        TestKafka.createTopics(1, topic);
+        TopicProbe.send(topic, id, TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L),
+                JsonSerde.of(TokenEvent.class));
+        TopicProbe.send(topic, id, TokenEvent.token(id, 1, "solo", 5L), JsonSerde.of(TokenEvent.class));
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            RecordedStream stream = log.read(id);
+            assertThat(stream.topic()).isEqualTo(topic);
+            assertThat(stream.text()).isEqualTo("solo");
+            assertThat(stream.end()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldSayWhenAStreamNeverExisted() {
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            assertThatThrownBy(() -> log.read("never-" + UUID.randomUUID()))
+                    .isInstanceOfSatisfying(ReplayException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ReplayException.Reason.NEVER_EXISTED))
+                    .hasMessageContaining("no stream with id never-");
+        }
+    }
+
+    @Test
+    void shouldSayWhenAStreamIsOlderThanRetention() {
+        String id = RecordedStreams.expired();
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            assertThatThrownBy(() -> log.read(id))
+                    .isInstanceOfSatisfying(ReplayException.class,
+                            e -> assertThat(e.reason()).isEqualTo(ReplayException.Reason.EXPIRED))
+                    .hasMessageContaining("older than the retention of tokenstream.tokens")
+                    .hasMessageContaining("retention.ms");
+        }
+    }
+
+    @Test
+    void shouldFindEveryStreamsLatestStats() {
+        String id = RecordedStreams.cancelled();
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            assertThat(log.allStats()).containsKey(id);
+            assertThat(log.allStats().get(id).finishReason()).isEqualTo("cancelled");
+        }
+    }
+
+    @Test
+    void shouldScoreTextSimilarityByWordsInOrder() {
+        assertThat(TextSimilarity.ratio("Kafka keeps order.", "kafka keeps order")).isEqualTo(1.0);
+        assertThat(TextSimilarity.ratio("a b c d", "a x c y")).isEqualTo(0.5);
+        assertThat(TextSimilarity.ratio("one two", "three four")).isZero();
+        assertThat(TextSimilarity.ratio("", "")).isEqualTo(1.0);
+        assertThat(TokenEventKind.TOKEN.isTerminal()).isFalse();
+    }
+}
