@@ -10,28 +10,52 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** A real WebSocket client (the JDK's) that records every text message and the close code. */
+/**
+ * A real WebSocket client (the JDK's) that records every text message and the close code. A stalled recorder
+ * reads one message and then nothing, as a client on a slow link would: TCP backpressure reaches the server.
+ */
 public final class WebSocketRecorder implements WebSocket.Listener, AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<String> messages = new CopyOnWriteArrayList<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
+    private volatile boolean stalled;
+    private volatile String closeReason;
     private final WebSocket socket;
 
-    private WebSocketRecorder(URI uri) throws Exception {
-        this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+    private WebSocketRecorder(URI uri, boolean stalled) throws Exception {
+        this.stalled = stalled;
+        this.socket = HTTP.newWebSocketBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(uri, this).get(10, TimeUnit.SECONDS);
     }
 
     /** Connects to {@code uri} ({@code ws://...}) and starts recording. */
     public static WebSocketRecorder connect(URI uri) throws Exception {
-        return new WebSocketRecorder(uri);
+        return new WebSocketRecorder(uri, false);
+    }
+
+    /** Connects and reads one message, then stops reading. */
+    public static WebSocketRecorder connectStalled(URI uri) throws Exception {
+        return new WebSocketRecorder(uri, true);
     }
 
     /** Sends a text message. */
     public void send(String text) throws Exception {
         socket.sendText(text, true).get(5, TimeUnit.SECONDS);
+    }
+
+    /** Starts reading again after {@link #connectStalled(URI)}. */
+    public void resumeReading() {
+        stalled = false;
+        socket.request(Long.MAX_VALUE);
+    }
+
+    /** @return the reason the server gave when it closed, or null */
+    public String closeReason() {
+        return closeReason;
     }
 
     /** @return the messages received so far, in order */
@@ -51,12 +75,15 @@ public final class WebSocketRecorder implements WebSocket.Listener, AutoCloseabl
             messages.add(partial.toString());
             partial.setLength(0);
         }
-        webSocket.request(1);
+        if (!stalled) {
+            webSocket.request(1);
+        }
         return null;
     }
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeReason = reason;
         closed.complete(statusCode);
         return null;
     }

@@ -17,6 +17,24 @@ public interface DeliveryConfig {
     @WithDefault("PT30M")
     Duration retainFinished();
 
+    /**
+     * A client this many frames behind the stream gets its waiting token frames merged into one frame per write
+     * (no text lost; the merged frame has the last seq it covers and a {@code coalesced} count).
+     */
+    @WithDefault("64")
+    int coalesceLagFrames();
+
+    /** Most token frames merged into one. */
+    @WithDefault("512")
+    int maxCoalescedFrames();
+
+    /**
+     * A client this many frames further behind than when it connected is closed with {@value dev.tokenstream.delivery.messaging.FrameSink#TOO_FAR_BEHIND}
+     * and told the seq to resume after, so one slow client never holds the others or the server's memory.
+     */
+    @WithDefault("5000")
+    int maxLagFrames();
+
     /** Interval of SSE heartbeat comments, which keep proxies from closing idle streams. */
     @WithDefault("PT15S")
     Duration sseHeartbeat();

@@ -38,7 +38,8 @@ public class DeliveriesConsumer {
                 return;
             }
             boolean terminal = FrameType.fromWire(type).isTerminal();
-            logs.append(streamId, new Frame(node.path("seq").asLong(), type, json, terminal));
+            logs.append(streamId, new Frame(node.path("seq").asLong(), type, json, terminal,
+                    node.hasNonNull("text") ? node.get("text").asText() : null));
         } catch (IOException | IllegalArgumentException e) {
             Log.warnf("skipping an undecodable delivery frame: %s", e.getMessage());
         }

@@ -43,14 +43,14 @@ public final class FrameLog {
      *
      * @param afterSeq the last seq the client saw, or -1 for the whole stream
      */
-    Subscriber subscribe(long afterSeq, FrameSink sink) {
+    Subscriber subscribe(long afterSeq, FrameSink sink, Backpressure backpressure) {
         Subscriber subscriber;
         synchronized (this) {
             int first = 0;
             while (first < frames.size() && frames.get(first).seq() <= afterSeq) {
                 first++;
             }
-            subscriber = new Subscriber(this, sink, first);
+            subscriber = new Subscriber(this, sink, backpressure, first, afterSeq);
             subscribers.add(subscriber);
             lastActivityNanos = System.nanoTime();
         }
@@ -65,6 +65,15 @@ public final class FrameLog {
 
     synchronized Frame frameAt(int index) {
         return index < frames.size() ? frames.get(index) : null;
+    }
+
+    /** @return the token frames from {@code index} on, up to the first other frame, at most {@code max} */
+    synchronized List<Frame> tokenRun(int index, int max) {
+        int end = index;
+        while (end < frames.size() && end - index < max && frames.get(end).isToken()) {
+            end++;
+        }
+        return List.copyOf(frames.subList(index, end));
     }
 
     /** @return clients reading this stream now */

@@ -41,7 +41,8 @@ public class FrameLogs {
      * @param afterSeq the last seq the client saw, or -1
      */
     public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
-        return logs.computeIfAbsent(streamId, FrameLog::new).subscribe(afterSeq, sink);
+        return logs.computeIfAbsent(streamId, FrameLog::new).subscribe(afterSeq, sink, new Backpressure(
+                config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()));
     }
 
     /** @return how many streams are held in memory */

@@ -2,46 +2,84 @@ package dev.tokenstream.delivery.messaging;
 
 import io.quarkus.logging.Log;
 
+import java.util.List;
+
 /**
- * One client's position in a {@link FrameLog}. Frames go out one at a time, each after the previous write
- * completed, so a slow client only falls behind in the shared log: it holds no copies and delays nobody.
+ * One client's position in a {@link FrameLog}. Frames go out one write at a time, each after the previous write
+ * completed, so a slow client only falls behind in the shared log: it holds no copies and delays nobody. Its
+ * lag is its send queue: past {@link Backpressure#coalesceLagFrames()} the waiting token frames go out merged
+ * (no text lost); once it falls {@link Backpressure#maxLagFrames()} further behind than it was when it connected,
+ * it is closed and told where to resume (a client replaying a long backlog is not closed for the backlog).
  */
 public final class Subscriber {
 
     private final FrameLog log;
     private final FrameSink sink;
+    private final Backpressure backpressure;
     private int nextIndex;
+    /** Frames already waiting when the client connected (a resume of a long stream): not counted against it. */
+    private final int startLag;
+    /** The seq of the last frame handed to the connection: what the client will have seen. */
+    private long lastQueuedSeq;
     private boolean sending;
     private boolean closed;
 
-    Subscriber(FrameLog log, FrameSink sink, int firstIndex) {
+    Subscriber(FrameLog log, FrameSink sink, Backpressure backpressure, int firstIndex, long afterSeq) {
         this.log = log;
         this.sink = sink;
+        this.backpressure = backpressure;
         this.nextIndex = firstIndex;
+        this.startLag = Math.max(0, log.size() - firstIndex);
+        this.lastQueuedSeq = afterSeq;
     }
 
-    /** Sends the next frame if one is waiting and no write is under way. Safe to call from any thread. */
+    /**
+     * Sends what is waiting, if no write is under way; closes the client when it is too far behind, also while
+     * a write is stuck (the close frame queues behind the data already written). Safe to call from any thread.
+     */
     void pump() {
         Frame frame;
+        int covered;
+        long resumeAfter;
         synchronized (this) {
-            if (sending || closed) {
+            if (closed) {
                 return;
             }
-            frame = log.frameAt(nextIndex);
-            if (frame == null) {
-                return;
+            int lag = log.size() - nextIndex;
+            if (lag > startLag + backpressure.maxLagFrames()) {
+                closed = true;
+                resumeAfter = lastQueuedSeq;
+                frame = null;
+                covered = 0;
+            } else {
+                if (sending || lag <= 0) {
+                    return;
+                }
+                List<Frame> run = lag > backpressure.coalesceLagFrames()
+                        ? log.tokenRun(nextIndex, backpressure.maxCoalescedFrames()) : List.of();
+                frame = run.size() > 1 ? Frame.coalesce(log.streamId(), run) : log.frameAt(nextIndex);
+                covered = Math.max(1, run.size());
+                lastQueuedSeq = frame.seq();
+                resumeAfter = lastQueuedSeq;
+                sending = true;
             }
-            sending = true;
         }
-        sink.send(frame).subscribe().with(ok -> sent(frame), failure -> {
+        if (frame == null) {
+            Log.infof("stream %s: a client too far behind closed with %d; it resumes after seq %d", log.streamId(),
+                    FrameSink.TOO_FAR_BEHIND, resumeAfter);
+            log.unsubscribe(this);
+            sink.tooFarBehind(resumeAfter);
+            return;
+        }
+        sink.send(frame).subscribe().with(ok -> sent(frame, covered), failure -> {
             Log.debugf("stream %s: a client write failed (%s); subscriber dropped", log.streamId(), failure.getMessage());
             close();
         });
     }
 
-    private void sent(Frame frame) {
+    private void sent(Frame frame, int covered) {
         synchronized (this) {
-            nextIndex++;
+            nextIndex += covered;
             sending = false;
         }
         if (frame.terminal()) {

@@ -67,6 +67,13 @@ public class StreamEventsRoute {
                 vertx.cancelTimer(heartbeat);
                 response.end();
             }
+
+            @Override
+            public void tooFarBehind(long lastSeq) {
+                // An SSE client reconnects by itself, with Last-Event-ID = the last id it got.
+                vertx.cancelTimer(heartbeat);
+                response.end();
+            }
         });
         response.closeHandler(v -> {
             vertx.cancelTimer(heartbeat);

@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * each exactly once. Without {@code after} delivery starts at the stream's first frame; with it, at the first
  * frame whose seq is greater. After the terminal frame (completed, failed, cancelled) the server closes with
  * 1000. Client messages {@code {"op":"pause"|"resume"|"cancel"}} are relayed to control-service and answered
- * with {@code {"type":"ack",...}} or {@code {"type":"error",...}}; these answers carry no seq. A malformed
+ * with {@code {"type":"ack",...}} or {@code {"type":"error",...}}; these answers carry no seq. A client too far
+ * behind gets merged token frames, then close code 4001 with the seq to resume after. A malformed
  * client message gets an error frame and the connection stays open. A malformed {@code after} gets an error
  * frame and close code 1008.
  */
@@ -70,6 +71,12 @@ public class StreamSocket {
             @Override
             public void end() {
                 connection.close(CloseReason.NORMAL).subscribe().with(ok -> { }, failure -> { });
+            }
+
+            @Override
+            public void tooFarBehind(long lastSeq) {
+                connection.close(new CloseReason(FrameSink.TOO_FAR_BEHIND, "too far behind; reconnect with after="
+                        + lastSeq)).subscribe().with(ok -> { }, failure -> { });
             }
         }));
         Log.debugf("stream %s: WebSocket client %s subscribed after seq %d", id, connection.id(), after);
