@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,19 @@ public final class TokenstreamClient {
         JsonNode body = call("POST", "/v1/streams", request, 201);
         return new Started(body.path("streamId").asText(), URI.create(body.path("links").path("ws").asText()),
                 URI.create(body.path("links").path("sse").asText()));
+    }
+
+    /**
+     * Starts a stream and delivers it to {@code handlers}, reconnecting and resuming by itself.
+     *
+     * @return the session: control the stream, wait for its result
+     */
+    public StreamSession start(StartStream request, StreamHandler... handlers) {
+        Started started = start(request);
+        var session = new StreamSession(this, new StreamMetadata(started.streamId(), started.ws(), started.sse()),
+                List.of(handlers));
+        session.connect();
+        return session;
     }
 
     /** Pauses delivery of a stream. @return the command id, once Kafka has the command */

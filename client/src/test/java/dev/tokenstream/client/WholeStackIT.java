@@ -125,6 +125,34 @@ class WholeStackIT {
     }
 
     @Test
+    void shouldKeepTheExactTextAcrossFiveReconnectionsOfTheClientSdk() throws Exception {
+        String prompt = "Tell me a long story about offsets";
+        var params = new GenerationParams(400, null, 3L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+        var buffered = new BufferedStreamHandler();
+        List<String> completed = new CopyOnWriteArrayList<>();
+        var failing = CallbackStreamHandler.builder().onToken((token, index) -> {
+            throw new IllegalStateException("a handler bug");
+        }).onComplete(completed::add).build();
+
+        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params),
+                failing, buffered)) {
+            for (int i = 1; i <= 5; i++) {
+                long atLeast = i * 20L;
+                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= atLeast);
+                session.reconnect();
+            }
+            StreamResult result = session.awaitResult(Duration.ofSeconds(60));
+
+            assertThat(result.state()).isEqualTo(StreamState.COMPLETED);
+            assertThat(result.text()).isEqualTo(expected);
+            assertThat(buffered.text()).isEqualTo(expected);
+            assertThat(completed).containsExactly(expected);
+            assertThat(session.handlerErrors()).isEqualTo(result.tokens());
+        }
+    }
+
+    @Test
     void shouldAnswerProblemDetailsForUnknownStreams() {
         assertThat(assertRefused(() -> client.status("no-such-stream"))).isEqualTo(404);
         assertThat(assertRefused(() -> client.pause("no-such-stream"))).isEqualTo(404);

@@ -1,9 +1,12 @@
 package dev.tokenstream.client.cli;
 
 import dev.tokenstream.client.StartStream;
-import dev.tokenstream.client.StreamFrame;
+import dev.tokenstream.client.ConsoleStreamHandler;
+import dev.tokenstream.client.StreamResult;
+import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.StreamState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -11,9 +14,10 @@ import picocli.CommandLine.ParentCommand;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code stream <prompt>}: starts a stream and prints its tokens live from the WebSocket. */
+/** {@code stream <prompt>}: starts a stream and prints its tokens live, through the client SDK (reconnects by itself). */
 @Command(name = "stream", description = "Stream a prompt and print the tokens as they arrive.")
 final class StreamCommand implements Callable<Integer> {
 
@@ -39,34 +43,21 @@ final class StreamCommand implements Callable<Integer> {
     boolean stats;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         TokenstreamClient client = cli.client();
-        var started = client.start(StartStream.prompt(provider, model, String.join(" ", prompt),
-                new GenerationParams(maxTokens, null, seed)));
-        System.err.println("stream " + started.streamId());
-        var end = new StreamFrame[1];
-        try (var subscription = client.subscribe(started.ws(), -1, frame -> {
-            if (frame.isToken()) {
-                System.out.print(frame.text());
-                System.out.flush();
-            } else if (frame.isTerminal()) {
-                end[0] = frame;
+        try (StreamSession session = client.start(StartStream.prompt(provider, model, String.join(" ", prompt),
+                new GenerationParams(maxTokens, null, seed)), new ConsoleStreamHandler())) {
+            System.err.println("stream " + session.metadata().streamId());
+            StreamResult result = session.awaitResult(Duration.ofHours(1));
+            if (result.state() != StreamState.COMPLETED) {
+                System.err.println("stream " + result.state().name().toLowerCase(Locale.ROOT)
+                        + (result.error() == null ? "" : ": " + result.error().getMessage()));
             }
-        })) {
-            subscription.awaitClose(Duration.ofHours(1));
+            if (stats) {
+                StatsTable.print(System.out, List.of(new StatsTable.Row("stream",
+                        DemoCommand.finalStatus(client, session.metadata().streamId()))));
+            }
+            return result.state() == StreamState.COMPLETED ? 0 : 2;
         }
-        System.out.println();
-        if (end[0] == null) {
-            System.err.println("the connection closed before the stream ended");
-            return 1;
-        }
-        if (!"completed".equals(end[0].type())) {
-            System.err.println("stream " + end[0].type() + ": " + end[0].json().path("error").path("message").asText(""));
-        }
-        if (stats) {
-            StatsTable.print(System.out, List.of(new StatsTable.Row("stream", DemoCommand.finalStatus(client,
-                    started.streamId()))));
-        }
-        return "completed".equals(end[0].type()) ? 0 : 2;
     }
 }

@@ -1,0 +1,24 @@
+package dev.tokenstream.client;
+
+/** Collects a stream's text as it arrives; thread-safe to read from any thread. */
+public class BufferedStreamHandler implements StreamHandler {
+
+    private final StringBuilder text = new StringBuilder();
+    private long tokens;
+
+    @Override
+    public synchronized void onToken(String token, long index) {
+        text.append(token);
+        tokens++;
+    }
+
+    /** @return the text received so far */
+    public synchronized String text() {
+        return text.toString();
+    }
+
+    /** @return token frames received so far */
+    public synchronized long tokens() {
+        return tokens;
+    }
+}

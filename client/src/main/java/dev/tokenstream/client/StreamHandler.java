@@ -1,0 +1,30 @@
+package dev.tokenstream.client;
+
+/**
+ * Receives one stream's events, in order, on the session's delivery thread (one call at a time per session).
+ * An exception thrown here is caught, counted ({@link StreamSession#handlerErrors()}) and does not reach the
+ * other handlers or the stream.
+ */
+public interface StreamHandler {
+
+    /** The stream started upstream (its {@code started} frame). */
+    default void onStreamStart(StreamMetadata metadata) {
+    }
+
+    /**
+     * A piece of answer text.
+     *
+     * @param token the text of one token frame (several tokens when the server merged them for a slow client)
+     * @param index 0 for the first token frame of the stream, then 1, 2, ...
+     */
+    default void onToken(String token, long index) {
+    }
+
+    /** The stream ended normally or was cancelled; {@code fullResponse} is all the text received. */
+    default void onStreamComplete(String fullResponse) {
+    }
+
+    /** The stream failed upstream ({@link StreamFailedException}) or could not be delivered. */
+    default void onStreamError(Throwable error) {
+    }
+}

@@ -1,0 +1,233 @@
+package dev.tokenstream.client;
+
+import dev.tokenstream.events.StreamState;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One started stream as its client sees it: frames go to the handlers in order, each once, across
+ * reconnections. When the connection drops before the stream ended (network loss, close code 4001 for a
+ * client too far behind), the session reconnects by itself with {@code after} = the last seq it received,
+ * backing off from 100 ms to 2 s, at most {@value #MAX_RECONNECTS} times in a row without a frame between.
+ * Thread-safe; handler calls are made one at a time.
+ */
+public final class StreamSession implements AutoCloseable {
+
+    static final int MAX_RECONNECTS = 10;
+
+    private final TokenstreamClient client;
+    private final StreamMetadata metadata;
+    private final List<StreamHandler> handlers;
+    private final CompletableFuture<StreamResult> result = new CompletableFuture<>();
+    private final AtomicLong handlerErrors = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private final StringBuilder text = new StringBuilder();
+    private long lastSeq = -1;
+    private long tokens;
+    private int failedAttempts;
+    private int generation;
+    private TokenstreamClient.Subscription subscription;
+    private boolean closed;
+
+    StreamSession(TokenstreamClient client, StreamMetadata metadata, List<StreamHandler> handlers) {
+        this.client = client;
+        this.metadata = metadata;
+        this.handlers = List.copyOf(handlers);
+    }
+
+    /** @return the stream's id and URLs */
+    public StreamMetadata metadata() {
+        return metadata;
+    }
+
+    /** Holds delivery; generation goes on upstream. @return the command id */
+    public String pause() {
+        return client.pause(metadata.streamId());
+    }
+
+    /** Delivers the held tokens, then goes on live. @return the command id */
+    public String resume() {
+        return client.resume(metadata.streamId());
+    }
+
+    /** Ends the stream and aborts the provider call. @return the command id */
+    public String cancel() {
+        return client.cancel(metadata.streamId());
+    }
+
+    /** @return the stream's state and statistics from the control API */
+    public TokenstreamClient.Status status() {
+        return client.status(metadata.streamId());
+    }
+
+    /**
+     * Waits for the stream's end.
+     *
+     * @return how it ended
+     * @throws TimeoutException when it did not end within {@code timeout}
+     */
+    public StreamResult awaitResult(Duration timeout) throws TimeoutException, InterruptedException {
+        try {
+            return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** @return completes with the stream's end */
+    public CompletableFuture<StreamResult> result() {
+        return result;
+    }
+
+    /** Drops the connection now and resumes after the last seq received (after a network change, say). */
+    public void reconnect() {
+        TokenstreamClient.Subscription old;
+        synchronized (this) {
+            old = subscription;
+            generation++;
+        }
+        if (old != null) {
+            old.close();
+        }
+        connect();
+    }
+
+    /** @return handler calls that threw; those exceptions were isolated */
+    public long handlerErrors() {
+        return handlerErrors.get();
+    }
+
+    /** @return times the session reconnected */
+    public long reconnects() {
+        return reconnects.get();
+    }
+
+    /** Stops receiving; the stream itself goes on (cancel it with {@link #cancel()}). */
+    @Override
+    public void close() {
+        TokenstreamClient.Subscription open;
+        synchronized (this) {
+            closed = true;
+            open = subscription;
+            generation++;
+        }
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    void connect() {
+        int myGeneration;
+        long after;
+        synchronized (this) {
+            if (closed || result.isDone()) {
+                return;
+            }
+            myGeneration = generation;
+            after = lastSeq;
+        }
+        try {
+            var opened = client.subscribe(metadata.ws(), after, new TokenstreamClient.FrameListener() {
+                @Override
+                public void onFrame(StreamFrame frame) {
+                    StreamSession.this.onFrame(myGeneration, frame);
+                }
+
+                @Override
+                public void onClose(int code, String reason) {
+                    dropped(myGeneration, new TokenstreamException(code, "connection closed: " + code + " " + reason));
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    dropped(myGeneration, error);
+                }
+            });
+            synchronized (this) {
+                if (myGeneration == generation) {
+                    subscription = opened;
+                    return;
+                }
+            }
+            opened.close();
+        } catch (TokenstreamException e) {
+            dropped(myGeneration, e);
+        }
+    }
+
+    private synchronized void onFrame(int frameGeneration, StreamFrame frame) {
+        if (frameGeneration != generation || frame.seq() < 0 || frame.seq() <= lastSeq) {
+            return; // an answer to an op, a stale connection, or a frame already handled
+        }
+        lastSeq = frame.seq();
+        failedAttempts = 0;
+        switch (frame.type()) {
+            case "started" -> each(h -> h.onStreamStart(metadata));
+            case "token" -> {
+                String token = frame.text() == null ? "" : frame.text();
+                text.append(token);
+                long index = tokens++;
+                each(h -> h.onToken(token, index));
+            }
+            case "completed" -> end(StreamState.COMPLETED, null);
+            case "cancelled" -> end(StreamState.CANCELLED, null);
+            case "failed" -> end(StreamState.FAILED, new StreamFailedException(
+                    frame.json().path("error").path("code").asText("upstream_error"),
+                    frame.json().path("error").path("message").asText(""),
+                    frame.json().path("error").path("retryable").asBoolean(false)));
+            default -> {
+                // paused, resumed and frame types of later protocol versions
+            }
+        }
+    }
+
+    private void end(StreamState state, Throwable error) {
+        String full = text.toString();
+        if (error == null) {
+            each(h -> h.onStreamComplete(full));
+        } else {
+            each(h -> h.onStreamError(error));
+        }
+        result.complete(new StreamResult(metadata.streamId(), state, full, tokens, error));
+    }
+
+    private void dropped(int droppedGeneration, Throwable why) {
+        long delayMillis;
+        synchronized (this) {
+            if (droppedGeneration != generation || closed || result.isDone()) {
+                return;
+            }
+            generation++;
+            subscription = null;
+            if (++failedAttempts > MAX_RECONNECTS) {
+                var error = new TokenstreamException("stream " + metadata.streamId() + ": gave up after "
+                        + MAX_RECONNECTS + " reconnections: " + why.getMessage(), why);
+                each(h -> h.onStreamError(error));
+                result.complete(new StreamResult(metadata.streamId(), StreamState.FAILED, text.toString(), tokens,
+                        error));
+                return;
+            }
+            delayMillis = Math.min(2000, 100L << Math.min(4, failedAttempts - 1));
+        }
+        reconnects.incrementAndGet();
+        CompletableFuture.runAsync(this::connect,
+                CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS));
+    }
+
+    private void each(Consumer<StreamHandler> call) {
+        for (StreamHandler handler : handlers) {
+            try {
+                call.accept(handler);
+            } catch (RuntimeException e) {
+                handlerErrors.incrementAndGet();
+            }
+        }
+    }
+}
