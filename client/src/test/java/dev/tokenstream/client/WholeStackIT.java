@@ -17,11 +17,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -34,13 +37,14 @@ import static org.awaitility.Awaitility.await;
  */
 class WholeStackIT {
 
+    private static Path home;
     private static LocalStack stack;
     private static TokenstreamClient client;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startStack() throws IOException {
-        Path home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
+        home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
         // Under target/, so the services' logs are there to read when this test fails.
         Path workDir = home.resolve("client/target/whole-stack-it");
         int[] ports = freePorts(7);
@@ -150,6 +154,38 @@ class WholeStackIT {
             assertThat(completed).containsExactly(expected);
             assertThat(session.handlerErrors()).isEqualTo(result.tokens());
         }
+    }
+
+    @Test
+    void shouldServeTheOfficialOpenAiNodeSdkThroughTheChatCompletionsFacade() throws Exception {
+        Path node = home.resolve("client/src/test/node");
+        if (!Files.isDirectory(node.resolve("node_modules/openai"))) {
+            assertThat(run(node, "npm", "ci", "--no-audit", "--no-fund").exit()).isZero();
+        }
+        String prompt = "Explain consumer groups";
+        String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(48, null, 5L));
+
+        Output output = run(node, "node", "facade.mjs", stack.settings().deliveryUrl() + "/v1", "simulator/sim-fast",
+                prompt, "5", "48");
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(result.path("text").asText()).isEqualTo(expected);
+        assertThat(result.path("completionText").asText()).isEqualTo(expected);
+        assertThat(result.path("finishReason").asText()).isIn("stop", "length");
+        assertThat(result.path("usage").path("completion_tokens").asInt()).isPositive();
+        assertThat(result.path("chunks").asInt()).isGreaterThan(2);
+        assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
+    }
+
+    private record Output(int exit, String text) {
+    }
+
+    private static Output run(Path directory, String... command) throws Exception {
+        Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+        String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Output(process.exitValue(), text);
     }
 
     @Test

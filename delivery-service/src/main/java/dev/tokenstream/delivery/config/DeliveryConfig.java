@@ -35,6 +35,10 @@ public interface DeliveryConfig {
     @WithDefault("5000")
     int maxLagFrames();
 
+    /** Provider used by the OpenAI-compatible facade when the model names none ({@code provider/model} does). */
+    @WithDefault("simulator")
+    String facadeDefaultProvider();
+
     /** Interval of SSE heartbeat comments, which keep proxies from closing idle streams. */
     @WithDefault("PT15S")
     Duration sseHeartbeat();

@@ -1,22 +1,46 @@
 package dev.tokenstream.delivery.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.serde.Json;
 import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+import java.io.IOException;
 
 /** The control-service API, to relay the pause, resume and cancel ops clients send over their socket. */
 @RegisterRestClient(configKey = "control-api")
 @Path("/v1/streams")
 public interface ControlApi {
 
+    /** @return the JSON body of a control-service answer, or an empty object when there is none or it is not JSON */
+    static JsonNode body(Response response) {
+        try {
+            String text = response.readEntity(String.class);
+            return text == null || text.isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(text);
+        } catch (IOException | RuntimeException e) {
+            return Json.MAPPER.createObjectNode();
+        }
+    }
+
     /**
      * @param id     the stream
      * @param action pause, resume or cancel
      * @return 202 with {@code {commandId}}, or a problem details response (404, 409)
      */
+    /**
+     * @param body a {@code StartStreamRequest} as JSON
+     * @return 201 with {@code {streamId, links}}, or a problem details response (400)
+     */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    Uni<Response> start(String body);
+
     @POST
     @Path("/{id}/{action}")
     Uni<Response> command(@PathParam("id") String id, @PathParam("action") String action);

@@ -110,7 +110,7 @@ public class StreamSocket {
     }
 
     private static String answer(String id, String op, Response response) {
-        JsonNode body = readBody(response);
+        JsonNode body = ControlApi.body(response);
         if (response.getStatus() == 202) {
             ObjectNode ack = Json.MAPPER.createObjectNode().put("type", "ack").put("streamId", id).put("op", op);
             ack.put("commandId", body.path("commandId").asText(null));
@@ -120,14 +120,6 @@ public class StreamSocket {
                 + response.getStatus()));
     }
 
-    private static JsonNode readBody(Response response) {
-        try {
-            String text = response.readEntity(String.class);
-            return text == null || text.isBlank() ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(text);
-        } catch (IOException | RuntimeException e) {
-            return Json.MAPPER.createObjectNode();
-        }
-    }
 
     static String error(String id, String op, int status, String detail) {
         ObjectNode error = Json.MAPPER.createObjectNode().put("type", "error").put("streamId", id);
