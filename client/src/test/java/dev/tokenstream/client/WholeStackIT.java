@@ -158,10 +158,7 @@ class WholeStackIT {
 
     @Test
     void shouldServeTheOfficialOpenAiNodeSdkThroughTheChatCompletionsFacade() throws Exception {
-        Path node = home.resolve("client/src/test/node");
-        if (!Files.isDirectory(node.resolve("node_modules/openai"))) {
-            assertThat(run(node, "npm", "ci", "--no-audit", "--no-fund").exit()).isZero();
-        }
+        Path node = nodeModules();
         String prompt = "Explain consumer groups";
         String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(48, null, 5L));
 
@@ -178,13 +175,73 @@ class WholeStackIT {
         assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
     }
 
+    @Test
+    void shouldDriveTheBrowserPageInHeadlessChromiumWithoutLosingTokens() throws Exception {
+        Path node = nodeModules();
+        String chromium = chromium();
+        Path screenshot = home.resolve("client/target/page.png");
+
+        Output output = run(node, Duration.ofMinutes(2), List.of("CHROMIUM_PATH=" + chromium), "node", "page.mjs",
+                stack.settings().deliveryUrl() + "/", screenshot.toString());
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode page = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(page.path("tokensWhilePaused").asInt()).isZero();
+        assertThat(page.path("stateAfterResume").asText()).isEqualTo("started");
+        assertThat(page.path("state").asText()).isEqualTo("cancelled");
+        assertThat(page.path("reconnects").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(page.path("ttft").asText()).endsWith(" ms");
+        assertThat(page.path("rate").asText()).matches("\\d+\\.\\d");
+        assertThat(screenshot).exists();
+        // Everything delivered, read afresh from the start: the page lost no token across its reconnection.
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        String id = page.path("streamId").asText();
+        try (var all = client.subscribe(URI.create(stack.settings().deliveryUrl().replace("http", "ws")
+                + "/v1/streams/" + id + "/ws"), -1, frames::add)) {
+            assertThat(all.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+        }
+        assertThat(page.path("text").asText()).isEqualTo(text(frames));
+    }
+
+    /** @return the node project of the tests, with its packages installed (npm ci, from the lock file) */
+    private static Path nodeModules() throws Exception {
+        Path node = home.resolve("client/src/test/node");
+        if (!Files.isDirectory(node.resolve("node_modules/openai"))
+                || !Files.isDirectory(node.resolve("node_modules/playwright-core"))) {
+            Output install = run(node, Duration.ofMinutes(5), List.of(), "npm", "ci", "--no-audit", "--no-fund");
+            assertThat(install.exit()).as(install.text()).isZero();
+        }
+        return node;
+    }
+
+    /** @return Debian's chromium, installed with apt-get when missing (the machines here run tests as root) */
+    private static String chromium() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        if (!Files.isExecutable(chromium)) {
+            Output install = run(home, Duration.ofMinutes(10), List.of("DEBIAN_FRONTEND=noninteractive"), "sh", "-c",
+                    "apt-get update -qq && apt-get install -y -qq chromium");
+            assertThat(install.exit()).as("installing Debian's chromium (needs root): %s", install.text()).isZero();
+        }
+        return chromium.toString();
+    }
+
     private record Output(int exit, String text) {
     }
 
     private static Output run(Path directory, String... command) throws Exception {
-        Process process = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true).start();
+        return run(directory, Duration.ofMinutes(2), List.of(), command);
+    }
+
+    private static Output run(Path directory, Duration timeout, List<String> environment, String... command)
+            throws Exception {
+        var builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+        for (String variable : environment) {
+            int eq = variable.indexOf('=');
+            builder.environment().put(variable.substring(0, eq), variable.substring(eq + 1));
+        }
+        Process process = builder.start();
         String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).isTrue();
         return new Output(process.exitValue(), text);
     }
 

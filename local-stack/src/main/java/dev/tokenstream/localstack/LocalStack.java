@@ -87,9 +87,11 @@ public final class LocalStack {
                         "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1")),
                 new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
                         "-Dcontrol.public-base-url=" + settings.controlUrl(),
-                        "-Dcontrol.delivery-base-url=" + settings.deliveryUrl())),
+                        "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(),
+                        "-Dquarkus.http.cors.origins=" + settings.deliveryUrl())),
                 new Component("delivery-service", settings.deliveryPort(), "delivery-service", List.of(kafka,
-                        "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl())));
+                        "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl(),
+                        "-Ddelivery.control-public-url=" + settings.controlUrl())));
     }
 
     /**

@@ -35,6 +35,10 @@ public interface DeliveryConfig {
     @WithDefault("5000")
     int maxLagFrames();
 
+    /** The control API's URL as a browser reaches it, for the page served at {@code /}. */
+    @WithDefault("http://localhost:8080")
+    String controlPublicUrl();
+
     /** Provider used by the OpenAI-compatible facade when the model names none ({@code provider/model} does). */
     @WithDefault("simulator")
     String facadeDefaultProvider();

@@ -1,0 +1,55 @@
+// Drives the browser page of delivery-service in real headless Chromium (Debian's), through Playwright:
+// start a stream, pause, resume, drop the connection, cancel; saves a screenshot; prints one JSON line.
+// Usage: node page.mjs <page URL> <screenshot path>
+import { chromium } from 'playwright-core';
+
+const [pageUrl, screenshot] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const seen = {};
+try {
+  const page = await browser.newPage();
+  const tokens = () => page.evaluate(() => window.tokenstream.session.tokens);
+  const state = () => page.textContent('#state');
+  await page.goto(pageUrl);
+  await page.fill('#prompt', 'Tell me a long story about a stream processor');
+  await page.fill('#model', 'sim-fast');
+  await page.click('#start');
+  await page.waitForFunction(() => window.tokenstream.session.tokens >= 10, null, { timeout: 30000 });
+
+  await page.click('#pause');
+  await page.waitForFunction(() => document.getElementById('state').textContent === 'paused', null, { timeout: 10000 });
+  const atPause = await tokens();
+  await page.waitForTimeout(1500);
+  seen.tokensWhilePaused = (await tokens()) - atPause;
+
+  await page.click('#resume');
+  await page.waitForFunction((n) => window.tokenstream.session.tokens > n + 20, atPause, { timeout: 10000 });
+  seen.stateAfterResume = await state();
+
+  const beforeDrop = await tokens();
+  await page.evaluate(() => window.tokenstream.dropConnection());
+  await page.waitForFunction((n) => window.tokenstream.session.reconnects >= 1
+      && window.tokenstream.session.tokens > n + 20, beforeDrop, { timeout: 15000 });
+
+  await page.click('#cancel');
+  await page.waitForFunction(() => document.getElementById('state').textContent === 'cancelled', null,
+    { timeout: 10000 });
+  await page.screenshot({ path: screenshot, fullPage: true });
+  Object.assign(seen, await page.evaluate(() => ({
+    streamId: window.tokenstream.session.id,
+    text: window.tokenstream.session.text,
+    tokens: window.tokenstream.session.tokens,
+    reconnects: window.tokenstream.session.reconnects,
+    state: document.getElementById('state').textContent,
+    ttft: document.getElementById('ttft').textContent,
+    rate: document.getElementById('rate').textContent,
+    startDisabled: document.getElementById('start').disabled,
+  })));
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(seen));
