@@ -1,7 +1,11 @@
 package dev.tokenstream.delivery;
 
+import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.Micros;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
@@ -11,6 +15,7 @@ import dev.tokenstream.testsupport.WebSocketRecorder;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -35,6 +40,9 @@ class StreamSocketTest {
 
     @TestHTTPResource("/")
     URI base;
+
+    @Inject
+    FrameLogs logs;
 
     @Test
     void shouldDeliverEveryFrameInOrderThenCloseNormally() throws Exception {
@@ -67,6 +75,30 @@ class StreamSocketTest {
         try (var resumed = connect(id, 2L)) {
             assertThat(resumed.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
             assertThat(seqs(resumed.messages())).containsExactly(3L, 4L);
+        }
+    }
+
+    @Test
+    void shouldResumeAStreamThatMemoryNoLongerHoldsByReadingTheDeliveriesTopic() throws Exception {
+        String id = newStream();
+        long acceptedAt = Micros.now() - 60_000_000;
+        TopicProbe.send(Topics.STREAM_STATS, id, new StreamStats(id, StreamState.COMPLETED, "simulator", "sim-fast",
+                acceptedAt, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2, null, 1.0, 0, "stop", null, acceptedAt),
+                JsonSerde.of(StreamStats.class));
+        publish(id, 0, FrameType.STARTED, null);
+        publish(id, 1, FrameType.TOKEN, "old");
+        publish(id, 2, FrameType.TOKEN, " but");
+        publish(id, 3, FrameType.TOKEN, " kept");
+        publish(id, 4, FrameType.COMPLETED, null);
+        try (var first = connect(id, null)) {
+            assertThat(first.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+        }
+        logs.forget(id);
+
+        try (var resumed = connect(id, 1L)) {
+            assertThat(resumed.closed().get(30, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(seqs(resumed.messages())).containsExactly(2L, 3L, 4L);
+            assertThat(texts(resumed.messages())).isEqualTo(" but kept");
         }
     }
 

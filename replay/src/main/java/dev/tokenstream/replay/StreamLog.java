@@ -85,20 +85,42 @@ public final class StreamLog implements AutoCloseable {
                 bySeq.putIfAbsent(event.seq(), new RecordedEvent(event, record.topic(), record.partition(),
                         record.offset(), record.timestamp())));
         if (bySeq.isEmpty()) {
-            if (stats == null) {
-                throw new ReplayException(ReplayException.Reason.NEVER_EXISTED, "no stream with id " + streamId
-                        + " exists on this cluster: no event in " + topic + " and no statistics in "
-                        + Topics.STREAM_STATS);
-            }
-            throw new ReplayException(ReplayException.Reason.EXPIRED, "stream " + streamId + " (accepted "
-                    + Instant.ofEpochMilli(stats.acceptedAtMicros() == null ? 0 : stats.acceptedAtMicros() / 1000)
-                    + ") is older than the retention of " + topic + " (" + retention(topic)
-                    + "): its events are gone; its statistics remain (tokenstream stats)");
+            throw notFound(streamId, stats, topic);
         }
         List<ControlCommand> commands = new ArrayList<>();
         scan(List.of(partitionFor(Topics.CONTROL, streamId)), fromMillis, streamId, JsonSerde.of(ControlCommand.class),
                 (record, command) -> commands.add(command));
         return new RecordedStream(streamId, topic, new ArrayList<>(bySeq.values()), commands, stats);
+    }
+
+    /**
+     * @param streamId a stream id
+     * @return the JSON text of the stream's delivery frames in {@code tokenstream.deliveries}, in offset order
+     * @throws ReplayException when the stream never existed, or its frames are past retention
+     */
+    public List<String> deliveryFrames(String streamId) {
+        StreamStats stats = latestStats(streamId);
+        long fromMillis = stats != null && stats.acceptedAtMicros() != null
+                ? stats.acceptedAtMicros() / 1000 - START_SLACK_MILLIS : -1;
+        List<String> frames = new ArrayList<>();
+        Deserializer<String> text = (topic, data) -> data == null ? null : new String(data, StandardCharsets.UTF_8);
+        scan(List.of(partitionFor(Topics.DELIVERIES, streamId)), fromMillis, streamId, text,
+                (record, frame) -> frames.add(frame));
+        if (frames.isEmpty()) {
+            throw notFound(streamId, stats, Topics.DELIVERIES);
+        }
+        return frames;
+    }
+
+    private ReplayException notFound(String streamId, StreamStats stats, String topic) {
+        if (stats == null) {
+            return new ReplayException(ReplayException.Reason.NEVER_EXISTED, "no stream with id " + streamId
+                    + " exists on this cluster: nothing in " + topic + " and no statistics in " + Topics.STREAM_STATS);
+        }
+        return new ReplayException(ReplayException.Reason.EXPIRED, "stream " + streamId + " (accepted "
+                + Instant.ofEpochMilli(stats.acceptedAtMicros() == null ? 0 : stats.acceptedAtMicros() / 1000)
+                + ") is older than the retention of " + topic + " (" + retention(topic)
+                + "): its records are gone; its statistics remain (tokenstream stats)");
     }
 
     /**

@@ -15,6 +15,7 @@ public final class FrameLog {
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile boolean finished;
+    private boolean backfillRequested;
 
     FrameLog(String streamId) {
         this.streamId = streamId;
@@ -46,11 +47,7 @@ public final class FrameLog {
     Subscriber subscribe(long afterSeq, FrameSink sink, Backpressure backpressure) {
         Subscriber subscriber;
         synchronized (this) {
-            int first = 0;
-            while (first < frames.size() && frames.get(first).seq() <= afterSeq) {
-                first++;
-            }
-            subscriber = new Subscriber(this, sink, backpressure, first, afterSeq);
+            subscriber = new Subscriber(this, sink, backpressure, afterSeq);
             subscribers.add(subscriber);
             lastActivityNanos = System.nanoTime();
         }
@@ -61,6 +58,51 @@ public final class FrameLog {
     void unsubscribe(Subscriber subscriber) {
         subscribers.remove(subscriber);
         lastActivityNanos = System.nanoTime();
+    }
+
+    /**
+     * Asks, once per log, whether frames older than memory holds should be read from Kafka for a subscriber that
+     * resumes after {@code afterSeq}: when memory holds nothing, or starts above {@code afterSeq + 1}.
+     */
+    synchronized boolean needsBackfill(long afterSeq) {
+        if (backfillRequested || (!frames.isEmpty() && frames.get(0).seq() <= afterSeq + 1)) {
+            return false;
+        }
+        backfillRequested = true;
+        return true;
+    }
+
+    /** Puts frames read from Kafka in front of those in memory (older seqs only) and wakes the subscribers. */
+    void backfill(List<Frame> older) {
+        synchronized (this) {
+            long firstInMemory = frames.isEmpty() ? Long.MAX_VALUE : frames.get(0).seq();
+            List<Frame> missing = new ArrayList<>();
+            for (Frame frame : older) {
+                if (frame.seq() < firstInMemory
+                        && (missing.isEmpty() || frame.seq() > missing.get(missing.size() - 1).seq())) {
+                    missing.add(frame);
+                }
+            }
+            frames.addAll(0, missing);
+            missing.forEach(f -> finished |= f.terminal());
+            lastActivityNanos = System.nanoTime();
+        }
+        subscribers.forEach(Subscriber::pump);
+    }
+
+    /** @return the index of the first frame whose seq is greater than {@code seq} ({@code size()} if none) */
+    synchronized int indexAfter(long seq) {
+        int low = 0;
+        int high = frames.size();
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (frames.get(mid).seq() <= seq) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
     }
 
     synchronized Frame frameAt(int index) {

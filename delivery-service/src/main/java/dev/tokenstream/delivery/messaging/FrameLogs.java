@@ -19,10 +19,12 @@ public class FrameLogs {
     private final Map<String, FrameLog> logs = new ConcurrentHashMap<>();
     private final DeliveryConfig config;
     private final Vertx vertx;
+    private final DeliveryBackfill backfill;
 
-    public FrameLogs(DeliveryConfig config, Vertx vertx) {
+    public FrameLogs(DeliveryConfig config, Vertx vertx, DeliveryBackfill backfill) {
         this.config = config;
         this.vertx = vertx;
+        this.backfill = backfill;
     }
 
     @PostConstruct
@@ -36,13 +38,27 @@ public class FrameLogs {
     }
 
     /**
-     * Subscribes a client to a stream, known yet or not (a client may connect before the first frame).
+     * Subscribes a client to a stream, known yet or not (a client may connect before the first frame). When
+     * memory lacks the frames the client asks for, they are read back from Kafka ({@link DeliveryBackfill}).
      *
      * @param afterSeq the last seq the client saw, or -1
      */
     public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
-        return logs.computeIfAbsent(streamId, FrameLog::new).subscribe(afterSeq, sink, new Backpressure(
+        FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
+        Subscriber subscriber = log.subscribe(afterSeq, sink, new Backpressure(
                 config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()));
+        if (log.needsBackfill(afterSeq)) {
+            backfill.fill(log);
+        }
+        return subscriber;
+    }
+
+    /**
+     * Drops a stream's frames from memory at once, ahead of eviction; a later reader gets them back from Kafka.
+     * The tests use it to exercise that path.
+     */
+    public void forget(String streamId) {
+        logs.remove(streamId);
     }
 
     /** @return how many streams are held in memory */

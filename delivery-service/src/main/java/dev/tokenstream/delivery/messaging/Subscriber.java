@@ -16,7 +16,6 @@ public final class Subscriber {
     private final FrameLog log;
     private final FrameSink sink;
     private final Backpressure backpressure;
-    private int nextIndex;
     /** Frames already waiting when the client connected (a resume of a long stream): not counted against it. */
     private final int startLag;
     /** The seq of the last frame handed to the connection: what the client will have seen. */
@@ -24,13 +23,12 @@ public final class Subscriber {
     private boolean sending;
     private boolean closed;
 
-    Subscriber(FrameLog log, FrameSink sink, Backpressure backpressure, int firstIndex, long afterSeq) {
+    Subscriber(FrameLog log, FrameSink sink, Backpressure backpressure, long afterSeq) {
         this.log = log;
         this.sink = sink;
         this.backpressure = backpressure;
-        this.nextIndex = firstIndex;
-        this.startLag = Math.max(0, log.size() - firstIndex);
         this.lastQueuedSeq = afterSeq;
+        this.startLag = log.size() - log.indexAfter(afterSeq);
     }
 
     /**
@@ -39,18 +37,18 @@ public final class Subscriber {
      */
     void pump() {
         Frame frame;
-        int covered;
         long resumeAfter;
         synchronized (this) {
             if (closed) {
                 return;
             }
+            // Positions are seqs, not indices: frames read from Kafka may be put in front of those in memory.
+            int nextIndex = log.indexAfter(lastQueuedSeq);
             int lag = log.size() - nextIndex;
             if (lag > startLag + backpressure.maxLagFrames()) {
                 closed = true;
                 resumeAfter = lastQueuedSeq;
                 frame = null;
-                covered = 0;
             } else {
                 if (sending || lag <= 0) {
                     return;
@@ -58,7 +56,6 @@ public final class Subscriber {
                 List<Frame> run = lag > backpressure.coalesceLagFrames()
                         ? log.tokenRun(nextIndex, backpressure.maxCoalescedFrames()) : List.of();
                 frame = run.size() > 1 ? Frame.coalesce(log.streamId(), run) : log.frameAt(nextIndex);
-                covered = Math.max(1, run.size());
                 lastQueuedSeq = frame.seq();
                 resumeAfter = lastQueuedSeq;
                 sending = true;
@@ -71,15 +68,14 @@ public final class Subscriber {
             sink.tooFarBehind(resumeAfter);
             return;
         }
-        sink.send(frame).subscribe().with(ok -> sent(frame, covered), failure -> {
+        sink.send(frame).subscribe().with(ok -> sent(frame), failure -> {
             Log.debugf("stream %s: a client write failed (%s); subscriber dropped", log.streamId(), failure.getMessage());
             close();
         });
     }
 
-    private void sent(Frame frame, int covered) {
+    private void sent(Frame frame) {
         synchronized (this) {
-            nextIndex += covered;
             sending = false;
         }
         if (frame.terminal()) {

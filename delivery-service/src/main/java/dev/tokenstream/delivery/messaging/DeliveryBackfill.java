@@ -1,0 +1,64 @@
+package dev.tokenstream.delivery.messaging;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.replay.ReplayException;
+import dev.tokenstream.replay.StreamLog;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Reads a stream's older delivery frames from {@code tokenstream.deliveries}, for a client resuming a stream
+ * that memory does not hold (older than {@code delivery.replay-window}, or evicted): only the partition its key
+ * hashes to, from shortly before the stream was accepted ({@link StreamLog}). Runs on one thread of its own,
+ * never on the event loop.
+ */
+@ApplicationScoped
+public class DeliveryBackfill {
+
+    private final String bootstrapServers;
+    private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "delivery-backfill");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public DeliveryBackfill(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Reads the stream's frames and hands them to {@code log}; a stream not (yet) in Kafka is left alone. */
+    void fill(FrameLog log) {
+        reader.execute(() -> {
+            try (var streamLog = new StreamLog(bootstrapServers)) {
+                List<Frame> frames = new ArrayList<>();
+                for (String json : streamLog.deliveryFrames(log.streamId())) {
+                    JsonNode node = Json.MAPPER.readTree(json);
+                    String type = node.path("type").asText();
+                    frames.add(new Frame(node.path("seq").asLong(), type, json, FrameType.fromWire(type).isTerminal(),
+                            node.hasNonNull("text") ? node.get("text").asText() : null));
+                }
+                log.backfill(frames);
+                Log.infof("stream %s: %d frames read back from Kafka for a resume", log.streamId(), frames.size());
+            } catch (ReplayException e) {
+                Log.debugf("stream %s: nothing to read back (%s)", log.streamId(), e.reason());
+            } catch (IOException | RuntimeException e) {
+                Log.warnf("stream %s: cannot read its frames back from Kafka: %s", log.streamId(), e.getMessage());
+            }
+        });
+    }
+
+    @PreDestroy
+    void shutdown() {
+        reader.shutdownNow();
+    }
+}
