@@ -157,6 +157,32 @@ class WholeStackIT {
     }
 
     @Test
+    void shouldPauseResumeAndCancelThroughAStreamSession() throws Exception {
+        var buffered = new BufferedStreamHandler();
+        List<String> started = new CopyOnWriteArrayList<>();
+        List<String> ended = new CopyOnWriteArrayList<>();
+        var callbacks = CallbackStreamHandler.builder().onStart(m -> started.add(m.streamId()))
+                .onComplete(ended::add).build();
+
+        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-fast", "Tell me a long story",
+                new GenerationParams(2000, null, 9L)), buffered, callbacks)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 5);
+            session.pause();
+            await().atMost(Duration.ofSeconds(10)).until(() -> session.status().state() == StreamState.PAUSED);
+            session.resume();
+            await().atMost(Duration.ofSeconds(10)).until(() -> session.status().state() == StreamState.STARTED);
+            session.cancel();
+            StreamResult result = session.awaitResult(Duration.ofSeconds(30));
+
+            assertThat(result.state()).isEqualTo(StreamState.CANCELLED);
+            assertThat(result.text()).isEqualTo(buffered.text()).isNotEmpty();
+            assertThat(started).containsExactly(session.metadata().streamId());
+            assertThat(ended).containsExactly(result.text());
+            assertThat(session.handlerErrors()).isZero();
+        }
+    }
+
+    @Test
     void shouldServeTheOfficialOpenAiNodeSdkThroughTheChatCompletionsFacade() throws Exception {
         Path node = nodeModules();
         String prompt = "Explain consumer groups";
@@ -203,11 +229,22 @@ class WholeStackIT {
         assertThat(page.path("text").asText()).isEqualTo(text(frames));
     }
 
+    @Test
+    void shouldPublishAValidAsyncApiDocument() throws Exception {
+        Output output = run(nodeModules(), "node", "asyncapi.mjs", home.resolve("docs/asyncapi.yaml").toString());
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(result.path("valid").asBoolean()).isTrue();
+        assertThat(result.path("channels").asInt()).isEqualTo(7);
+    }
+
     /** @return the node project of the tests, with its packages installed (npm ci, from the lock file) */
     private static Path nodeModules() throws Exception {
         Path node = home.resolve("client/src/test/node");
         if (!Files.isDirectory(node.resolve("node_modules/openai"))
-                || !Files.isDirectory(node.resolve("node_modules/playwright-core"))) {
+                || !Files.isDirectory(node.resolve("node_modules/playwright-core"))
+                || !Files.isDirectory(node.resolve("node_modules/@asyncapi/parser"))) {
             Output install = run(node, Duration.ofMinutes(5), List.of(), "npm", "ci", "--no-audit", "--no-fund");
             assertThat(install.exit()).as(install.text()).isZero();
         }
