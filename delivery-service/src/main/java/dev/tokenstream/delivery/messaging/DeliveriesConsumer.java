@@ -1,8 +1,5 @@
 package dev.tokenstream.delivery.messaging;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenstream.events.FrameType;
-import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -30,16 +27,8 @@ public class DeliveriesConsumer {
             return;
         }
         try {
-            JsonNode node = Json.MAPPER.readTree(json);
-            String streamId = node.path("streamId").asText(null);
-            String type = node.path("type").asText(null);
-            if (streamId == null || type == null || !node.path("seq").canConvertToLong()) {
-                Log.warnf("skipping a delivery frame without streamId, type or seq");
-                return;
-            }
-            boolean terminal = FrameType.fromWire(type).isTerminal();
-            logs.append(streamId, new Frame(node.path("seq").asLong(), type, json, terminal,
-                    node.hasNonNull("text") ? node.get("text").asText() : null));
+            Frame.parse(json).ifPresentOrElse(parsed -> logs.append(parsed.streamId(), parsed.frame()),
+                    () -> Log.warnf("skipping a delivery frame without streamId, type or seq"));
         } catch (IOException | IllegalArgumentException e) {
             Log.warnf("skipping an undecodable delivery frame: %s", e.getMessage());
         }

@@ -1,8 +1,5 @@
 package dev.tokenstream.delivery.messaging;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenstream.events.FrameType;
-import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.replay.ReplayException;
 import dev.tokenstream.replay.StreamLog;
 import io.quarkus.logging.Log;
@@ -42,10 +39,7 @@ public class DeliveryBackfill {
             try (var streamLog = new StreamLog(bootstrapServers)) {
                 List<Frame> frames = new ArrayList<>();
                 for (String json : streamLog.deliveryFrames(log.streamId())) {
-                    JsonNode node = Json.MAPPER.readTree(json);
-                    String type = node.path("type").asText();
-                    frames.add(new Frame(node.path("seq").asLong(), type, json, FrameType.fromWire(type).isTerminal(),
-                            node.hasNonNull("text") ? node.get("text").asText() : null));
+                    Frame.parse(json).ifPresent(parsed -> frames.add(parsed.frame()));
                 }
                 log.backfill(frames);
                 Log.infof("stream %s: %d frames read back from Kafka for a resume", log.streamId(), frames.size());

@@ -1,10 +1,13 @@
 package dev.tokenstream.delivery.messaging;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.serde.Json;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One delivery frame as it came from {@code tokenstream.deliveries}: its JSON, forwarded to clients unchanged.
@@ -16,6 +19,28 @@ import java.util.List;
  * @param text     token frames: the text; otherwise null
  */
 public record Frame(long seq, String type, String json, boolean terminal, String text) {
+
+    /**
+     * Reads a frame as the processor wrote it to the deliveries topic.
+     *
+     * @return the frame, or empty when it lacks {@code streamId}, {@code type} or {@code seq}
+     * @throws IOException when it is not JSON
+     * @throws IllegalArgumentException when its type is unknown
+     */
+    static Optional<Parsed> parse(String json) throws IOException {
+        JsonNode node = Json.MAPPER.readTree(json);
+        String streamId = node.path("streamId").asText(null);
+        String type = node.path("type").asText(null);
+        if (streamId == null || type == null || !node.path("seq").canConvertToLong()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Parsed(streamId, new Frame(node.path("seq").asLong(), type, json,
+                FrameType.fromWire(type).isTerminal(), node.hasNonNull("text") ? node.get("text").asText() : null)));
+    }
+
+    /** A frame and the stream it belongs to. */
+    record Parsed(String streamId, Frame frame) {
+    }
 
     /** @return whether this is a token frame */
     public boolean isToken() {
