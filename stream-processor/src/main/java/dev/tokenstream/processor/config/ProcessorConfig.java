@@ -4,6 +4,8 @@ import dev.tokenstream.events.Topics;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
+import java.time.Duration;
+
 /** Settings of the stream processor's topology, under {@code processor.*}. */
 @ConfigMapping(prefix = "processor")
 public interface ProcessorConfig {
@@ -31,4 +33,16 @@ public interface ProcessorConfig {
     /** Publish a stream's statistics every this many tokens, besides every change of state. */
     @WithDefault("25")
     int statsEveryTokens();
+
+    /** A started or paused stream with no event from ingest for this long fails with reason {@code stalled}. */
+    @WithDefault("PT2M")
+    Duration stallTimeout();
+
+    /** The state of a finished stream is dropped this long after its end (its statistics stay in the topic). */
+    @WithDefault("PT1H")
+    Duration retainTerminal();
+
+    /** How often the state store is swept for stalled and expired streams (wall-clock punctuation). */
+    @WithDefault("PT5S")
+    Duration sweepInterval();
 }

@@ -35,6 +35,8 @@ public final class StreamProgress {
     Usage usage;
     ErrorInfo error;
     Long endedAtMicros;
+    /** The processor's wall clock at the stream's last event from ingest (or its end), epoch milliseconds. */
+    long lastActivityMillis;
 
     long nextDeliverySeq() {
         return nextDeliverySeq++;

@@ -2,12 +2,14 @@ package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -28,6 +30,8 @@ import java.util.List;
  *   forwarded; resume flushes them in order, then the stream goes on live.</li>
  *   <li>Cancel ends delivery at once with a cancelled frame and drops held tokens; a later cancelled event from
  *   ingest only adds the usage known upstream to the statistics.</li>
+ *   <li>A stream with no event from ingest for the stall timeout while started or paused fails with reason
+ *   {@code stalled}; the state of a finished stream is dropped after the retention (wall-clock sweep).</li>
  *   <li>A command that does not fit the state (resume of a running stream, anything after the end) is
  *   rejected: logged with the reason, and no frame is written.</li>
  * </ul>
@@ -36,13 +40,13 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
 
     private static final Logger LOG = Logger.getLogger(StreamStateMachine.class);
 
-    private final int statsEveryTokens;
+    private final StreamTopology.Settings settings;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, StreamProgress> states;
     private KeyValueStore<String, TokenEvent> held;
 
-    StreamStateMachine(int statsEveryTokens) {
-        this.statsEveryTokens = statsEveryTokens;
+    StreamStateMachine(StreamTopology.Settings settings) {
+        this.settings = settings;
     }
 
     @Override
@@ -50,6 +54,40 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.context = context;
         this.states = context.getStateStore(StreamTopology.STATE_STORE);
         this.held = context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE);
+        context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+    }
+
+    /**
+     * Fails streams that went silent (started or paused, no event from ingest for the stall timeout), so no
+     * stream stays open forever, and drops the state of streams that ended more than the retention ago.
+     */
+    private void sweep(long nowMillis) {
+        List<String> expired = new ArrayList<>();
+        List<String> stalled = new ArrayList<>();
+        try (KeyValueIterator<String, StreamProgress> all = states.all()) {
+            all.forEachRemaining(kv -> {
+                long idleMillis = nowMillis - kv.value.lastActivityMillis;
+                if (kv.value.state.isTerminal() && idleMillis > settings.retainTerminal().toMillis()) {
+                    expired.add(kv.key);
+                } else if ((kv.value.state == StreamState.STARTED || kv.value.state == StreamState.PAUSED)
+                        && idleMillis > settings.stallTimeout().toMillis()) {
+                    stalled.add(kv.key);
+                }
+            });
+        }
+        expired.forEach(states::delete);
+        for (String id : stalled) {
+            StreamProgress progress = states.get(id);
+            if (progress.state == StreamState.PAUSED) {
+                addPausedTime(progress, nowMicros());
+                dropHeld(id, progress);
+            }
+            var error = new ErrorInfo("stalled", "no event from the provider for "
+                    + settings.stallTimeout().toSeconds() + " s", true);
+            end(id, progress, TokenEvent.failed(id, progress.lastEventSeq + 1, error, null, nowMicros()));
+            states.put(id, progress);
+            LOG.warnf("stream %s failed: stalled after %d tokens", id, progress.tokenCount);
+        }
     }
 
     @Override
@@ -58,6 +96,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         StreamProgress progress = states.get(id);
         if (progress == null) {
             progress = new StreamProgress();
+            progress.lastActivityMillis = context.currentSystemTimeMs();
         }
         boolean changed;
         if (record.value() instanceof StreamInput.Token token) {
@@ -81,6 +120,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             LOG.warnf("stream %s: token events %d to %d missing", id, progress.lastEventSeq + 1, event.seq() - 1);
         }
         progress.lastEventSeq = event.seq();
+        progress.lastActivityMillis = context.currentSystemTimeMs();
         if (progress.state.isTerminal()) {
             // Ingest's own cancelled (or late) event: no frame after the end, but its usage counts.
             if (event.usage() != null) {
@@ -117,7 +157,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 }
                 StreamStatistics.recordToken(progress, event.emittedAtMicros());
                 frame(id, DeliveryFrame.token(id, progress.nextDeliverySeq(), event.text(), event.emittedAtMicros()));
-                if (progress.tokenCount % statsEveryTokens == 0) {
+                if (progress.tokenCount % settings.statsEveryTokens() == 0) {
                     publishStats(id, progress);
                 }
             }
@@ -141,6 +181,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         progress.usage = event.usage();
         progress.error = event.error();
         progress.endedAtMicros = event.emittedAtMicros();
+        progress.lastActivityMillis = context.currentSystemTimeMs();
         frame(id, new DeliveryFrame(type, id, progress.nextDeliverySeq(), null, nowMicros(), progress.finishReason,
                 event.usage(), event.error()));
         publishStats(id, progress);
@@ -178,6 +219,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 progress.state = StreamState.CANCELLED;
                 progress.finishReason = "cancelled";
                 progress.endedAtMicros = command.issuedAtMicros();
+                progress.lastActivityMillis = context.currentSystemTimeMs();
                 frame(id, new DeliveryFrame(FrameType.CANCELLED, id, progress.nextDeliverySeq(), null, nowMicros(),
                         "cancelled", null, null));
                 LOG.infof("stream %s cancelled after %d tokens", id, progress.tokenCount);

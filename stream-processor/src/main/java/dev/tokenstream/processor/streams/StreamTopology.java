@@ -4,6 +4,7 @@ import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.processor.config.ProcessorConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -13,6 +14,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
 
 /**
  * The processor's topology, built without CDI so topology tests need no container:
@@ -44,36 +47,60 @@ public final class StreamTopology {
     private StreamTopology() {
     }
 
-    /** @return the topology for the given topic names and settings. */
-    public static Topology build(ProcessorConfig config) {
-        return build(config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(), config.statsTopic(),
-                config.dlqTopic(), config.statsEveryTokens());
+    /**
+     * The topology's parameters.
+     *
+     * @param tokensTopic      input: token events
+     * @param controlTopic     input: control commands
+     * @param deliveriesTopic  output: delivery frames
+     * @param statsTopic       output: stream statistics
+     * @param dlqTopic         output: dead letters
+     * @param statsEveryTokens statistics every this many tokens
+     * @param stallTimeout     silence after which a stream fails as stalled
+     * @param retainTerminal   how long the state of a finished stream is kept
+     * @param sweepInterval    wall-clock interval of the sweep for stalled and expired streams
+     */
+    public record Settings(String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
+                           String dlqTopic, int statsEveryTokens, Duration stallTimeout, Duration retainTerminal,
+                           Duration sweepInterval) {
+
+        /** @return the contract's topic names and the documented defaults */
+        public static Settings defaults() {
+            return new Settings(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
+                    Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5));
+        }
     }
 
-    /** @return the topology reading and writing the named topics. */
-    public static Topology build(String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
-                                 String dlqTopic, int statsEveryTokens) {
+    /** @return the topology for the service's configuration. */
+    public static Topology build(ProcessorConfig config) {
+        return build(new Settings(config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
+                config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
+                config.retainTerminal(), config.sweepInterval()));
+    }
+
+    /** @return the topology for {@code settings}. */
+    public static Topology build(Settings settings) {
         var tokenSerde = JsonSerde.of(TokenEvent.class);
         var commandSerde = JsonSerde.of(ControlCommand.class);
         var topology = new Topology();
-        topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), tokensTopic);
-        topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), controlTopic);
+        topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.tokensTopic());
+        topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                settings.controlTopic());
         topology.addProcessor(DECODE_TOKENS, () -> new DecodeProcessor<>(tokenSerde, TokenEvent::streamId,
                 StreamInput.Token::new), TOKENS_SOURCE);
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
                 StreamInput.Control::new), CONTROL_SOURCE);
-        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(statsEveryTokens), DECODE_TOKENS,
-                DECODE_CONTROL);
+        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings), DECODE_TOKENS, DECODE_CONTROL);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), JsonSerde.of(StreamProgress.class)), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
                 Serdes.String(), tokenSerde), STATE_MACHINE);
-        topology.addSink(DELIVERIES_SINK, deliveriesTopic, new StringSerializer(), JsonSerde.of(DeliveryFrame.class),
+        topology.addSink(DELIVERIES_SINK, settings.deliveriesTopic(), new StringSerializer(),
+                JsonSerde.of(DeliveryFrame.class), STATE_MACHINE);
+        topology.addSink(STATS_SINK, settings.statsTopic(), new StringSerializer(), JsonSerde.of(StreamStats.class),
                 STATE_MACHINE);
-        topology.addSink(STATS_SINK, statsTopic, new StringSerializer(), JsonSerde.of(StreamStats.class),
-                STATE_MACHINE);
-        topology.addSink(DLQ_SINK, dlqTopic, new StringSerializer(), new ByteArraySerializer(), DECODE_TOKENS,
-                DECODE_CONTROL);
+        topology.addSink(DLQ_SINK, settings.dlqTopic(), new StringSerializer(), new ByteArraySerializer(),
+                DECODE_TOKENS, DECODE_CONTROL);
         return topology;
     }
 }

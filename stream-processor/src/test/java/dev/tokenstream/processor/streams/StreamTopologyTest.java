@@ -52,8 +52,8 @@ class StreamTopologyTest {
         var props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(StreamTopology.build(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
-                Topics.STREAM_STATS, Topics.DLQ, 25), props, Instant.ofEpochMilli(T0 / 1000));
+        driver = new TopologyTestDriver(StreamTopology.build(StreamTopology.Settings.defaults()), props,
+                Instant.ofEpochMilli(T0 / 1000));
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
         rawTokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), new ByteArraySerializer());
         control = driver.createInputTopic(Topics.CONTROL, new StringSerializer(), JsonSerde.of(ControlCommand.class));
@@ -247,9 +247,73 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldFailAStreamThatGoesSilentAsStalled() {
+        start();
+        token(1, "a", 1000);
+        deliveries.readValuesToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        assertThat(deliveries.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMinutes(2));
+
+        DeliveryFrame failed = deliveries.readValue();
+        assertThat(failed.type()).isEqualTo(FrameType.FAILED);
+        assertThat(failed.seq()).isEqualTo(2);
+        assertThat(failed.error().code()).isEqualTo("stalled");
+        assertThat(failed.error().retryable()).isTrue();
+        assertThat(lastStats().state()).isEqualTo(StreamState.FAILED);
+        token(2, "late", 200_000_000);
+        assertThat(deliveries.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldStallAPausedStreamWhoseProviderWentSilentAndDropItsHeldTokens() {
+        start();
+        command(ControlAction.PAUSE, 500);
+        token(1, "held", 1000);
+        deliveries.readValuesToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(3));
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type).containsExactly(FrameType.FAILED);
+        assertThat(driver.getKeyValueStore(StreamTopology.PAUSE_BUFFER_STORE).approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void shouldNotStallAStreamThatKeepsReceivingTokens() {
+        start();
+        for (int i = 1; i <= 5; i++) {
+            driver.advanceWallClockTime(Duration.ofMinutes(1));
+            token(i, "t", i * 60_000_000L);
+        }
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type).doesNotContain(FrameType.FAILED);
+    }
+
+    @Test
+    void shouldNotStallAStreamPausedBeforeItsFirstEventRightAway() {
+        command(ControlAction.PAUSE, 0);
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type).containsExactly(FrameType.PAUSED);
+    }
+
+    @Test
+    void shouldDropTheStateOfAFinishedStreamAfterItsRetention() {
+        start();
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 1, "stop", null, T0 + 1000));
+        assertThat(driver.getKeyValueStore(StreamTopology.STATE_STORE).get(ID)).isNotNull();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(30));
+        assertThat(driver.getKeyValueStore(StreamTopology.STATE_STORE).get(ID)).isNotNull();
+        driver.advanceWallClockTime(Duration.ofMinutes(31));
+
+        assertThat(driver.getKeyValueStore(StreamTopology.STATE_STORE).get(ID)).isNull();
+    }
+
+    @Test
     void shouldKeepProcessorStoreAndTopicNamesStable() {
-        String description = StreamTopology.build(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
-                Topics.STREAM_STATS, Topics.DLQ, 25).describe().toString();
+        String description = StreamTopology.build(StreamTopology.Settings.defaults()).describe().toString();
         assertThat(description)
                 .contains("Source: tokens-source (topics: [tokenstream.tokens])")
                 .contains("Source: control-source (topics: [tokenstream.control])")
