@@ -9,15 +9,20 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
 /**
  * A real Kafka broker for tests: the one named by {@code KAFKA_BOOTSTRAP_SERVERS} when set, otherwise a
- * single-node KRaft cluster (combined broker and controller) from Kafka's own test kit, started once per JVM
- * and stopped at JVM exit. Not a mock: clients talk to it over TCP.
+ * single-node KRaft cluster (combined broker and controller) from Kafka's own test kit, started once per JVM.
+ * Not a mock: clients talk to it over TCP. It is deliberately not closed at JVM exit: closing it from a
+ * shutdown hook raced with the JVM's own shutdown and made Kafka halt the test JVM with a failure code after
+ * every test had passed (one run in three). Its data lives in a unique folder under {@code target/}.
  */
 public final class TestKafka {
 
@@ -69,7 +74,10 @@ public final class TestKafka {
 
     private static String startEmbedded() {
         try {
+            Path data = Path.of("target", "kafka-test-kit", UUID.randomUUID().toString()).toAbsolutePath();
+            Files.createDirectories(data);
             var cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setBaseDirectory(data)
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
@@ -84,13 +92,6 @@ public final class TestKafka {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    cluster.close();
-                } catch (Exception e) {
-                    // the JVM is exiting; the temporary log directories are removed either way
-                }
-            }, "test-kafka-shutdown"));
             return cluster.bootstrapServers();
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the embedded KRaft broker", e);
