@@ -1,6 +1,7 @@
 package dev.tokenstream.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.serde.Json;
@@ -90,6 +91,28 @@ class WholeStackIT {
             assertThat(resumed.frames).extracting(StreamFrame::seq)
                     .containsExactlyElementsOf(LongStream.range(11, frames.size()).boxed().toList());
         }
+    }
+
+    @Test
+    void shouldCoalesceTokensIntoWholeWordsWhenTheRequestAsksForIt() throws Exception {
+        String prompt = "Explain Kafka partitions";
+        var params = new GenerationParams(64, null, 11L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+
+        var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params)
+                .withBuffering(new Buffering(Buffering.Mode.WORDS, null)));
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+
+        assertThat(text(frames)).isEqualTo(expected);
+        int outputTokens = (int) awaitTerminalStats(started.streamId()).stats().outputTokens();
+        List<StreamFrame> words = frames.stream().filter(StreamFrame::isToken).toList();
+        assertThat(words).hasSizeLessThan(outputTokens);
+        // Every frame after the first starts a new word.
+        assertThat(words.subList(1, words.size())).allSatisfy(frame -> assertThat(frame.text()).matches("(?s)\\s.*"));
+        assertThat(words.stream().mapToInt(f -> f.json().path("tokens").asInt(1)).sum()).isEqualTo(outputTokens);
     }
 
     @Test

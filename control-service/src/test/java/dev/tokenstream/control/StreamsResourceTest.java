@@ -1,5 +1,6 @@
 package dev.tokenstream.control;
 
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamRequest;
@@ -108,6 +109,28 @@ class StreamsResourceTest {
                 .body("{\"provider\":\"p\",\"model\":\"m\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}")
                 .post("/v1/streams").then().statusCode(400)
                 .body("detail", containsString("must be system, user or assistant"));
+    }
+
+    @Test
+    void shouldPassTheRequestsBufferingToKafkaAndRefuseAnUnusableOne() {
+        String id = given().contentType(ContentType.JSON).body("""
+                {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
+                 "buffering":{"mode":"tokens","size":4}}""").post("/v1/streams").then().statusCode(201)
+                .extract().path("streamId");
+        var records = TopicProbe.readUntil(Topics.REQUESTS, JsonSerde.of(StreamRequest.class),
+                list -> list.stream().anyMatch(r -> r.key().equals(id)), Duration.ofSeconds(10));
+        assertThat(records.stream().filter(r -> r.key().equals(id)).findFirst().orElseThrow().value().buffering())
+                .isEqualTo(new Buffering(Buffering.Mode.TOKENS, 4));
+
+        given().contentType(ContentType.JSON).body("""
+                {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
+                 "buffering":{"mode":"window"}}""").post("/v1/streams").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", equalTo("buffering.size must be from 1 to 60000 for mode window"));
+        given().contentType(ContentType.JSON).body("""
+                {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
+                 "buffering":{"mode":"paragraphs"}}""").post("/v1/streams").then().statusCode(400)
+                .contentType("application/problem+json");
     }
 
     @Test

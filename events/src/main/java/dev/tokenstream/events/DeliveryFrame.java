@@ -13,9 +13,17 @@ package dev.tokenstream.events;
  * @param finishReason    completed: the provider's finish reason
  * @param usage           completed, cancelled: usage reported by the provider, when known
  * @param error           failed: why
+ * @param tokens          token: how many provider tokens the text holds when the stream's buffering coalesced
+ *                        several; null for one
  */
 public record DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
-                            String finishReason, Usage usage, ErrorInfo error) {
+                            String finishReason, Usage usage, ErrorInfo error, Integer tokens) {
+
+    /** A frame of one token, or of no token. */
+    public DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
+                         String finishReason, Usage usage, ErrorInfo error) {
+        this(type, streamId, seq, text, emittedAtMicros, finishReason, usage, error, null);
+    }
 
     public static DeliveryFrame of(FrameType type, String streamId, long seq, long emittedAtMicros) {
         return new DeliveryFrame(type, streamId, seq, null, emittedAtMicros, null, null, null);
@@ -23,5 +31,11 @@ public record DeliveryFrame(FrameType type, String streamId, long seq, String te
 
     public static DeliveryFrame token(String streamId, long seq, String text, long emittedAtMicros) {
         return new DeliveryFrame(FrameType.TOKEN, streamId, seq, text, emittedAtMicros, null, null, null);
+    }
+
+    /** @return a token frame holding {@code tokens} provider tokens (1: a plain token frame) */
+    public static DeliveryFrame tokens(String streamId, long seq, String text, int tokens, long emittedAtMicros) {
+        return new DeliveryFrame(FrameType.TOKEN, streamId, seq, text, emittedAtMicros, null, null, null,
+                tokens == 1 ? null : tokens);
     }
 }

@@ -17,35 +17,43 @@ package dev.tokenstream.events;
  * @param finishReason            COMPLETED: the provider's finish reason ({@code stop}, {@code length}, ...)
  * @param usage                   COMPLETED, CANCELLED, FAILED: usage reported or known so far
  * @param error                   FAILED: why
+ * @param buffering               STARTED: the request's coalescing policy, or null for the processor's default
  */
 public record TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
                          String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
-                         String finishReason, Usage usage, ErrorInfo error) {
+                         String finishReason, Usage usage, ErrorInfo error, Buffering buffering) {
 
     public static TokenEvent started(String streamId, long seq, String provider, String model,
                                      long acceptedAtMicros, long upstreamRequestAtMicros, long emittedAtMicros) {
+        return started(streamId, seq, provider, model, acceptedAtMicros, upstreamRequestAtMicros, emittedAtMicros,
+                null);
+    }
+
+    public static TokenEvent started(String streamId, long seq, String provider, String model,
+                                     long acceptedAtMicros, long upstreamRequestAtMicros, long emittedAtMicros,
+                                     Buffering buffering) {
         return new TokenEvent(streamId, seq, TokenEventKind.STARTED, null, emittedAtMicros, provider, model,
-                acceptedAtMicros, upstreamRequestAtMicros, null, null, null);
+                acceptedAtMicros, upstreamRequestAtMicros, null, null, null, buffering);
     }
 
     public static TokenEvent token(String streamId, long seq, String text, long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.TOKEN, text, emittedAtMicros, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     public static TokenEvent completed(String streamId, long seq, String finishReason, Usage usage,
                                        long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.COMPLETED, null, emittedAtMicros, null, null, null, null,
-                finishReason, usage, null);
+                finishReason, usage, null, null);
     }
 
     public static TokenEvent failed(String streamId, long seq, ErrorInfo error, Usage usage, long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.FAILED, null, emittedAtMicros, null, null, null, null,
-                null, usage, error);
+                null, usage, error, null);
     }
 
     public static TokenEvent cancelled(String streamId, long seq, Usage usage, long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.CANCELLED, null, emittedAtMicros, null, null, null, null,
-                null, usage, null);
+                null, usage, null, null);
     }
 }

@@ -5,12 +5,16 @@ import dev.tokenstream.client.ConsoleStreamHandler;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +27,9 @@ final class StreamCommand implements Callable<Integer> {
 
     @ParentCommand
     TokenstreamCli cli;
+
+    @Spec
+    CommandSpec spec;
 
     @Parameters(paramLabel = "PROMPT", arity = "1..*", description = "the prompt")
     List<String> prompt;
@@ -42,11 +49,15 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "print the stream's statistics at the end")
     boolean stats;
 
+    @Option(names = "--buffering", description = "coalescing: none, words, sentences, tokens:<n>, characters:<n>, window:<ms>")
+    String buffering;
+
     @Override
     public Integer call() throws Exception {
         TokenstreamClient client = cli.client();
-        try (StreamSession session = client.start(StartStream.prompt(provider, model, String.join(" ", prompt),
-                new GenerationParams(maxTokens, null, seed)), new ConsoleStreamHandler())) {
+        var request = StartStream.prompt(provider, model, String.join(" ", prompt),
+                new GenerationParams(maxTokens, null, seed)).withBuffering(buffering == null ? null : parse(buffering));
+        try (StreamSession session = client.start(request, new ConsoleStreamHandler())) {
             System.err.println("stream " + session.metadata().streamId());
             StreamResult result = session.awaitResult(Duration.ofHours(1));
             if (result.state() != StreamState.COMPLETED) {
@@ -58,6 +69,17 @@ final class StreamCommand implements Callable<Integer> {
                         DemoCommand.finalStatus(client, session.metadata().streamId()))));
             }
             return result.state() == StreamState.COMPLETED ? 0 : 2;
+        }
+    }
+
+    private Buffering parse(String value) {
+        int colon = value.indexOf(':');
+        try {
+            var mode = Buffering.Mode.fromWire(colon < 0 ? value : value.substring(0, colon));
+            return new Buffering(mode, colon < 0 ? null : Integer.valueOf(value.substring(colon + 1)));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--buffering must be none, words, sentences, tokens:<n>,"
+                    + " characters:<n> or window:<ms>, not '" + value + "'");
         }
     }
 }

@@ -70,9 +70,14 @@ public class StreamsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> start(@Valid @NotNull StartStreamRequest body) {
+        String bufferingProblem = body.bufferingProblem();
+        if (bufferingProblem != null) {
+            throw new ProblemException(Reason.INVALID_REQUEST, bufferingProblem);
+        }
         String id = UUID.randomUUID().toString();
         var request = new StreamRequest(id, body.provider(), body.model(),
-                body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), Micros.now());
+                body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), Micros.now(),
+                body.buffering());
         return publisher.publish(request)
                 .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
                 .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,

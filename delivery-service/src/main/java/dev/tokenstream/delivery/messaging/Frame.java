@@ -17,8 +17,9 @@ import java.util.Optional;
  * @param json     the frame's JSON text
  * @param terminal whether the stream ends with it
  * @param text     token frames: the text; otherwise null
+ * @param tokens   token frames: how many provider tokens the text holds (the processor may coalesce several)
  */
-public record Frame(long seq, String type, String json, boolean terminal, String text) {
+public record Frame(long seq, String type, String json, boolean terminal, String text, int tokens) {
 
     /**
      * Reads a frame as the processor wrote it to the deliveries topic.
@@ -35,7 +36,8 @@ public record Frame(long seq, String type, String json, boolean terminal, String
             return Optional.empty();
         }
         return Optional.of(new Parsed(streamId, new Frame(node.path("seq").asLong(), type, json,
-                FrameType.fromWire(type).isTerminal(), node.hasNonNull("text") ? node.get("text").asText() : null)));
+                FrameType.fromWire(type).isTerminal(), node.hasNonNull("text") ? node.get("text").asText() : null,
+                node.path("tokens").asInt(1))));
     }
 
     /** A frame and the stream it belongs to. */
@@ -61,9 +63,10 @@ public record Frame(long seq, String type, String json, boolean terminal, String
         } catch (IOException e) {
             emittedAt = 0;
         }
+        int count = tokens.stream().mapToInt(Frame::tokens).sum();
         ObjectNode json = Json.MAPPER.createObjectNode().put("type", "token").put("streamId", streamId)
                 .put("seq", last.seq()).put("text", text.toString()).put("emittedAtMicros", emittedAt)
-                .put("coalesced", tokens.size());
-        return new Frame(last.seq(), "token", json.toString(), false, text.toString());
+                .put("tokens", count).put("coalesced", tokens.size());
+        return new Frame(last.seq(), "token", json.toString(), false, text.toString(), count);
     }
 }

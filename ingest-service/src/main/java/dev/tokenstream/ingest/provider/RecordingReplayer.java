@@ -48,7 +48,7 @@ public class RecordingReplayer {
         // The clock starts once the recording is read: the "upstream request" of a replay is its first event.
         long upstreamRequestAt = Micros.now();
         stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
-                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt));
+                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering()));
         long origin = recorded.started().map(TokenEvent::upstreamRequestAtMicros)
                 .orElse(recorded.events().get(0).event().emittedAtMicros());
         for (RecordedEvent recordedEvent : recorded.events()) {

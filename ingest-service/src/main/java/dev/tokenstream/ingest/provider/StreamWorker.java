@@ -81,7 +81,7 @@ public class StreamWorker {
         String id = request.streamId();
         long upstreamRequestAt = Micros.now();
         stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
-                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt));
+                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering()));
         String finishReason = null;
         Usage usage = null;
         try (StreamResponse<ChatCompletionChunk> response =

@@ -34,6 +34,18 @@ public interface ProcessorConfig {
     @WithDefault("25")
     int statsEveryTokens();
 
+    /** Coalescing of streams whose request sets none: none, tokens, characters, window, words or sentences. */
+    @WithDefault("none")
+    String defaultBufferingMode();
+
+    /** Size for the default coalescing mode (tokens, characters or milliseconds). */
+    @WithDefault("1")
+    int defaultBufferingSize();
+
+    /** How often window-mode streams are checked for a due flush (wall-clock punctuation). */
+    @WithDefault("PT0.01S")
+    Duration windowTick();
+
     /** A started or paused stream with no event from ingest for this long fails with reason {@code stalled}. */
     @WithDefault("PT2M")
     Duration stallTimeout();

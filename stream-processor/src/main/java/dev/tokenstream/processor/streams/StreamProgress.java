@@ -1,6 +1,7 @@
 package dev.tokenstream.processor.streams;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.Usage;
@@ -35,6 +36,14 @@ public final class StreamProgress {
     Usage usage;
     ErrorInfo error;
     Long endedAtMicros;
+    /** The request's coalescing policy, or null for the processor's default. */
+    Buffering buffering;
+    /** Token text waiting to be coalesced into the next frame. */
+    String pendingText = "";
+    int pendingTokens;
+    long pendingEmittedAtMicros;
+    /** Processor wall clock when the first pending token arrived (window mode), epoch milliseconds. */
+    long pendingSinceMillis;
     /** The processor's wall clock at the stream's last event from ingest (or its end), epoch milliseconds. */
     long lastActivityMillis;
 

@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
@@ -18,7 +19,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The per-stream state machine of DESIGN.md: {@code REQUESTED -> STARTED -> (PAUSED <-> STARTED)* -> COMPLETED |
@@ -30,6 +33,8 @@ import java.util.List;
  *   forwarded; resume flushes them in order, then the stream goes on live.</li>
  *   <li>Cancel ends delivery at once with a cancelled frame and drops held tokens; a later cancelled event from
  *   ingest only adds the usage known upstream to the statistics.</li>
+ *   <li>Tokens are coalesced into frames by the stream's buffering policy (the request's, else the configured
+ *   default); pause, cancel and the terminal frame flush what waits first.</li>
  *   <li>A stream with no event from ingest for the stall timeout while started or paused fails with reason
  *   {@code stalled}; the state of a finished stream is dropped after the retention (wall-clock sweep).</li>
  *   <li>A command that does not fit the state (resume of a running stream, anything after the end) is
@@ -44,6 +49,8 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, StreamProgress> states;
     private KeyValueStore<String, TokenEvent> held;
+    /** Window-mode streams with pending text; rebuilt by the next token after a restart. */
+    private final Set<String> windowed = new LinkedHashSet<>();
 
     StreamStateMachine(StreamTopology.Settings settings) {
         this.settings = settings;
@@ -55,6 +62,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.states = context.getStateStore(StreamTopology.STATE_STORE);
         this.held = context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE);
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        context.schedule(settings.windowTick(), PunctuationType.WALL_CLOCK_TIME, this::flushDueWindows);
     }
 
     /**
@@ -147,6 +155,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 progress.model = event.model();
                 progress.acceptedAtMicros = event.acceptedAtMicros();
                 progress.upstreamRequestAtMicros = event.upstreamRequestAtMicros();
+                progress.buffering = event.buffering();
                 frame(id, DeliveryFrame.of(FrameType.STARTED, id, progress.nextDeliverySeq(), nowMicros()));
                 publishStats(id, progress);
             }
@@ -156,7 +165,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                     progress.state = StreamState.STARTED;
                 }
                 StreamStatistics.recordToken(progress, event.emittedAtMicros());
-                frame(id, DeliveryFrame.token(id, progress.nextDeliverySeq(), event.text(), event.emittedAtMicros()));
+                coalesce(id, progress, event);
                 if (progress.tokenCount % settings.statsEveryTokens() == 0) {
                     publishStats(id, progress);
                 }
@@ -167,6 +176,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     }
 
     private void end(String id, StreamProgress progress, TokenEvent event) {
+        flushPending(id, progress);
         FrameType type = switch (event.kind()) {
             case COMPLETED -> FrameType.COMPLETED;
             case FAILED -> FrameType.FAILED;
@@ -193,6 +203,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 if (progress.state != StreamState.STARTED && progress.state != StreamState.REQUESTED) {
                     return reject(id, progress, command);
                 }
+                flushPending(id, progress);
                 progress.state = StreamState.PAUSED;
                 progress.pausedAtMicros = command.issuedAtMicros();
                 frame(id, DeliveryFrame.of(FrameType.PAUSED, id, progress.nextDeliverySeq(), nowMicros()));
@@ -216,6 +227,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                     addPausedTime(progress, command.issuedAtMicros());
                     dropHeld(id, progress);
                 }
+                flushPending(id, progress);
                 progress.state = StreamState.CANCELLED;
                 progress.finishReason = "cancelled";
                 progress.endedAtMicros = command.issuedAtMicros();
@@ -264,6 +276,73 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         if (progress.pausedAtMicros != null) {
             progress.pausedMillis += Math.max(0, nowMicros - progress.pausedAtMicros) / 1000.0;
             progress.pausedAtMicros = null;
+        }
+    }
+
+    /**
+     * Adds a token to the stream's pending text and writes a token frame when its buffering policy says so
+     * (each token for NONE; see {@link Buffering.Mode}). Window mode is flushed by {@link #flushDueWindows}.
+     */
+    private void coalesce(String id, StreamProgress progress, TokenEvent event) {
+        Buffering buffering = progress.buffering != null ? progress.buffering : settings.defaultBuffering();
+        String text = event.text() == null ? "" : event.text();
+        if (buffering.mode() == Buffering.Mode.WORDS && progress.pendingTokens > 0 && !text.isEmpty()
+                && Character.isWhitespace(text.charAt(0))) {
+            flushPending(id, progress);
+        }
+        if (progress.pendingTokens == 0) {
+            progress.pendingSinceMillis = context.currentSystemTimeMs();
+        }
+        progress.pendingText += text;
+        progress.pendingTokens++;
+        progress.pendingEmittedAtMicros = event.emittedAtMicros();
+        int size = buffering.size() == null ? 1 : buffering.size();
+        boolean flush = switch (buffering.mode()) {
+            case NONE -> true;
+            case TOKENS -> progress.pendingTokens >= size;
+            case CHARACTERS -> progress.pendingText.length() >= size;
+            case WORDS -> !text.isEmpty() && Character.isWhitespace(text.charAt(text.length() - 1));
+            case SENTENCES -> endsSentence(text);
+            case WINDOW -> false;
+        };
+        if (flush) {
+            flushPending(id, progress);
+        } else if (buffering.mode() == Buffering.Mode.WINDOW) {
+            windowed.add(id);
+        }
+    }
+
+    private static boolean endsSentence(String text) {
+        String trimmed = text.stripTrailing();
+        return text.indexOf('\n') >= 0 || (!trimmed.isEmpty() && ".!?".indexOf(trimmed.charAt(trimmed.length() - 1)) >= 0);
+    }
+
+    /** Writes the pending text, if any, as one token frame. */
+    private void flushPending(String id, StreamProgress progress) {
+        if (progress.pendingTokens == 0) {
+            return;
+        }
+        frame(id, DeliveryFrame.tokens(id, progress.nextDeliverySeq(), progress.pendingText, progress.pendingTokens,
+                progress.pendingEmittedAtMicros));
+        progress.pendingText = "";
+        progress.pendingTokens = 0;
+    }
+
+    /** Flushes window-mode streams whose window is over. */
+    private void flushDueWindows(long nowMillis) {
+        for (var it = windowed.iterator(); it.hasNext();) {
+            String id = it.next();
+            StreamProgress progress = states.get(id);
+            if (progress == null || progress.pendingTokens == 0) {
+                it.remove();
+                continue;
+            }
+            Buffering buffering = progress.buffering != null ? progress.buffering : settings.defaultBuffering();
+            if (nowMillis - progress.pendingSinceMillis >= buffering.size()) {
+                flushPending(id, progress);
+                states.put(id, progress);
+                it.remove();
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.StreamStats;
@@ -59,15 +60,18 @@ public final class StreamTopology {
      * @param stallTimeout     silence after which a stream fails as stalled
      * @param retainTerminal   how long the state of a finished stream is kept
      * @param sweepInterval    wall-clock interval of the sweep for stalled and expired streams
+     * @param defaultBuffering coalescing of streams whose request sets none
+     * @param windowTick       wall-clock interval of the check for due window-mode flushes
      */
     public record Settings(String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
                            String dlqTopic, int statsEveryTokens, Duration stallTimeout, Duration retainTerminal,
-                           Duration sweepInterval) {
+                           Duration sweepInterval, Buffering defaultBuffering, Duration windowTick) {
 
         /** @return the contract's topic names and the documented defaults */
         public static Settings defaults() {
             return new Settings(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
-                    Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5));
+                    Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
+                    Duration.ofMillis(10));
         }
     }
 
@@ -75,7 +79,9 @@ public final class StreamTopology {
     public static Topology build(ProcessorConfig config) {
         return build(new Settings(config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
                 config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
-                config.retainTerminal(), config.sweepInterval()));
+                config.retainTerminal(), config.sweepInterval(),
+                new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
+                config.windowTick()));
     }
 
     /** @return the topology for {@code settings}. */

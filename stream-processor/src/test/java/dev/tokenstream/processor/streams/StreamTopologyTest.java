@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
@@ -312,6 +313,103 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldCoalesceEveryNTokensAndFlushTheRestWithTheTerminalFrame() {
+        startWith(new Buffering(Buffering.Mode.TOKENS, 3));
+        for (int i = 1; i <= 7; i++) {
+            token(i, "t" + i + " ", i * 1000L);
+        }
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 8, "stop", null, T0 + 9000));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type).containsExactly(FrameType.STARTED, FrameType.TOKEN,
+                FrameType.TOKEN, FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "t1 t2 t3 ", "t4 t5 t6 ", "t7 ", null);
+        assertThat(frames).extracting(DeliveryFrame::tokens).containsExactly(null, 3, 3, null, null);
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(frames.get(2).emittedAtMicros()).isEqualTo(T0 + 6000);
+    }
+
+    @Test
+    void shouldCoalesceToAtLeastNCharacters() {
+        startWith(new Buffering(Buffering.Mode.CHARACTERS, 10));
+        List.of("Kafka", " keeps", " every", " token", ".").forEach(text -> token(nextSeq++, text, nextSeq * 1000L));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, nextSeq, "stop", null, T0 + 9000));
+
+        assertThat(tokenTexts()).containsExactly("Kafka keeps", " every token", ".");
+    }
+
+    @Test
+    void shouldCoalesceWholeWords() {
+        startWith(new Buffering(Buffering.Mode.WORDS, null));
+        List.of("Str", "eam", "ing", " is", " fun", ".\n", "Yes").forEach(text -> token(nextSeq++, text, 1000L));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, nextSeq, "stop", null, T0 + 9000));
+
+        assertThat(tokenTexts()).containsExactly("Streaming", " is", " fun.\n", "Yes");
+    }
+
+    @Test
+    void shouldCoalesceWholeSentences() {
+        startWith(new Buffering(Buffering.Mode.SENTENCES, null));
+        List.of("One", " two", ".", " Three", "?", " Four").forEach(text -> token(nextSeq++, text, 1000L));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, nextSeq, "stop", null, T0 + 9000));
+
+        assertThat(tokenTexts()).containsExactly("One two.", " Three?", " Four");
+    }
+
+    @Test
+    void shouldFlushAWindowByWallClock() {
+        startWith(new Buffering(Buffering.Mode.WINDOW, 100));
+        token(1, "a", 1000);
+        token(2, "b", 2000);
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        assertThat(tokenTexts()).isEmpty();
+
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+        token(3, "c", 3000);
+        driver.advanceWallClockTime(Duration.ofMillis(120));
+
+        assertThat(tokenTexts()).containsExactly("ab", "c");
+    }
+
+    @Test
+    void shouldFlushBeforePausingAndReleaseHeldTokensThroughThePolicy() {
+        startWith(new Buffering(Buffering.Mode.TOKENS, 2));
+        token(1, "a", 1000);
+        command(ControlAction.PAUSE, 1500);
+        token(2, "b", 2000);
+        token(3, "c", 3000);
+        token(4, "d", 4000);
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "a", null);
+
+        command(ControlAction.RESUME, 5000);
+
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "bc");
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 5, "stop", null, T0 + 9000));
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly("d", null);
+    }
+
+    @Test
+    void shouldUseTheConfiguredDefaultWhenTheRequestSetsNone() {
+        driver.close();
+        var settings = StreamTopology.Settings.defaults();
+        var props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test-default");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(StreamTopology.build(new StreamTopology.Settings(settings.tokensTopic(),
+                settings.controlTopic(), settings.deliveriesTopic(), settings.statsTopic(), settings.dlqTopic(), 25,
+                settings.stallTimeout(), settings.retainTerminal(), settings.sweepInterval(),
+                new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick())), props);
+        tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
+        deliveries = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
+                JsonSerde.of(DeliveryFrame.class));
+        start();
+        token(1, "a", 1000);
+        token(2, "b", 2000);
+
+        assertThat(tokenTexts()).containsExactly("ab");
+    }
+
+    @Test
     void shouldKeepProcessorStoreAndTopicNamesStable() {
         String description = StreamTopology.build(StreamTopology.Settings.defaults()).describe().toString();
         assertThat(description)
@@ -325,6 +423,17 @@ class StreamTopologyTest {
 
     private void start() {
         tokens.pipeInput(ID, TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0, T0));
+    }
+
+    private long nextSeq = 1;
+
+    private void startWith(Buffering buffering) {
+        tokens.pipeInput(ID, TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0, T0, buffering));
+    }
+
+    private List<String> tokenTexts() {
+        return deliveries.readValuesToList().stream().filter(f -> f.type() == FrameType.TOKEN)
+                .map(DeliveryFrame::text).toList();
     }
 
     private void token(long seq, String text, long offsetMicros) {
