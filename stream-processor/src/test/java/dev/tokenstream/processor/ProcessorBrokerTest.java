@@ -76,6 +76,42 @@ class ProcessorBrokerTest {
     }
 
     @Test
+    void shouldDeadLetterPoisonOnEveryInputTopicAndLoseNothingElse() {
+        String id = UUID.randomUUID().toString();
+        String tag = "poison-" + id;
+        TopicProbe.sendRaw(Topics.TOKENS, id, "not json " + tag);
+        sendToken(TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L));
+        TopicProbe.sendRaw(Topics.CONTROL, id, "{\"streamId\":\"" + id + "\",\"commandId\":\"" + tag + "\"}");
+        sendToken(TokenEvent.token(id, 1, "kept", 2L));
+        TopicProbe.sendRaw(Topics.TOKENS, id, "{\"streamId\":\"" + id + "\",\"seq\":2,\"text\":\"" + tag + "\"}");
+        sendToken(TokenEvent.token(id, 2, " all", 3L));
+        sendToken(TokenEvent.completed(id, 3, "stop", null, 4L));
+
+        List<DeliveryFrame> frames = TopicProbe.readUntil(Topics.DELIVERIES, JsonSerde.of(DeliveryFrame.class),
+                        list -> list.stream().anyMatch(r -> id.equals(r.key()) && r.value().type().isTerminal()),
+                        Duration.ofSeconds(30))
+                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        assertThat(frames).extracting(DeliveryFrame::type).containsExactly(FrameType.STARTED, FrameType.TOKEN,
+                FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "kept", " all", null);
+
+        var dead = TopicProbe.readUntil(Topics.DLQ, TopicProbe.bytes(),
+                list -> list.stream().filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(tag)).count() == 3,
+                Duration.ofSeconds(30)).stream()
+                .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(tag)).toList();
+        assertThat(dead).hasSize(3).allSatisfy(r -> assertThat(r.key()).isEqualTo(id));
+        assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(),
+                StandardCharsets.UTF_8))
+                .anySatisfy(why -> assertThat(why).contains("cannot read TokenEvent"))
+                .anySatisfy(why -> assertThat(why).isEqualTo("record has no action"))
+                .anySatisfy(why -> assertThat(why).isEqualTo("record has no kind"));
+        assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.DLQ_HEADER_ORIGIN).value(),
+                StandardCharsets.UTF_8))
+                .anySatisfy(origin -> assertThat(origin).startsWith(Topics.TOKENS + "/"))
+                .anySatisfy(origin -> assertThat(origin).startsWith(Topics.CONTROL + "/"));
+    }
+
+    @Test
     void shouldBeReadyOnlyWhenKafkaStreamsRuns() {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'Kafka Streams processing' }.data.state", equalTo("RUNNING"));

@@ -22,12 +22,18 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
 
     private final Deserializer<T> deserializer;
     private final Function<T, String> streamIdOf;
+    private final Function<T, String> missingField;
     private final Function<T, StreamInput> wrap;
     private ProcessorContext<String, Object> context;
 
-    DecodeProcessor(Deserializer<T> deserializer, Function<T, String> streamIdOf, Function<T, StreamInput> wrap) {
+    /**
+     * @param missingField names a required field the record lacks, or returns null when it has them all
+     */
+    DecodeProcessor(Deserializer<T> deserializer, Function<T, String> streamIdOf, Function<T, String> missingField,
+                    Function<T, StreamInput> wrap) {
         this.deserializer = deserializer;
         this.streamIdOf = streamIdOf;
+        this.missingField = missingField;
         this.wrap = wrap;
     }
 
@@ -53,6 +59,11 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
         String streamId = streamIdOf.apply(value);
         if (streamId == null || streamId.isBlank()) {
             deadLetter(record, "record names no streamId");
+            return;
+        }
+        String missing = missingField.apply(value);
+        if (missing != null) {
+            deadLetter(record, "record has no " + missing);
             return;
         }
         if (record.key() != null && !record.key().equals(streamId)) {

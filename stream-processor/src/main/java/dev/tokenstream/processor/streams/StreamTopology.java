@@ -93,9 +93,9 @@ public final class StreamTopology {
         topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.controlTopic());
         topology.addProcessor(DECODE_TOKENS, () -> new DecodeProcessor<>(tokenSerde, TokenEvent::streamId,
-                StreamInput.Token::new), TOKENS_SOURCE);
+                event -> event.kind() == null ? "kind" : null, StreamInput.Token::new), TOKENS_SOURCE);
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
-                StreamInput.Control::new), CONTROL_SOURCE);
+                command -> command.action() == null ? "action" : null, StreamInput.Control::new), CONTROL_SOURCE);
         topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings), DECODE_TOKENS, DECODE_CONTROL);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), JsonSerde.of(StreamProgress.class)), STATE_MACHINE);
