@@ -1,6 +1,7 @@
 package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.Buffering;
+import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
@@ -36,7 +37,7 @@ import java.util.Set;
  *   <li>Tokens are coalesced into frames by the stream's buffering policy (the request's, else the configured
  *   default); pause, cancel and the terminal frame flush what waits first.</li>
  *   <li>A stream with no event from ingest for the stall timeout while started or paused fails with reason
- *   {@code stalled}; the state of a finished stream is dropped after the retention (wall-clock sweep).</li>
+ *   {@code stalled}, and a cancel command goes to the control topic so ingest closes the upstream call; the state of a finished stream is dropped after the retention (wall-clock sweep).</li>
  *   <li>A command that does not fit the state (resume of a running stream, anything after the end) is
  *   rejected: logged with the reason, and no frame is written.</li>
  * </ul>
@@ -94,6 +95,9 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                     + settings.stallTimeout().toSeconds() + " s", true);
             end(id, progress, TokenEvent.failed(id, progress.lastEventSeq + 1, error, null, nowMicros()));
             states.put(id, progress);
+            // Ingest may still hold the upstream call (a provider slower than the timeout): close it.
+            context.forward(new Record<>(id, (Object) new ControlCommand("stalled-" + id, id, ControlAction.CANCEL,
+                    nowMicros()), nowMillis), StreamTopology.CONTROL_SINK);
             LOG.warnf("stream %s failed: stalled after %d tokens", id, progress.tokenCount);
         }
     }

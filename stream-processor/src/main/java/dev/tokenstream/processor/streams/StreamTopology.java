@@ -24,6 +24,7 @@ import java.time.Duration;
  * tokens-source  -> decode-tokens  --+--> stream-state-machine --> deliveries-sink (tokenstream.deliveries)
  * control-source -> decode-control --+        |   [stream-state, pause-buffer]  --> stream-stats-sink
  *                      |                      |                                     (tokenstream.stream-stats)
+ *                      |                      +--> control-sink (tokenstream.control): cancel of stalled streams
  *                      +--> dlq-sink (tokenstream.dlq) <-- undecodable records
  * </pre>
  * The tokens and control topics must have the same number of partitions: a stream's events and commands meet
@@ -40,6 +41,8 @@ public final class StreamTopology {
     public static final String DELIVERIES_SINK = "deliveries-sink";
     public static final String STATS_SINK = "stream-stats-sink";
     public static final String DLQ_SINK = "dlq-sink";
+    /** Cancel commands for stalled streams, so ingest closes their upstream calls. */
+    public static final String CONTROL_SINK = "control-sink";
     /** Per stream: state, seqs and statistics ({@link StreamProgress}). */
     public static final String STATE_STORE = "stream-state";
     /** Token events held while a stream is paused, keyed {@code streamId/seq}. */
@@ -107,6 +110,7 @@ public final class StreamTopology {
                 STATE_MACHINE);
         topology.addSink(DLQ_SINK, settings.dlqTopic(), new StringSerializer(), new ByteArraySerializer(),
                 DECODE_TOKENS, DECODE_CONTROL);
+        topology.addSink(CONTROL_SINK, settings.controlTopic(), new StringSerializer(), commandSerde, STATE_MACHINE);
         return topology;
     }
 }

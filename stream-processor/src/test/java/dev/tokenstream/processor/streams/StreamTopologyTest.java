@@ -46,6 +46,7 @@ class StreamTopologyTest {
     private TestOutputTopic<String, DeliveryFrame> deliveries;
     private TestOutputTopic<String, StreamStats> stats;
     private TestOutputTopic<String, byte[]> dlq;
+    private TestOutputTopic<String, ControlCommand> controlOut;
     private int commands;
 
     @BeforeEach
@@ -62,6 +63,8 @@ class StreamTopologyTest {
                 JsonSerde.of(DeliveryFrame.class));
         stats = driver.createOutputTopic(Topics.STREAM_STATS, new StringDeserializer(), JsonSerde.of(StreamStats.class));
         dlq = driver.createOutputTopic(Topics.DLQ, new StringDeserializer(), new ByteArrayDeserializer());
+        controlOut = driver.createOutputTopic(Topics.CONTROL, new StringDeserializer(),
+                JsonSerde.of(ControlCommand.class));
     }
 
     @AfterEach
@@ -263,6 +266,9 @@ class StreamTopologyTest {
         assertThat(failed.error().code()).isEqualTo("stalled");
         assertThat(failed.error().retryable()).isTrue();
         assertThat(lastStats().state()).isEqualTo(StreamState.FAILED);
+        List<ControlCommand> cancels = controlOut.readValuesToList();
+        assertThat(cancels).extracting(ControlCommand::action).containsExactly(ControlAction.CANCEL);
+        assertThat(cancels.get(0).streamId()).isEqualTo(ID);
         token(2, "late", 200_000_000);
         assertThat(deliveries.isEmpty()).isTrue();
     }
@@ -418,7 +424,8 @@ class StreamTopologyTest {
                 .contains("Processor: stream-state-machine (stores: [stream-state, pause-buffer])")
                 .contains("Sink: deliveries-sink (topic: tokenstream.deliveries)")
                 .contains("Sink: stream-stats-sink (topic: tokenstream.stream-stats)")
-                .contains("Sink: dlq-sink (topic: tokenstream.dlq)");
+                .contains("Sink: dlq-sink (topic: tokenstream.dlq)")
+                .contains("Sink: control-sink (topic: tokenstream.control)");
     }
 
     private void start() {
