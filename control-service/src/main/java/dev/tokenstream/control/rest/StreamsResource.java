@@ -78,10 +78,7 @@ public class StreamsResource {
         var request = new StreamRequest(id, body.provider(), body.model(),
                 body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), Micros.now(),
                 body.buffering());
-        return publisher.publish(request)
-                .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
-                .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
-                        "the stream request was not stored: " + e.getMessage()))
+        return acknowledged(publisher.publish(request), "the stream request")
                 .map(ignored -> {
                     directory.accepted(request);
                     Log.infof("stream %s requested: provider %s, model %s, %d messages", id, body.provider(),
@@ -129,16 +126,20 @@ public class StreamsResource {
                     + " stream " + id + " in state " + state);
         }
         var command = new ControlCommand(UUID.randomUUID().toString(), id, action, Micros.now());
-        return publisher.publish(command)
-                .ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
-                .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
-                        "the command was not stored: " + e.getMessage()))
+        return acknowledged(publisher.publish(command), "the command")
                 .map(ignored -> {
                     directory.commanded(command);
                     Log.infof("stream %s: %s accepted as command %s", id, action, command.commandId());
                     return Response.accepted(new CommandAccepted(command.commandId(), id,
                             action.name().toLowerCase(Locale.ROOT))).build();
                 });
+    }
+
+    /** @return {@code write}, failing as 503 problem details when Kafka does not acknowledge it in time */
+    private static Uni<Void> acknowledged(Uni<Void> write, String what) {
+        return write.ifNoItem().after(KAFKA_ACK_TIMEOUT).fail()
+                .onFailure().transform(e -> new ProblemException(Reason.KAFKA_UNAVAILABLE,
+                        what + " was not stored: " + e.getMessage()));
     }
 
     private Links links(String id) {
