@@ -1,5 +1,7 @@
 package dev.tokenstream.client;
 
+import dev.tokenstream.events.ToolCall;
+
 /**
  * Receives one stream's events, in order, on the session's delivery thread (one call at a time per session).
  * An exception thrown here is caught, counted ({@link StreamSession#handlerErrors()}) and does not reach the
@@ -18,6 +20,17 @@ public interface StreamHandler {
      * @param index 0 for the first token frame of the stream, then 1, 2, ...
      */
     default void onToken(String token, long index) {
+    }
+
+    /** A piece of the model's reasoning (extended thinking), apart from the answer (a {@code reasoning} frame). */
+    default void onReasoning(String reasoning) {
+    }
+
+    /**
+     * A tool call of the model (a {@code tool_call} frame): a fragment of its arguments as they stream
+     * ({@link ToolCall#complete()} false), then the whole call with its arguments as one JSON object.
+     */
+    default void onToolCall(ToolCall call) {
     }
 
     /** The stream ended normally or was cancelled; {@code fullResponse} is all the text received. */

@@ -1,6 +1,8 @@
 package dev.tokenstream.client;
 
 import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.ToolCall;
+import dev.tokenstream.events.serde.Json;
 
 import java.time.Duration;
 import java.util.List;
@@ -175,6 +177,14 @@ public final class StreamSession implements AutoCloseable {
                 text.append(token);
                 long index = tokens++;
                 each(h -> h.onToken(token, index));
+            }
+            case "reasoning" -> {
+                String reasoning = frame.text() == null ? "" : frame.text();
+                each(h -> h.onReasoning(reasoning));
+            }
+            case "tool_call" -> {
+                ToolCall call = Json.MAPPER.convertValue(frame.json().path("toolCall"), ToolCall.class);
+                each(h -> h.onToolCall(call));
             }
             case "completed" -> end(StreamState.COMPLETED, null);
             case "cancelled" -> end(StreamState.CANCELLED, null);

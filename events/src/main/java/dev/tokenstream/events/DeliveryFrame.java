@@ -5,24 +5,25 @@ package dev.tokenstream.events;
  * over WebSocket. {@code seq} is the delivery sequence (0, 1, 2, ... per stream), the number a client resumes
  * after. Fields that do not apply to a type are null.
  *
- * @param type            started, token, paused, resumed, completed, failed or cancelled
+ * @param type            started, token, reasoning, tool_call, paused, resumed, completed, failed or cancelled
  * @param streamId        the stream's id
  * @param seq             per-stream delivery sequence from 0
- * @param text            token: the text
+ * @param text            token, reasoning: the text
  * @param emittedAtMicros token: when ingest received it from the provider; others: when the processor made the frame
  * @param finishReason    completed: the provider's finish reason
  * @param usage           completed, cancelled: usage reported by the provider, when known
  * @param error           failed: why
  * @param tokens          token: how many provider tokens the text holds when the stream's buffering coalesced
  *                        several; null for one
+ * @param toolCall        tool_call: the call (complete) or a fragment of its arguments
  */
 public record DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
-                            String finishReason, Usage usage, ErrorInfo error, Integer tokens) {
+                            String finishReason, Usage usage, ErrorInfo error, Integer tokens, ToolCall toolCall) {
 
     /** A frame of one token, or of no token. */
     public DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
                          String finishReason, Usage usage, ErrorInfo error) {
-        this(type, streamId, seq, text, emittedAtMicros, finishReason, usage, error, null);
+        this(type, streamId, seq, text, emittedAtMicros, finishReason, usage, error, null, null);
     }
 
     public static DeliveryFrame of(FrameType type, String streamId, long seq, long emittedAtMicros) {
@@ -36,6 +37,15 @@ public record DeliveryFrame(FrameType type, String streamId, long seq, String te
     /** @return a token frame holding {@code tokens} provider tokens (1: a plain token frame) */
     public static DeliveryFrame tokens(String streamId, long seq, String text, int tokens, long emittedAtMicros) {
         return new DeliveryFrame(FrameType.TOKEN, streamId, seq, text, emittedAtMicros, null, null, null,
-                tokens == 1 ? null : tokens);
+                tokens == 1 ? null : tokens, null);
+    }
+
+    public static DeliveryFrame reasoning(String streamId, long seq, String text, long emittedAtMicros) {
+        return new DeliveryFrame(FrameType.REASONING, streamId, seq, text, emittedAtMicros, null, null, null);
+    }
+
+    public static DeliveryFrame toolCall(String streamId, long seq, ToolCall call, long emittedAtMicros) {
+        return new DeliveryFrame(FrameType.TOOL_CALL, streamId, seq, null, emittedAtMicros, null, null, null, null,
+                call);
     }
 }

@@ -8,7 +8,7 @@ package dev.tokenstream.events;
  * @param streamId                the stream's id, also the record key
  * @param seq                     per-stream sequence number from 0
  * @param kind                    what happened
- * @param text                    TOKEN: the text delta
+ * @param text                    TOKEN, REASONING: the text delta
  * @param emittedAtMicros         when ingest received it from the provider, epoch microseconds
  * @param provider                STARTED: provider name
  * @param model                   STARTED: model name
@@ -18,10 +18,12 @@ package dev.tokenstream.events;
  * @param usage                   COMPLETED, CANCELLED, FAILED: usage reported or known so far
  * @param error                   FAILED: why
  * @param buffering               STARTED: the request's coalescing policy, or null for the processor's default
+ * @param toolCall                TOOL_CALL_DELTA, TOOL_CALL: the call or its fragment
  */
 public record TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
                          String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
-                         String finishReason, Usage usage, ErrorInfo error, Buffering buffering) {
+                         String finishReason, Usage usage, ErrorInfo error, Buffering buffering,
+                         ToolCall toolCall) {
 
     public static TokenEvent started(String streamId, long seq, String provider, String model,
                                      long acceptedAtMicros, long upstreamRequestAtMicros, long emittedAtMicros) {
@@ -33,27 +35,38 @@ public record TokenEvent(String streamId, long seq, TokenEventKind kind, String 
                                      long acceptedAtMicros, long upstreamRequestAtMicros, long emittedAtMicros,
                                      Buffering buffering) {
         return new TokenEvent(streamId, seq, TokenEventKind.STARTED, null, emittedAtMicros, provider, model,
-                acceptedAtMicros, upstreamRequestAtMicros, null, null, null, buffering);
+                acceptedAtMicros, upstreamRequestAtMicros, null, null, null, buffering, null);
     }
 
     public static TokenEvent token(String streamId, long seq, String text, long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.TOKEN, text, emittedAtMicros, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
+    }
+
+    public static TokenEvent reasoning(String streamId, long seq, String text, long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, TokenEventKind.REASONING, text, emittedAtMicros, null, null, null, null,
+                null, null, null, null, null);
+    }
+
+    /** @return a TOOL_CALL_DELTA or TOOL_CALL event, by {@link ToolCall#complete()} */
+    public static TokenEvent toolCall(String streamId, long seq, ToolCall call, long emittedAtMicros) {
+        return new TokenEvent(streamId, seq, call.complete() ? TokenEventKind.TOOL_CALL : TokenEventKind.TOOL_CALL_DELTA,
+                null, emittedAtMicros, null, null, null, null, null, null, null, null, call);
     }
 
     public static TokenEvent completed(String streamId, long seq, String finishReason, Usage usage,
                                        long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.COMPLETED, null, emittedAtMicros, null, null, null, null,
-                finishReason, usage, null, null);
+                finishReason, usage, null, null, null);
     }
 
     public static TokenEvent failed(String streamId, long seq, ErrorInfo error, Usage usage, long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.FAILED, null, emittedAtMicros, null, null, null, null,
-                null, usage, error, null);
+                null, usage, error, null, null);
     }
 
     public static TokenEvent cancelled(String streamId, long seq, Usage usage, long emittedAtMicros) {
         return new TokenEvent(streamId, seq, TokenEventKind.CANCELLED, null, emittedAtMicros, null, null, null, null,
-                null, usage, null, null);
+                null, usage, null, null, null);
     }
 }

@@ -6,6 +6,15 @@ public enum TokenEventKind {
     STARTED,
     /** A piece of answer text, as one provider chunk delivered it. */
     TOKEN,
+    /**
+     * A piece of the model's reasoning (Anthropic's {@code thinking_delta}, Ollama's and vLLM's
+     * {@code delta.reasoning}), kept apart from the answer text.
+     */
+    REASONING,
+    /** A fragment of a tool call's arguments, as streamed; carries a {@link ToolCall} with {@code complete=false}. */
+    TOOL_CALL_DELTA,
+    /** A whole tool call, its arguments assembled from the fragments; carries a {@link ToolCall}. */
+    TOOL_CALL,
     /** The provider finished; carries the finish reason and usage. */
     COMPLETED,
     /** The provider call failed; carries the error. */

@@ -1,10 +1,7 @@
 package dev.tokenstream.ingest;
 
-import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
-import dev.tokenstream.events.GenerationParams;
-import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
@@ -24,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,8 +49,7 @@ class StreamWorkerTest {
                 .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
         assertThat(events.get(0).kind()).isEqualTo(TokenEventKind.STARTED);
         assertThat(events.get(0).acceptedAtMicros()).isEqualTo(42L);
-        assertThat(events.stream().filter(e -> e.kind() == TokenEventKind.TOKEN).map(TokenEvent::text)
-                .collect(Collectors.joining())).isEqualTo(RECORDED_TEXT);
+        assertThat(IngestStreams.text(events, TokenEventKind.TOKEN)).isEqualTo(RECORDED_TEXT);
         TokenEvent last = events.get(events.size() - 1);
         assertThat(last.kind()).isEqualTo(TokenEventKind.COMPLETED);
         assertThat(last.finishReason()).isEqualTo("stop");
@@ -131,24 +126,14 @@ class StreamWorkerTest {
     }
 
     private static String request(String provider) {
-        String id = UUID.randomUUID().toString();
-        TopicProbe.send(Topics.REQUESTS, id, new StreamRequest(id, provider, "gpt-4o",
-                List.of(ChatMessage.user("What's the weather in San Francisco?")), GenerationParams.DEFAULTS, 42L),
-                JsonSerde.of(StreamRequest.class));
-        return id;
+        return IngestStreams.request(provider, "gpt-4o");
     }
 
     private static List<TokenEvent> eventsUntilEnd(String id) {
-        return eventsUntil(id, e -> e.kind().isTerminal());
+        return IngestStreams.eventsUntilEnd(id);
     }
 
-    /** @return the stream's events up to the first that matches {@code until}, which must come within 20 s */
     private static List<TokenEvent> eventsUntil(String id, Predicate<TokenEvent> until) {
-        List<TokenEvent> events = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
-                        list -> list.stream().anyMatch(r -> id.equals(r.key()) && until.test(r.value())),
-                        Duration.ofSeconds(20))
-                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
-        assertThat(events).as("events of stream %s", id).anyMatch(until);
-        return events;
+        return IngestStreams.eventsUntil(id, until);
     }
 }

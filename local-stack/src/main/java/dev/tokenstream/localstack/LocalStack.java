@@ -70,6 +70,27 @@ public final class LocalStack {
         return settings;
     }
 
+    /**
+     * Ingest's settings: the simulator, and the providers {@code openai} and {@code anthropic} at the simulator's
+     * matching endpoints unless {@code OPENAI_API_KEY} (or {@code ANTHROPIC_API_KEY}) is set in the environment,
+     * which the ingest process inherits: then at the real API.
+     */
+    private List<String> ingestArguments(String kafka) {
+        List<String> arguments = new ArrayList<>(List.of(kafka,
+                "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1"));
+        if (isBlank(System.getenv("OPENAI_API_KEY"))) {
+            arguments.add("-Dingest.providers.openai.base-url=" + settings.simulatorUrl() + "/v1");
+        }
+        if (isBlank(System.getenv("ANTHROPIC_API_KEY"))) {
+            arguments.add("-Dingest.providers.anthropic.base-url=" + settings.simulatorUrl());
+        }
+        return arguments;
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+
     /** The processes in start order: the broker first, the simulator before ingest. */
     List<Component> components() {
         String kafka = "-Dkafka.bootstrap.servers=" + settings.bootstrapServers();
@@ -83,8 +104,7 @@ public final class LocalStack {
                         // Static membership: a restarted processor takes over its old membership at once
                         // instead of waiting out the session timeout of the member it was.
                         "-Dkafka-streams.group.instance.id=local-stack-processor")),
-                new Component("ingest-service", settings.ingestPort(), "ingest-service", List.of(kafka,
-                        "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1")),
+                new Component("ingest-service", settings.ingestPort(), "ingest-service", ingestArguments(kafka)),
                 new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
                         "-Dcontrol.public-base-url=" + settings.controlUrl(),
                         "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(),

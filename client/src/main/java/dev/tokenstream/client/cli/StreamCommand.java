@@ -8,6 +8,7 @@ import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.ToolDefinition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,7 +18,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -46,6 +49,14 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "sampling seed")
     Long seed;
 
+    @Option(names = "--tool", paramLabel = "NAME", description = "offer the model a tool (function) of this name "
+            + "taking {\"query\": string}; repeatable. Its calls print as [tool call ...] lines")
+    List<String> tools = new ArrayList<>();
+
+    @Option(names = "--reasoning-budget", paramLabel = "TOKENS",
+            description = "turn on extended thinking with this token budget (Anthropic); reasoning prints apart")
+    Integer reasoningBudget;
+
     @Option(names = "--stats", description = "print the stream's statistics at the end")
     boolean stats;
 
@@ -56,7 +67,8 @@ final class StreamCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TokenstreamClient client = cli.client();
         var request = StartStream.prompt(provider, model, String.join(" ", prompt),
-                new GenerationParams(maxTokens, null, seed)).withBuffering(buffering == null ? null : parse(buffering));
+                new GenerationParams(maxTokens, null, seed, reasoningBudget, tools.stream().map(StreamCommand::tool)
+                        .toList())).withBuffering(buffering == null ? null : parse(buffering));
         try (StreamSession session = client.start(request, new ConsoleStreamHandler())) {
             System.err.println("stream " + session.metadata().streamId());
             StreamResult result = session.awaitResult(Duration.ofHours(1));
@@ -70,6 +82,11 @@ final class StreamCommand implements Callable<Integer> {
             }
             return result.state() == StreamState.COMPLETED ? 0 : 2;
         }
+    }
+
+    private static ToolDefinition tool(String name) {
+        return new ToolDefinition(name, "Looks up " + name.replace('_', ' ') + " for a query.", Map.of(
+                "type", "object", "properties", Map.of("query", Map.of("type", "string")), "required", List.of("query")));
     }
 
     private Buffering parse(String value) {

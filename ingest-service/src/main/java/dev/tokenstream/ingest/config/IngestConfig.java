@@ -4,23 +4,40 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Settings of ingest-service, under {@code ingest.*}. */
 @ConfigMapping(prefix = "ingest")
 public interface IngestConfig {
 
-    /**
-     * Providers by name, as a {@code StreamRequest} names them. Every provider speaks the OpenAI Chat Completions
-     * API (OpenAI itself, Ollama's {@code /v1}, vLLM, llama.cpp, LM Studio and the provider simulator).
-     */
+    /** Providers by name, as a {@code StreamRequest} names them. */
     Map<String, Provider> providers();
 
-    /** One configured provider. Keys come from the environment or a mounted file, never from a request. */
+    /** The wire protocol a provider speaks, and so the official SDK that talks to it. */
+    enum Api {
+        /** OpenAI Chat Completions ({@code POST /chat/completions}): OpenAI, Ollama's /v1, vLLM, llama.cpp, LM Studio. */
+        OPENAI,
+        /** Anthropic Messages ({@code POST /v1/messages}). */
+        ANTHROPIC
+    }
+
+    /**
+     * One configured provider and its failure policy. Keys come from the environment or a mounted file, never
+     * from a request, and are never logged.
+     */
     interface Provider {
 
-        /** Base URL of the OpenAI-compatible API, including {@code /v1}. */
+        /** The protocol: {@code openai} (the default) or {@code anthropic}. */
+        @WithDefault("openai")
+        Api api();
+
+        /**
+         * Base URL: for {@code openai} including {@code /v1} ({@code https://api.openai.com/v1}); for
+         * {@code anthropic} without it ({@code https://api.anthropic.com}).
+         */
         String baseUrl();
 
         /** API key; set it through the environment ({@code INGEST_PROVIDERS_<NAME>_API_KEY}). */
@@ -29,16 +46,37 @@ public interface IngestConfig {
         /** A file holding the API key (a mounted Kubernetes Secret, say); read at startup, trimmed. */
         Optional<String> apiKeyFile();
 
-        /** Connection timeout to the provider. */
+        /** The models a request may name; any model when unset. Others fail as {@code invalid_request}. */
+        Optional<List<String>> models();
+
+        /** Longest wait for the TCP (and TLS) connection to the provider. */
         @WithDefault("5s")
         Duration connectTimeout();
 
-        /** Longest silence between two chunks of a stream before it fails as a timeout. */
+        /** Longest wait from sending the request to the first token (text, reasoning or tool call). */
         @WithDefault("60s")
-        Duration readTimeout();
+        Duration firstTokenTimeout();
 
-        /** Retries the SDK makes for a failed request before any byte of the stream arrived. */
-        @WithDefault("2")
-        int maxRetries();
+        /** Longest silence between two events of the stream after the first token. */
+        @WithDefault("30s")
+        Duration idleTimeout();
+
+        /**
+         * Attempts per stream, the first included. A retryable failure (429, 5xx, 529, timeout, dropped
+         * connection) is retried only while no token of the stream has been published.
+         */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Backoff before the first retry; doubled for each next one, with jitter. */
+        @WithDefault("500ms")
+        Duration retryInitialBackoff();
+
+        /** Longest backoff; a {@code Retry-After} longer than this fails the stream instead of waiting. */
+        @WithDefault("20s")
+        Duration retryMaxBackoff();
+
+        /** Most streams this instance runs against the provider at once (a local server serialises generation). */
+        OptionalInt maxConcurrency();
     }
 }

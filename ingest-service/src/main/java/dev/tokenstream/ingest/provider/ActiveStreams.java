@@ -3,6 +3,7 @@ package dev.tokenstream.ingest.provider;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import okhttp3.Call;
 
 import java.time.Duration;
 import java.util.Map;
@@ -13,20 +14,26 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The upstream calls this instance is running, by stream id, so a cancel command can close one. A cancel for a
- * stream not (yet) running here is remembered for a while, in case its request is still queued.
+ * stream not (yet) running here is remembered for a while, in case its request is still queued. A watchdog
+ * checks every {@value #WATCHDOG_MILLIS} ms for calls past their first-token or idle timeout.
  */
 @ApplicationScoped
 public class ActiveStreams {
 
     private static final Duration REMEMBER_EARLY_CANCEL = Duration.ofMinutes(10);
+    static final long WATCHDOG_MILLIS = 20;
 
     private final Map<String, UpstreamCall> running = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService forceCloser = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "upstream-force-close");
+    private final Map<String, Long> cancelledEarly = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "upstream-watchdog");
         thread.setDaemon(true);
         return thread;
     });
-    private final Map<String, Long> cancelledEarly = new ConcurrentHashMap<>();
+
+    public ActiveStreams() {
+        watchdog.scheduleWithFixedDelay(this::checkTimeouts, WATCHDOG_MILLIS, WATCHDOG_MILLIS, TimeUnit.MILLISECONDS);
+    }
 
     /**
      * @param streamId the stream about to call its provider
@@ -39,6 +46,14 @@ public class ActiveStreams {
         }
         running.put(streamId, call);
         return call;
+    }
+
+    /** Hands the HTTP exchange the stream's provider client just started to its upstream call. */
+    void attach(String streamId, Call httpCall) {
+        UpstreamCall call = running.get(streamId);
+        if (call != null) {
+            call.attach(httpCall);
+        }
     }
 
     /** Forgets a stream whose upstream call ended. */
@@ -55,8 +70,7 @@ public class ActiveStreams {
         UpstreamCall call = running.get(streamId);
         if (call != null) {
             call.cancel();
-            forceCloser.schedule(call::forceClose, UpstreamCall.FORCE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
-            Log.infof("stream %s cancel received: closing the upstream connection", streamId);
+            Log.infof("stream %s cancel received: upstream connection closed", streamId);
             return true;
         }
         long now = System.nanoTime();
@@ -65,9 +79,18 @@ public class ActiveStreams {
         return false;
     }
 
+    private void checkTimeouts() {
+        long now = System.nanoTime();
+        running.forEach((id, call) -> {
+            if (call.checkTimeouts(now)) {
+                Log.warnf("stream %s timed out: %s; upstream connection closed", id, call.timeout());
+            }
+        });
+    }
+
     @PreDestroy
     void shutdown() {
-        forceCloser.shutdownNow();
+        watchdog.shutdownNow();
     }
 
     /** @return the number of upstream calls running on this instance. */

@@ -1,13 +1,13 @@
 package dev.tokenstream.ingest.provider;
 
-import com.openai.errors.OpenAIServiceException;
-import com.openai.errors.SseException;
 import dev.tokenstream.events.ErrorInfo;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.util.Locale;
 
-/** Why a provider call failed, as one stable code on the failed frame. */
+/** Why a provider call failed, as one stable code on the failed frame, and whether a retry may succeed. */
 public enum FailureReason {
     RATE_LIMITED(true), OVERLOADED(true), TIMEOUT(true), AUTH(false), INVALID_REQUEST(false),
     UPSTREAM_ERROR(true), CANCELLED(false), UNKNOWN_PROVIDER(false);
@@ -23,37 +23,56 @@ public enum FailureReason {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** @return whether the same request may succeed if sent again */
+    public boolean retryable() {
+        return retryable;
+    }
+
     /** @return the error of a failed frame with this reason and {@code message}. */
     public ErrorInfo toError(String message) {
         return new ErrorInfo(code(), message, retryable);
     }
 
     /**
-     * Maps an exception of the OpenAI SDK (or of the HTTP stack under it) to a reason.
-     *
-     * @param error what the SDK threw
-     * @return the matching reason; {@link #UPSTREAM_ERROR} when nothing more specific fits
+     * Maps an HTTP error status to a reason: 429 rate limited; 401 and 403 auth; 503 and 529 overloaded; 408 and
+     * 504 timeout; other 4xx invalid request; other 5xx upstream error.
      */
-    public static FailureReason of(Throwable error) {
-        if (error instanceof OpenAIServiceException service && !(error instanceof SseException)) {
-            int status = service.statusCode();
-            if (status == 429) {
-                return RATE_LIMITED;
-            }
-            if (status == 401 || status == 403) {
-                return AUTH;
-            }
-            if (status == 529 || status == 503) {
-                return OVERLOADED;
-            }
-            if (status >= 400 && status < 500) {
-                return INVALID_REQUEST;
-            }
+    public static FailureReason ofStatus(int status) {
+        return switch (status) {
+            case 429 -> RATE_LIMITED;
+            case 401, 403 -> AUTH;
+            case 503, 529 -> OVERLOADED;
+            case 408, 504 -> TIMEOUT;
+            default -> status >= 400 && status < 500 ? INVALID_REQUEST : UPSTREAM_ERROR;
+        };
+    }
+
+    /**
+     * Maps a provider's error type or code, as an error event in the stream carries it (Anthropic's
+     * {@code error.type}, OpenAI's {@code error.type} or {@code error.code}), to a reason.
+     */
+    public static FailureReason ofProviderType(String type) {
+        if (type == null) {
             return UPSTREAM_ERROR;
         }
+        return switch (type) {
+            case "rate_limit_error", "rate_limit_exceeded", "insufficient_quota", "billing_error" -> RATE_LIMITED;
+            case "overloaded_error", "overloaded", "server_overloaded" -> OVERLOADED;
+            case "authentication_error", "permission_error", "invalid_api_key" -> AUTH;
+            case "invalid_request_error", "not_found_error", "model_not_found", "request_too_large" -> INVALID_REQUEST;
+            case "timeout_error", "timeout" -> TIMEOUT;
+            default -> UPSTREAM_ERROR;
+        };
+    }
+
+    /** Maps a failure below the SDK (the HTTP stack) to a reason: timeouts, refused and dropped connections. */
+    public static FailureReason ofTransport(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof InterruptedIOException) {
-                return TIMEOUT;
+            if (cause instanceof InterruptedIOException || cause instanceof ConnectException) {
+                return cause instanceof ConnectException ? UPSTREAM_ERROR : TIMEOUT;
+            }
+            if (cause instanceof IOException) {
+                return UPSTREAM_ERROR;
             }
         }
         return UPSTREAM_ERROR;

@@ -62,6 +62,9 @@ public class RecordingReplayer {
             }
             switch (event.kind()) {
                 case TOKEN -> stream.publish(seq -> TokenEvent.token(id, seq, event.text(), Micros.now()));
+                case REASONING -> stream.publish(seq -> TokenEvent.reasoning(id, seq, event.text(), Micros.now()));
+                case TOOL_CALL_DELTA, TOOL_CALL -> stream.publish(seq -> TokenEvent.toolCall(id, seq, event.toolCall(),
+                        Micros.now()));
                 case COMPLETED -> stream.publish(seq -> TokenEvent.completed(id, seq, event.finishReason(),
                         event.usage(), Micros.now()));
                 case FAILED -> stream.publish(seq -> TokenEvent.failed(id, seq, event.error(), event.usage(),

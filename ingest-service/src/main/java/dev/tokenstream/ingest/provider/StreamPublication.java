@@ -1,6 +1,7 @@
 package dev.tokenstream.ingest.provider;
 
 import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.ingest.messaging.TokenPublisher;
 
 import java.util.concurrent.CompletionStage;
@@ -28,13 +29,13 @@ final class StreamPublication {
     /** Publishes the event {@code event} makes for the next seq. */
     void publish(LongFunction<TokenEvent> event) {
         TokenEvent made = event.apply(seq++);
-        if (made.text() != null) {
+        if (made.kind() == TokenEventKind.TOKEN) {
             tokens++;
         }
         last = publisher.publish(made);
     }
 
-    /** @return token events published */
+    /** @return answer-text token events published */
     long tokens() {
         return tokens;
     }

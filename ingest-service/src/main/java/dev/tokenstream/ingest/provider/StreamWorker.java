@@ -1,32 +1,37 @@
 package dev.tokenstream.ingest.provider;
 
-import com.openai.client.OpenAIClient;
-import com.openai.core.http.StreamResponse;
-import com.openai.models.chat.completions.ChatCompletionChunk;
-import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import com.openai.models.chat.completions.ChatCompletionStreamOptions;
-import com.openai.models.completions.CompletionUsage;
 import dev.tokenstream.events.Micros;
-import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Usage;
+import dev.tokenstream.ingest.config.IngestConfig;
 import dev.tokenstream.ingest.messaging.TokenPublisher;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.Iterator;
-import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one stream: calls the provider's Chat Completions streaming API through the official OpenAI SDK and
- * publishes its {@link TokenEvent}s in order (provider {@code replay:<streamId>}: a recorded stream, see
- * {@link RecordingReplayer}) (started, one token event per content delta, then completed,
- * failed or cancelled), with {@code seq} counting from 0. A cancel closes the SDK's stream response, which ends
- * the upstream HTTP call; the usage known so far goes out with the cancelled event.
+ * Runs one stream: calls its provider's streaming API through the official SDK ({@link ProviderClient}) and
+ * publishes its {@link TokenEvent}s in order, {@code seq} counting from 0: started, then token, reasoning and
+ * tool-call events as they arrive, then completed, failed or cancelled. Provider {@code replay:<streamId>}
+ * re-publishes a recorded stream ({@link RecordingReplayer}).
+ * <p>
+ * Failure policy, per provider ({@link IngestConfig.Provider}): a retryable failure (rate limited, overloaded,
+ * timeout, upstream error, dropped connection) is retried with exponential backoff and jitter, honouring
+ * {@code Retry-After}, but only while no content of the stream has been published; after that a failure ends the
+ * stream with a failed event marked retryable or not. The first-token and idle timeouts are enforced by the
+ * {@link ActiveStreams} watchdog, which drops the connection. A provider with a concurrency limit makes streams
+ * wait for a permit (cancellable) before they call it. A cancel drops the provider's connection at once; the
+ * usage known so far goes out with the cancelled event.
  */
 @ApplicationScoped
 public class StreamWorker {
+
+    private static final long PERMIT_POLL_MILLIS = 20;
 
     private final ProviderRegistry providers;
     private final ActiveStreams activeStreams;
@@ -61,68 +66,140 @@ public class StreamWorker {
                 replayer.replay(request.provider().substring(RecordingReplayer.PREFIX.length()), request, call, stream);
                 return;
             }
-            Optional<OpenAIClient> client = providers.client(request.provider());
-            if (client.isEmpty()) {
-                Log.warnf("stream %s names unknown provider %s", id, request.provider());
-                stream.publish(seq -> TokenEvent.failed(id, seq,
-                        FailureReason.UNKNOWN_PROVIDER.toError("no provider named '" + request.provider()
-                                + "' is configured; known: " + providers.names() + " and replay:<streamId>"),
-                        null, Micros.now()));
+            var provider = providers.provider(request.provider());
+            if (provider.isEmpty()) {
+                refuse(stream, FailureReason.UNKNOWN_PROVIDER, "no provider named '" + request.provider()
+                        + "' is configured; known: " + providers.names() + " and replay:<streamId>");
                 return;
             }
-            streamFrom(client.get(), request, call, stream);
+            var models = provider.get().settings().models();
+            if (models.isPresent() && !models.get().contains(request.model())) {
+                refuse(stream, FailureReason.INVALID_REQUEST, "provider '" + request.provider()
+                        + "' does not offer model '" + request.model() + "'; its models: " + models.get());
+                return;
+            }
+            streamFrom(provider.get(), request, call, stream);
         } finally {
             activeStreams.remove(id);
             stream.awaitLastAck();
         }
     }
 
-    private void streamFrom(OpenAIClient client, StreamRequest request, UpstreamCall call, StreamPublication stream) {
+    private static void refuse(StreamPublication stream, FailureReason reason, String message) {
+        Log.warnf("stream %s refused: %s", stream.streamId, message);
+        stream.publish(seq -> TokenEvent.failed(stream.streamId, seq, reason.toError(message), null, Micros.now()));
+    }
+
+    private void streamFrom(ProviderRegistry.Provider provider, StreamRequest request, UpstreamCall call,
+                            StreamPublication stream) {
         String id = request.streamId();
+        IngestConfig.Provider settings = provider.settings();
         long upstreamRequestAt = Micros.now();
         stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
                 request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering()));
-        String finishReason = null;
-        Usage usage = null;
-        try (StreamResponse<ChatCompletionChunk> response =
-                     client.chat().completions().createStreaming(params(request))) {
-            call.attach(response);
-            Iterator<ChatCompletionChunk> chunks = response.stream().iterator();
-            while (!call.isCancelled() && chunks.hasNext()) {
-                ChatCompletionChunk chunk = chunks.next();
-                for (ChatCompletionChunk.Choice choice : chunk.choices()) {
-                    Optional<String> content = choice.delta().content();
-                    if (content.isPresent() && !content.get().isEmpty()) {
-                        stream.publish(seq -> TokenEvent.token(id, seq, content.get(), Micros.now()));
-                    }
-                    if (choice.finishReason().isPresent()) {
-                        finishReason = choice.finishReason().get().asString();
-                    }
-                }
-                if (chunk.usage().isPresent()) {
-                    usage = toUsage(chunk.usage().get());
-                }
-            }
-            call.detach();
-            if (call.isCancelled()) {
-                publishCancelled(stream, usage);
-            } else {
-                String reason = finishReason == null ? "stop" : finishReason;
-                Usage reported = usage;
-                stream.publish(seq -> TokenEvent.completed(id, seq, reason, reported, Micros.now()));
-                Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens(), reason);
-            }
-        } catch (RuntimeException e) {
-            call.detach();
-            if (call.isCancelled()) {
-                publishCancelled(stream, usage);
+        var emitter = new Emitter(stream, call);
+        for (int attempt = 1; ; attempt++) {
+            if (!acquire(provider, call)) {
+                publishCancelled(stream, null);
                 return;
             }
-            FailureReason reason = FailureReason.of(e);
-            Log.warnf("stream %s failed after %d tokens: %s (%s)", id, stream.tokens(), reason.code(), e.getMessage());
-            Usage reported = usage;
-            stream.publish(seq -> TokenEvent.failed(id, seq, reason.toError(e.getMessage()), reported, Micros.now()));
+            emitter.startAttempt();
+            call.startAttempt(settings.firstTokenTimeout(), settings.idleTimeout());
+            UpstreamFailure failure = null;
+            try {
+                provider.client().stream(request, emitter);
+            } catch (RuntimeException e) {
+                failure = provider.client().classify(e);
+            } finally {
+                if (provider.permits() != null) {
+                    provider.permits().release();
+                }
+            }
+            if (call.isCancelled()) {
+                publishCancelled(stream, emitter.usage);
+                return;
+            }
+            if (call.timeout() != null) {
+                failure = new UpstreamFailure(FailureReason.TIMEOUT, call.timeout());
+            } else if (failure == null && emitter.finishReason == null) {
+                failure = new UpstreamFailure(FailureReason.UPSTREAM_ERROR,
+                        "the provider's stream ended without a finish reason (connection dropped?)");
+            }
+            if (failure == null) {
+                String reason = emitter.refusal && "stop".equals(emitter.finishReason) ? "refusal" : emitter.finishReason;
+                Usage usage = emitter.usage;
+                stream.publish(seq -> TokenEvent.completed(id, seq, reason, usage, Micros.now()));
+                Log.infof("stream %s completed: %d tokens, finish reason %s", id, stream.tokens(), reason);
+                return;
+            }
+            Duration backoff = retryBackoff(failure, attempt, settings, emitter.contentEvents);
+            if (backoff == null) {
+                UpstreamFailure failed = failure;
+                Usage usage = emitter.usage;
+                Log.warnf("stream %s failed after %d tokens, attempt %d: %s (%s)", id, stream.tokens(), attempt,
+                        failed.reason().code(), failed.message());
+                stream.publish(seq -> TokenEvent.failed(id, seq, failed.toError(), usage, Micros.now()));
+                return;
+            }
+            Log.warnf("stream %s attempt %d failed before its first token: %s (%s); retrying in %d ms", id, attempt,
+                    failure.reason().code(), failure.message(), backoff.toMillis());
+            if (!sleep(backoff, call)) {
+                publishCancelled(stream, null);
+                return;
+            }
         }
+    }
+
+    /**
+     * @return the wait before the next attempt, or null when the failure ends the stream: not retryable, content
+     * already published, attempts used up, or a {@code Retry-After} longer than the longest backoff
+     */
+    static Duration retryBackoff(UpstreamFailure failure, int attempt, IngestConfig.Provider settings,
+                                 long contentEvents) {
+        if (!failure.reason().retryable() || contentEvents > 0 || attempt >= settings.maxAttempts()) {
+            return null;
+        }
+        if (failure.retryAfter() != null) {
+            return failure.retryAfter().compareTo(settings.retryMaxBackoff()) > 0 ? null : failure.retryAfter();
+        }
+        long ceiling = Math.min(settings.retryMaxBackoff().toMillis(),
+                settings.retryInitialBackoff().toMillis() << Math.min(attempt - 1, 20));
+        // "Equal jitter": half fixed, half random, so retries of many streams spread out.
+        return Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
+    }
+
+    /** Waits for a permit of a provider with a concurrency limit. @return false when cancelled meanwhile */
+    private static boolean acquire(ProviderRegistry.Provider provider, UpstreamCall call) {
+        if (provider.permits() == null) {
+            return true;
+        }
+        try {
+            while (!call.isCancelled()) {
+                if (provider.permits().tryAcquire(PERMIT_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** @return false when the call was cancelled during the wait */
+    private static boolean sleep(Duration wait, UpstreamCall call) {
+        long end = System.nanoTime() + wait.toNanos();
+        try {
+            while (!call.isCancelled()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return true;
+                }
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(PERMIT_POLL_MILLIS)));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
     }
 
     /** Publishes the cancelled event with the provider's usage, or else the token events counted so far. */
@@ -132,36 +209,68 @@ public class StreamWorker {
         Log.infof("stream %s cancelled after %d tokens", stream.streamId, stream.tokens());
     }
 
-    private static ChatCompletionCreateParams params(StreamRequest request) {
-        var builder = ChatCompletionCreateParams.builder()
-                .model(request.model())
-                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build());
-        for (ChatMessage message : request.messages()) {
-            switch (message.role()) {
-                case "system" -> builder.addSystemMessage(message.content());
-                case "assistant" -> builder.addAssistantMessage(message.content());
-                default -> builder.addUserMessage(message.content());
-            }
+    /** Publishes what the provider client reports, and keeps the attempt's finish reason and usage. */
+    private static final class Emitter implements UpstreamSink {
+
+        private final StreamPublication stream;
+        private final UpstreamCall call;
+        long contentEvents;
+        boolean refusal;
+        String finishReason;
+        Usage usage;
+
+        Emitter(StreamPublication stream, UpstreamCall call) {
+            this.stream = stream;
+            this.call = call;
         }
-        var params = request.params();
-        if (params.maxTokens() != null) {
-            builder.maxCompletionTokens(params.maxTokens());
+
+        void startAttempt() {
+            finishReason = null;
+            usage = null;
         }
-        if (params.temperature() != null) {
-            builder.temperature(params.temperature());
+
+        @Override
+        public void event() {
+            call.onEvent(false);
         }
-        if (params.seed() != null) {
-            builder.seed(params.seed());
+
+        @Override
+        public void text(String text, boolean isRefusal) {
+            content();
+            refusal |= isRefusal;
+            stream.publish(seq -> TokenEvent.token(stream.streamId, seq, text, Micros.now()));
         }
-        return builder.build();
+
+        @Override
+        public void reasoning(String text) {
+            content();
+            stream.publish(seq -> TokenEvent.reasoning(stream.streamId, seq, text, Micros.now()));
+        }
+
+        @Override
+        public void toolCall(ToolCall toolCall) {
+            content();
+            stream.publish(seq -> TokenEvent.toolCall(stream.streamId, seq, toolCall, Micros.now()));
+        }
+
+        private void content() {
+            call.onEvent(true);
+            contentEvents++;
+        }
+
+        @Override
+        public void usage(Usage reported) {
+            usage = reported;
+        }
+
+        @Override
+        public void finish(String reason) {
+            finishReason = reason;
+        }
+
+        @Override
+        public boolean cancelled() {
+            return call.isCancelled() || call.timeout() != null;
+        }
     }
-
-    private static Usage toUsage(CompletionUsage usage) {
-        Long cached = usage.promptTokensDetails().flatMap(d -> d.cachedTokens()).orElse(null);
-        Long reasoning = usage.completionTokensDetails().flatMap(d -> d.reasoningTokens()).orElse(null);
-        return new Usage(usage.promptTokens(), usage.completionTokens(), cached, reasoning);
-    }
-
-
-
 }

@@ -1,51 +1,46 @@
 package dev.tokenstream.ingest.provider;
 
+import okhttp3.Call;
+
+import java.time.Duration;
+
 /**
- * One running upstream call that another thread may cancel. The worker reading the stream closes the SDK's
- * stream response itself when it sees the cancel between two chunks: closing it from the cancelling thread
- * while the worker reads the same connection races inside OkHttp and can leave the connection open, so the
- * provider would go on generating. Only when the worker has not closed it within {@link #FORCE_CLOSE_MILLIS}
- * (a provider that sends nothing) does the canceller close it; the worker's blocked read then fails.
+ * One stream's upstream call, which another thread may cancel or time out. The provider's HTTP exchange (an
+ * OkHttp {@link Call}, registered by {@link UpstreamCallInterceptor} when the SDK sends the request) is cancelled
+ * with {@link Call#cancel()}: thread-safe, and it closes the socket at once, so the provider sees the connection
+ * drop within milliseconds while the worker's blocked read fails.
+ * <p>
+ * It also keeps the clock of the current attempt for the {@link ActiveStreams} watchdog: the first-token timeout
+ * runs from the attempt's start to its first content event, the idle timeout between two events after that.
  */
 public final class UpstreamCall {
 
-    /** How long a cancel waits for the worker before it closes the connection itself. */
-    static final long FORCE_CLOSE_MILLIS = 250;
-
-    private AutoCloseable response;
+    private Call httpCall;
     private boolean cancelled;
+    private String timeout;
+    private long attemptStartNanos = System.nanoTime();
+    private long lastEventNanos = attemptStartNanos;
+    private boolean firstTokenSeen;
+    private Duration firstTokenTimeout = Duration.ofDays(1);
+    private Duration idleTimeout = Duration.ofDays(1);
 
-    /** Attaches the open stream response; closes it at once when the call was already cancelled. */
-    public void attach(AutoCloseable streamResponse) {
-        boolean closeNow;
+    /** Registers the HTTP exchange of the current attempt; cancels it at once when the call is already over. */
+    synchronized void attach(Call call) {
+        httpCall = call;
+        if (cancelled || timeout != null) {
+            call.cancel();
+        }
+    }
+
+    /** Marks the call cancelled and drops the provider's connection. */
+    public void cancel() {
+        Call toCancel;
         synchronized (this) {
-            response = streamResponse;
-            closeNow = cancelled;
+            cancelled = true;
+            toCancel = httpCall;
         }
-        if (closeNow) {
-            closeQuietly(streamResponse);
-        }
-    }
-
-    /** The worker is done with the response (it closes it itself). */
-    public synchronized void detach() {
-        response = null;
-    }
-
-    /** Marks the call cancelled; the worker closes the connection at its next chunk. */
-    public synchronized void cancel() {
-        cancelled = true;
-    }
-
-    /** Closes the connection if the worker still has not: the fallback for a silent provider. */
-    void forceClose() {
-        AutoCloseable toClose;
-        synchronized (this) {
-            toClose = response;
-            response = null;
-        }
-        if (toClose != null) {
-            closeQuietly(toClose);
+        if (toCancel != null) {
+            toCancel.cancel();
         }
     }
 
@@ -54,11 +49,54 @@ public final class UpstreamCall {
         return cancelled;
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            // closing a connection that is already broken is fine
+    /**
+     * Starts the clock of a new attempt (after a retry's backoff, after a concurrency permit).
+     *
+     * @param firstToken longest wait from now to the first content event
+     * @param idle       longest silence between two events after that
+     */
+    synchronized void startAttempt(Duration firstToken, Duration idle) {
+        firstTokenTimeout = firstToken;
+        idleTimeout = idle;
+        httpCall = null;
+        timeout = null;
+        firstTokenSeen = false;
+        attemptStartNanos = System.nanoTime();
+        lastEventNanos = attemptStartNanos;
+    }
+
+    /** The provider sent an event; {@code content} when it holds text, reasoning or a tool call. */
+    synchronized void onEvent(boolean content) {
+        lastEventNanos = System.nanoTime();
+        firstTokenSeen |= content;
+    }
+
+    /** @return why the current attempt timed out, or null when it did not */
+    synchronized String timeout() {
+        return timeout;
+    }
+
+    /**
+     * Times out the current attempt if it is past its first-token or idle timeout, dropping its connection.
+     *
+     * @return true when it timed out now
+     */
+    boolean checkTimeouts(long nowNanos) {
+        Call toCancel;
+        synchronized (this) {
+            if (cancelled || timeout != null || httpCall == null) {
+                return false;
+            }
+            if (!firstTokenSeen && nowNanos - attemptStartNanos > firstTokenTimeout.toNanos()) {
+                timeout = "no first token within " + firstTokenTimeout.toMillis() + " ms";
+            } else if (firstTokenSeen && nowNanos - lastEventNanos > idleTimeout.toNanos()) {
+                timeout = "no event for " + idleTimeout.toMillis() + " ms after the first token";
+            } else {
+                return false;
+            }
+            toCancel = httpCall;
         }
+        toCancel.cancel();
+        return true;
     }
 }

@@ -35,7 +35,9 @@ import java.util.Set;
  *   <li>Cancel ends delivery at once with a cancelled frame and drops held tokens; a later cancelled event from
  *   ingest only adds the usage known upstream to the statistics.</li>
  *   <li>Tokens are coalesced into frames by the stream's buffering policy (the request's, else the configured
- *   default); pause, cancel and the terminal frame flush what waits first.</li>
+ *   default); pause, cancel and the terminal frame flush what waits first. Reasoning and tool-call events become
+ *   {@code reasoning} and {@code tool_call} frames one for one, after the pending text; they are held while
+ *   paused like tokens, and do not count as output tokens in the statistics.</li>
  *   <li>A stream with no event from ingest for the stall timeout while started or paused fails with reason
  *   {@code stalled}, and a cancel command goes to the control topic so ingest closes the upstream call; the state of a finished stream is dropped after the retention (wall-clock sweep).</li>
  *   <li>A command that does not fit the state (resume of a running stream, anything after the end) is
@@ -173,6 +175,18 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 if (progress.tokenCount % settings.statsEveryTokens() == 0) {
                     publishStats(id, progress);
                 }
+            }
+            case REASONING, TOOL_CALL_DELTA, TOOL_CALL -> {
+                if (!progress.started) {
+                    progress.started = true;
+                    progress.state = StreamState.STARTED;
+                }
+                // Not answer text: never coalesced with it, and in order with it.
+                flushPending(id, progress);
+                frame(id, event.kind() == TokenEventKind.REASONING
+                        ? DeliveryFrame.reasoning(id, progress.nextDeliverySeq(), event.text(), event.emittedAtMicros())
+                        : DeliveryFrame.toolCall(id, progress.nextDeliverySeq(), event.toolCall(),
+                                event.emittedAtMicros()));
             }
             case COMPLETED, FAILED, CANCELLED -> end(id, progress, event);
             default -> throw new IllegalArgumentException("unknown token event kind " + event.kind());

@@ -9,6 +9,7 @@ import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.events.serde.JsonSerde;
@@ -86,6 +87,31 @@ class StreamTopologyTest {
         assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "Hello", " world", null);
         assertThat(frames.get(3).finishReason()).isEqualTo("stop");
         assertThat(frames.get(3).usage()).isEqualTo(new Usage(5L, 2L, null, null));
+    }
+
+    @Test
+    void shouldForwardReasoningAndToolCallsAsTheirOwnFramesInOrderAndHoldThemWhilePaused() {
+        startWith(new Buffering(Buffering.Mode.TOKENS, 5));
+        tokens.pipeInput(ID, TokenEvent.reasoning(ID, 1, "Think", T0 + 1000));
+        token(2, "Let me ", 2000);
+        token(3, "check.", 3000);
+        ToolCall fragment = ToolCall.fragment(0, "call_1", "get_weather", "{\"city\":");
+        tokens.pipeInput(ID, TokenEvent.toolCall(ID, 4, fragment, T0 + 4000));
+        command(ControlAction.PAUSE, 4500);
+        ToolCall whole = ToolCall.whole(0, "call_1", "get_weather", "{\"city\":\"Paris\"}");
+        tokens.pipeInput(ID, TokenEvent.toolCall(ID, 5, whole, T0 + 5000));
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type).containsExactly(FrameType.STARTED,
+                FrameType.REASONING, FrameType.TOKEN, FrameType.TOOL_CALL, FrameType.PAUSED);
+
+        command(ControlAction.RESUME, 6000);
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 6, "tool_calls", null, T0 + 7000));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type).containsExactly(FrameType.RESUMED, FrameType.TOOL_CALL,
+                FrameType.COMPLETED);
+        assertThat(frames.get(1).toolCall()).isEqualTo(whole);
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(5L, 6L, 7L);
+        assertThat(lastStats().outputTokens()).as("answer tokens only").isEqualTo(2);
     }
 
     @Test

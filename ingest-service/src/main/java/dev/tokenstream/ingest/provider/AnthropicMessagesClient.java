@@ -1,0 +1,219 @@
+package dev.tokenstream.ingest.provider;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.AnthropicClientImpl;
+import com.anthropic.core.ClientOptions;
+import com.anthropic.core.JsonValue;
+import com.anthropic.core.Timeout;
+import com.anthropic.core.http.Headers;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.errors.AnthropicServiceException;
+import com.anthropic.errors.SseException;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.MessageDeltaUsage;
+import com.anthropic.models.messages.OutputTokensDetails;
+import com.anthropic.models.messages.RawContentBlockDelta;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolUseBlock;
+import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.ToolDefinition;
+import dev.tokenstream.events.Usage;
+import dev.tokenstream.ingest.config.IngestConfig;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Anthropic Messages streaming ({@code POST <base-url>/v1/messages}, {@code stream: true}) through the official
+ * {@code com.anthropic:anthropic-java} SDK. Wire format: ../shared/reference/provider-wire-formats.md section 3.
+ * <ul>
+ *   <li>{@code text_delta}: text; {@code thinking_delta}: reasoning, kept apart from the answer;</li>
+ *   <li>a {@code tool_use} block: its {@code input_json_delta} fragments stream as tool-call fragments and are
+ *   assembled into one JSON object at {@code content_block_stop};</li>
+ *   <li>usage: input and cached tokens from {@code message_start}, output (and thinking) tokens from the last
+ *   {@code message_delta}; the counts are cumulative, so the last value wins, never a sum;</li>
+ *   <li>{@code ping} and unknown events: skipped by the SDK; an {@code error} event ({@code overloaded_error} and
+ *   the others) makes it throw {@link SseException}: a failed stream with the provider's error type.</li>
+ * </ul>
+ */
+final class AnthropicMessagesClient implements ProviderClient {
+
+    /** Anthropic requires {@code max_tokens}; used when the request has none. */
+    static final long DEFAULT_MAX_TOKENS = 1024;
+
+    private final AnthropicClient client;
+
+    AnthropicMessagesClient(String apiKey, IngestConfig.Provider settings, UpstreamCallInterceptor interceptor) {
+        Duration read = OpenAiChatClient.backstop(settings);
+        this.client = new AnthropicClientImpl(ClientOptions.builder()
+                .httpClient(new AnthropicHttpTransport(settings.connectTimeout(), read, interceptor))
+                .baseUrl(settings.baseUrl())
+                // The SDK's own builder sets its key through a backend Java cannot reach: the header it would send.
+                .putHeader("x-api-key", apiKey)
+                .maxRetries(0)
+                .timeout(Timeout.builder().connect(settings.connectTimeout()).read(read)
+                        .request(Duration.ofHours(6)).build())
+                .build());
+    }
+
+    @Override
+    public void stream(StreamRequest request, UpstreamSink sink) {
+        var tools = new ToolCallAssembler();
+        // Content block index -> tool call index, for tool_use blocks.
+        Map<Long, Integer> toolBlocks = new HashMap<>();
+        var usage = new long[] {-1, -1, -1, -1};
+        try (StreamResponse<RawMessageStreamEvent> response = client.messages().createStreaming(params(request))) {
+            Iterator<RawMessageStreamEvent> events = response.stream().iterator();
+            while (!sink.cancelled() && events.hasNext()) {
+                read(events.next(), sink, tools, toolBlocks, usage);
+            }
+        }
+    }
+
+    private static void read(RawMessageStreamEvent event, UpstreamSink sink, ToolCallAssembler tools,
+                             Map<Long, Integer> toolBlocks, long[] usage) {
+        if (event.isMessageStart()) {
+            var start = event.asMessageStart().message().usage();
+            usage[0] = start.inputTokens();
+            usage[1] = start.outputTokens();
+            usage[2] = start.cacheReadInputTokens().orElse(-1L);
+            sink.usage(toUsage(usage));
+            sink.event();
+        } else if (event.isContentBlockStart()) {
+            var start = event.asContentBlockStart();
+            if (start.contentBlock().isToolUse()) {
+                ToolUseBlock block = start.contentBlock().asToolUse();
+                int index = toolBlocks.size();
+                toolBlocks.put(start.index(), index);
+                sink.toolCall(tools.fragment(index, block.id(), block.name(), ""));
+            } else {
+                sink.event();
+            }
+        } else if (event.isContentBlockDelta()) {
+            var deltaEvent = event.asContentBlockDelta();
+            RawContentBlockDelta delta = deltaEvent.delta();
+            if (delta.isText()) {
+                sink.text(delta.asText().text(), false);
+            } else if (delta.isThinking()) {
+                sink.reasoning(delta.asThinking().thinking());
+            } else if (delta.isInputJson() && toolBlocks.containsKey(deltaEvent.index())) {
+                String fragment = delta.asInputJson().partialJson();
+                if (fragment.isEmpty()) {
+                    sink.event();
+                } else {
+                    sink.toolCall(tools.fragment(toolBlocks.get(deltaEvent.index()), null, null, fragment));
+                }
+            } else {
+                // signature_delta, citations_delta: nothing for the client
+                sink.event();
+            }
+        } else if (event.isContentBlockStop()) {
+            Integer toolIndex = toolBlocks.get(event.asContentBlockStop().index());
+            var whole = toolIndex == null ? null : tools.complete(toolIndex);
+            if (whole != null) {
+                sink.toolCall(whole);
+            } else {
+                sink.event();
+            }
+        } else if (event.isMessageDelta()) {
+            var delta = event.asMessageDelta();
+            MessageDeltaUsage deltaUsage = delta.usage();
+            usage[1] = deltaUsage.outputTokens();
+            deltaUsage.inputTokens().ifPresent(input -> usage[0] = input);
+            deltaUsage.cacheReadInputTokens().ifPresent(cached -> usage[2] = cached);
+            deltaUsage.outputTokensDetails().map(OutputTokensDetails::thinkingTokens)
+                    .ifPresent(thinking -> usage[3] = thinking);
+            sink.usage(toUsage(usage));
+            delta.delta().stopReason().ifPresent(reason -> sink.finish(reason.asString()));
+        } else {
+            sink.event();
+        }
+    }
+
+    /** @param usage input, output, cached input and thinking tokens; -1 for not reported */
+    private static Usage toUsage(long[] usage) {
+        return new Usage(usage[0] < 0 ? null : usage[0], usage[1] < 0 ? null : usage[1],
+                usage[2] < 0 ? null : usage[2], usage[3] < 0 ? null : usage[3]);
+    }
+
+    private static MessageCreateParams params(StreamRequest request) {
+        var params = request.params();
+        var builder = MessageCreateParams.builder()
+                .model(request.model())
+                .maxTokens(params.maxTokens() == null ? DEFAULT_MAX_TOKENS : params.maxTokens())
+                .putAdditionalHeader(UpstreamCallInterceptor.STREAM_HEADER, request.streamId());
+        StringBuilder system = new StringBuilder();
+        for (ChatMessage message : request.messages()) {
+            switch (message.role()) {
+                case "system" -> system.append(system.isEmpty() ? "" : "\n\n").append(message.content());
+                case "assistant" -> builder.addAssistantMessage(message.content());
+                default -> builder.addUserMessage(message.content());
+            }
+        }
+        if (!system.isEmpty()) {
+            builder.system(system.toString());
+        }
+        if (params.temperature() != null) {
+            builder.putAdditionalBodyProperty("temperature", JsonValue.from(params.temperature()));
+        }
+        if (params.reasoningBudgetTokens() != null) {
+            builder.enabledThinking(params.reasoningBudgetTokens());
+        }
+        for (ToolDefinition tool : params.tools()) {
+            builder.addTool(toTool(tool));
+        }
+        return builder.build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Tool toTool(ToolDefinition tool) {
+        Map<String, Object> parameters = tool.parameters() == null ? Map.of() : tool.parameters();
+        var schema = Tool.InputSchema.builder();
+        if (parameters.get("properties") instanceof Map<?, ?> properties) {
+            var props = Tool.InputSchema.Properties.builder();
+            ((Map<String, Object>) properties).forEach((k, v) -> props.putAdditionalProperty(k, JsonValue.from(v)));
+            schema.properties(props.build());
+        }
+        if (parameters.get("required") instanceof List<?> required) {
+            schema.required(required.stream().map(String::valueOf).toList());
+        }
+        parameters.forEach((key, value) -> {
+            if (!key.equals("type") && !key.equals("properties") && !key.equals("required")) {
+                schema.putAdditionalProperty(key, JsonValue.from(value));
+            }
+        });
+        var builder = Tool.builder().name(tool.name()).inputSchema(schema.build());
+        if (tool.description() != null) {
+            builder.description(tool.description());
+        }
+        return builder.build();
+    }
+
+    @Override
+    public UpstreamFailure classify(RuntimeException error) {
+        if (error instanceof SseException sse) {
+            String type = sse.errorType().or(sse::type).map(t -> t.asString()).orElse(null);
+            return new UpstreamFailure(FailureReason.ofProviderType(type),
+                    "error event in the stream: " + sse.apiMessage().orElse(sse.getMessage()), type, null);
+        }
+        if (error instanceof AnthropicServiceException service) {
+            Headers headers = service.headers();
+            String type = service.errorType().or(service::type).map(t -> t.asString()).orElse(null);
+            FailureReason reason = FailureReason.ofStatus(service.statusCode());
+            return new UpstreamFailure(reason, "HTTP " + service.statusCode() + ": "
+                    + service.apiMessage().orElse(service.getMessage()), type,
+                    UpstreamFailure.retryAfter(headers.values("retry-after-ms"), headers.values("retry-after")));
+        }
+        return new UpstreamFailure(FailureReason.ofTransport(error), String.valueOf(error.getMessage()));
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,163 @@
+package dev.tokenstream.simulator.stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.logging.Log;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes simulated SSE answers, frame by frame on Vert.x timers, for every protocol the simulator speaks, and
+ * counts them: {@code GET /simulator/stats} answers how many upstream streams are open right now, started, and
+ * closed by the client before their end (how tests see a cancel close the connection). Injects the mid-stream
+ * {@link Fault}s.
+ */
+@ApplicationScoped
+public class SimulatedStreams {
+
+    /** Gap between two frames, by the index of the later one. */
+    public interface Delays {
+        long before(int index);
+    }
+
+    private final ObjectMapper mapper;
+    private final Vertx vertx;
+    private final AtomicLong openStreams = new AtomicLong();
+    private final AtomicLong streamsStarted = new AtomicLong();
+    private final AtomicLong streamsClosedByClient = new AtomicLong();
+    private final AtomicLong faultsInjected = new AtomicLong();
+    private final Map<String, AtomicInteger> faultCounts = new ConcurrentHashMap<>();
+
+    public SimulatedStreams(ObjectMapper mapper, Vertx vertx) {
+        this.mapper = mapper;
+        this.vertx = vertx;
+    }
+
+    void routes(@Observes Router router) {
+        router.get("/simulator/stats").handler(this::stats);
+    }
+
+    private void stats(RoutingContext ctx) {
+        ObjectNode body = mapper.createObjectNode()
+                .put("openStreams", openStreams.get())
+                .put("streamsStarted", streamsStarted.get())
+                .put("streamsClosedByClient", streamsClosedByClient.get())
+                .put("faultsInjected", faultsInjected.get());
+        ctx.response().putHeader("content-type", "application/json").end(body.toString());
+    }
+
+    /**
+     * The fault this request asks for, from the {@link Fault#HEADER} header or the part of the model name after
+     * {@code ?}, unless its {@code times} are used up for this prompt.
+     *
+     * @param modelQuery the model name's part after {@code ?}, or null
+     * @return the fault to inject, or null for none
+     * @throws IllegalArgumentException when the spec is malformed
+     */
+    public Fault faultFor(RoutingContext ctx, String modelQuery, String prompt) {
+        String spec = ctx.request().getHeader(Fault.HEADER);
+        if (spec == null) {
+            spec = modelQuery;
+        }
+        if (spec == null || spec.isBlank()) {
+            return null;
+        }
+        Fault fault = Fault.parse(spec);
+        if (fault.times() > 0) {
+            int seen = faultCounts.computeIfAbsent(fault.spec() + "\n" + prompt, k -> new AtomicInteger())
+                    .getAndIncrement();
+            if (seen >= fault.times()) {
+                return null;
+            }
+        }
+        faultsInjected.incrementAndGet();
+        Log.infof("injecting fault %s", fault.spec());
+        return fault;
+    }
+
+    /**
+     * Streams {@code frames} (each already framed as SSE, ending in a blank line) with {@code delays} between
+     * them. A mid-stream {@code fault} takes effect after frame {@code faultAt}: a midstream error writes
+     * {@code errorFrame} and ends, a stall waits, a drop closes the connection. A client that closes the
+     * connection ends the stream at once.
+     */
+    public void write(RoutingContext ctx, List<String> frames, Delays delays, Fault fault, int faultAt,
+                      String errorFrame) {
+        HttpServerResponse response = ctx.response();
+        response.setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache");
+        openStreams.incrementAndGet();
+        streamsStarted.incrementAndGet();
+        var state = new Object() {
+            boolean done;
+            long timer = -1;
+        };
+        Runnable finish = () -> {
+            if (!state.done) {
+                state.done = true;
+                openStreams.decrementAndGet();
+            }
+        };
+        response.closeHandler(v -> {
+            if (!state.done) {
+                streamsClosedByClient.incrementAndGet();
+                vertx.cancelTimer(state.timer);
+                finish.run();
+                Log.debugf("client closed a stream after it started");
+            }
+        });
+        response.writeHead();
+        Fault.Kind kind = fault == null ? null : fault.kind();
+        var next = new Object() {
+            void send(int index) {
+                if (state.done) {
+                    return;
+                }
+                if (index == frames.size()) {
+                    finish.run();
+                    response.end();
+                    return;
+                }
+                response.write(frames.get(index));
+                long delay = delays.before(index + 1);
+                if (index == faultAt && kind != null) {
+                    switch (kind) {
+                        case MIDSTREAM_ERROR -> {
+                            response.write(errorFrame);
+                            finish.run();
+                            response.end();
+                            return;
+                        }
+                        case DROP -> {
+                            finish.run();
+                            ctx.request().connection().close();
+                            return;
+                        }
+                        case STALL -> delay = Math.round(fault.seconds() * 1000);
+                        default -> { }
+                    }
+                }
+                state.timer = vertx.setTimer(Math.max(1, delay), t -> send(index + 1));
+            }
+        };
+        state.timer = vertx.setTimer(Math.max(1, delays.before(0)), t -> next.send(0));
+    }
+
+    /** @return {@code millis} give or take {@code jitter} (a fraction), uniformly */
+    public static long jittered(long millis, double jitter) {
+        double factor = 1 + jitter * (ThreadLocalRandom.current().nextDouble() * 2 - 1);
+        return Math.round(millis * factor);
+    }
+}
