@@ -152,6 +152,79 @@ class WholeStackIT {
     }
 
     @Test
+    void shouldStreamThroughTheSimulatorsAnthropicAndOpenAiEndpointsFromTheCli() throws Exception {
+        String prompt = "Explain consumer groups";
+        String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(40, null, 0L));
+
+        Cli openai = cli("stream", "--provider", "openai", "--model", "sim-fast", "--max-tokens", "40", "--seed", "0",
+                prompt);
+        Cli anthropic = cli("stream", "--provider", "anthropic", "--model", "sim-fast", "--max-tokens", "40", prompt);
+        Cli thinkingTool = cli("stream", "--provider", "anthropic", "--model", "sim-fast", "--max-tokens", "200",
+                "--reasoning-budget", "256", "--tool", "get_weather", "weather in Oslo");
+
+        assertThat(openai.exit).as(openai.err).isZero();
+        assertThat(openai.out.strip()).isEqualTo(expected.strip());
+        assertThat(anthropic.exit).as(anthropic.err).isZero();
+        assertThat(anthropic.out.strip()).isEqualTo(expected.strip());
+        assertThat(thinkingTool.exit).as(thinkingTool.err).isZero();
+        assertThat(thinkingTool.out).startsWith("[reasoning] ")
+                .contains("[tool call get_weather {\"query\":\"weather in Oslo\"}]");
+    }
+
+    @Test
+    void shouldDeliverReasoningAndToolCallFramesAndEndMidStreamFaultsAsFailedFrames() throws Exception {
+        var params = new GenerationParams(200, null, null, 256, List.of(new dev.tokenstream.events.ToolDefinition(
+                "get_weather", null, null)));
+        var started = client.start(StartStream.prompt("anthropic", "sim-fast", "weather in Oslo", params));
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+        assertThat(frames).extracting(StreamFrame::type).contains("reasoning", "tool_call");
+        JsonNode whole = frames.stream().filter(f -> f.type().equals("tool_call")
+                && f.json().path("toolCall").path("complete").asBoolean()).findFirst().orElseThrow().json();
+        assertThat(whole.path("toolCall").path("id").asText()).startsWith("toolu_");
+        assertThat(whole.path("toolCall").path("arguments").asText()).isEqualTo("{\"query\":\"weather in Oslo\"}");
+        assertThat(frames.get(frames.size() - 1).json().path("finishReason").asText()).isEqualTo("tool_use");
+
+        var failing = client.start(StartStream.prompt("openai", "sim-fast?fault=midstream-error&after=3",
+                "fail me", new GenerationParams(50, null, 1L)));
+        List<StreamFrame> failed = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(failing.ws(), -1, failed::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+        JsonNode last = failed.get(failed.size() - 1).json();
+        assertThat(last.path("type").asText()).isEqualTo("failed");
+        assertThat(last.path("error").path("code").asText()).isEqualTo("upstream_error");
+        assertThat(last.path("error").path("providerCode").asText()).isEqualTo("server_error");
+        assertThat(failed.stream().filter(StreamFrame::isToken).count()).isEqualTo(3);
+
+        var retried = client.start(StartStream.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
+                "retry me", new GenerationParams(20, null, null)));
+        assertThat(client.subscribe(retried.ws(), -1, f -> { }).awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        assertThat(awaitTerminalStats(retried.streamId()).state()).isEqualTo(StreamState.COMPLETED);
+    }
+
+    @Test
+    void shouldCloseAStalledAnthropicUpstreamConnectionOnCancel() throws Exception {
+        var started = client.start(StartStream.prompt("anthropic", "sim-fast?fault=stall&after=3&seconds=60",
+                "stall for a minute", new GenerationParams(200, null, null)));
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 3);
+            await().atMost(Duration.ofSeconds(5)).until(() -> simulatorStats().path("openStreams").asInt() == 1);
+
+            long sent = System.nanoTime();
+            client.cancel(started.streamId());
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> simulatorStats().path("openStreams").asInt() == 0);
+            System.out.printf("cancel accepted -> simulator saw the stalled connection closed: %.0f ms%n",
+                    (System.nanoTime() - sent) / 1e6);
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+        }
+        assertThat(awaitTerminalStats(started.streamId()).stats().usage().outputTokens()).isEqualTo(3);
+    }
+
+    @Test
     void shouldKeepTheExactTextAcrossFiveReconnectionsOfTheClientSdk() throws Exception {
         String prompt = "Tell me a long story about offsets";
         var params = new GenerationParams(400, null, 3L);
@@ -318,6 +391,28 @@ class WholeStackIT {
             return e.status();
         }
         throw new AssertionError("the call was not refused");
+    }
+
+    /** Runs the CLI in this JVM against the stack, with the tokens it prints to standard output captured. */
+    private static synchronized Cli cli(String... args) {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.StringWriter();
+        PrintStream original = System.out;
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            var commandLine = dev.tokenstream.client.cli.TokenstreamCli.commandLine();
+            commandLine.setErr(new java.io.PrintWriter(err, true));
+            List<String> all = new ArrayList<>(List.of(args));
+            all.add("--control-url=" + stack.settings().controlUrl());
+            exit = commandLine.execute(all.toArray(String[]::new));
+        } finally {
+            System.setOut(original);
+        }
+        return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+    }
+
+    private record Cli(int exit, String out, String err) {
     }
 
     private static TokenstreamClient.Status awaitTerminalStats(String id) {

@@ -3,7 +3,14 @@ package dev.tokenstream.simulator;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.InternalServerException;
 import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIIoException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.SseException;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
@@ -115,6 +122,76 @@ class ChatCompletionsRouteTest {
         given().contentType("application/json").body("{\"model\":3}").post("/v1/chat/completions")
                 .then().statusCode(400)
                 .body("error.type", equalTo("invalid_request_error"));
+    }
+
+    @Test
+    void shouldStreamParallelToolCallsInFragmentsWhenToolsAreOffered() {
+        var params = params("sim-fast", "weather in Paris", 50, 1).toBuilder()
+                .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("get_weather")
+                        .build()).build())
+                .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("get_time")
+                        .build()).build())
+                .build();
+        var accumulator = ChatCompletionAccumulator.create();
+        try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(params)) {
+            response.stream().forEach(accumulator::accumulate);
+        }
+
+        var choice = accumulator.chatCompletion().choices().get(0);
+        assertThat(choice.finishReason().asString()).isEqualTo("tool_calls");
+        var calls = choice.message().toolCalls().orElseThrow();
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(0).asFunction().function().name()).isEqualTo("get_weather");
+        assertThat(calls.get(1).asFunction().function().arguments()).isEqualTo("{\"query\":\"weather in Paris\"}");
+    }
+
+    @Test
+    void shouldAnswerAnInjectedRateLimitWith429AndRetryAfter() {
+        given().contentType("application/json").header("x-simulator-fault", "fault=rate-limited&retry-after=7")
+                .body("{\"model\":\"sim-fast\",\"messages\":[],\"stream\":true}").post("/v1/chat/completions")
+                .then().statusCode(429).header("retry-after", "7").body("error.code", equalTo("rate_limit_exceeded"));
+        assertThatThrownBy(() -> stream("sim-fast?fault=overloaded", "hi", 5, 1))
+                .isInstanceOf(OpenAIServiceException.class)
+                .satisfies(e -> assertThat(((OpenAIServiceException) e).statusCode()).isEqualTo(529));
+        assertThatThrownBy(() -> stream("sim-fast?fault=server-error", "hi", 5, 1))
+                .isInstanceOf(InternalServerException.class);
+    }
+
+    @Test
+    void shouldSendAnErrorLineMidStreamThatTheSdkRaises() {
+        List<String> seen = new ArrayList<>();
+        assertThatThrownBy(() -> {
+            try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(
+                    params("sim-fast?fault=midstream-error&after=3", "hi there", 50, 1))) {
+                response.stream().forEach(c -> c.choices().forEach(ch -> ch.delta().content()
+                        .filter(t -> !t.isEmpty()).ifPresent(seen::add)));
+            }
+        }).isInstanceOf(SseException.class).hasMessageContaining("simulated");
+        assertThat(seen).hasSize(3);
+    }
+
+    @Test
+    void shouldDropTheConnectionMidStream() {
+        assertThatThrownBy(() -> stream("sim-fast?fault=drop&after=2", "hi", 50, 1))
+                .isInstanceOf(OpenAIIoException.class);
+    }
+
+    @Test
+    void shouldInjectAFaultOnlyTheFirstTimesThenAnswer() {
+        String model = "sim-fast?fault=server-error&times=1";
+        assertThatThrownBy(() -> stream(model, "times test", 5, 1)).isInstanceOf(InternalServerException.class);
+        assertThat(stream(model, "times test", 5, 1)).isNotEmpty();
+    }
+
+    @Test
+    void shouldDelayTheFirstTokenWhenAsked() {
+        long start = System.nanoTime();
+        try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(
+                params("sim-fast?fault=slow-first-token&millis=600", "hi", 3, 1))) {
+            response.stream().filter(c -> c.choices().stream().anyMatch(ch -> ch.delta().content()
+                    .filter(t -> !t.isEmpty()).isPresent())).findFirst().orElseThrow();
+        }
+        assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(500);
     }
 
     private List<ChatCompletionChunk> stream(String model, String prompt, int maxTokens, long seed) {

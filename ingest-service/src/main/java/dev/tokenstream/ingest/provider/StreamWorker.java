@@ -202,9 +202,16 @@ public class StreamWorker {
         return false;
     }
 
-    /** Publishes the cancelled event with the provider's usage, or else the token events counted so far. */
+    /**
+     * Publishes the cancelled event with the usage known so far: the provider's last report, its output count
+     * raised to the token events published when the report is older (Anthropic reports output tokens at the start
+     * and at the end only).
+     */
     static void publishCancelled(StreamPublication stream, Usage reported) {
-        Usage usage = reported != null ? reported : new Usage(null, stream.tokens(), null, null);
+        long counted = stream.tokens();
+        Usage usage = reported == null ? new Usage(null, counted, null, null)
+                : new Usage(reported.inputTokens(), Math.max(counted, reported.outputTokens() == null ? 0
+                        : reported.outputTokens()), reported.cachedInputTokens(), reported.reasoningTokens());
         stream.publish(seq -> TokenEvent.cancelled(stream.streamId, seq, usage, Micros.now()));
         Log.infof("stream %s cancelled after %d tokens", stream.streamId, stream.tokens());
     }
