@@ -49,7 +49,7 @@ final class AnthropicMessagesClient implements ProviderClient {
     private final AnthropicClient client;
 
     AnthropicMessagesClient(String apiKey, IngestConfig.Provider settings, UpstreamCallInterceptor interceptor) {
-        Duration read = OpenAiChatClient.backstop(settings);
+        Duration read = ProviderClient.readTimeoutBackstop(settings);
         this.client = new AnthropicClientImpl(ClientOptions.builder()
                 .httpClient(new AnthropicHttpTransport(settings.connectTimeout(), read, interceptor))
                 .baseUrl(settings.baseUrl())

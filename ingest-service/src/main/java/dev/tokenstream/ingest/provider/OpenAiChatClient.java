@@ -57,16 +57,10 @@ final class OpenAiChatClient implements ProviderClient {
                 .timeout(Timeout.builder()
                         .connect(settings.connectTimeout())
                         // The watchdog enforces the first-token and idle timeouts; this is only a backstop.
-                        .read(backstop(settings))
+                        .read(ProviderClient.readTimeoutBackstop(settings))
                         .request(Duration.ofHours(6))
                         .build())
                 .build();
-    }
-
-    static Duration backstop(IngestConfig.Provider settings) {
-        Duration longest = settings.firstTokenTimeout().compareTo(settings.idleTimeout()) > 0
-                ? settings.firstTokenTimeout() : settings.idleTimeout();
-        return longest.plusSeconds(10);
     }
 
     @Override

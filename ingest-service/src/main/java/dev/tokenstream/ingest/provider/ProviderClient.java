@@ -1,6 +1,9 @@
 package dev.tokenstream.ingest.provider;
 
 import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.ingest.config.IngestConfig;
+
+import java.time.Duration;
 
 /**
  * A provider's streaming API through its official SDK. One instance per configured provider, shared by all
@@ -23,4 +26,14 @@ interface ProviderClient extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The HTTP client's socket read timeout: only a backstop, 10 s past the longer of the first-token and idle
+     * timeouts, which the {@link ActiveStreams} watchdog enforces itself.
+     */
+    static Duration readTimeoutBackstop(IngestConfig.Provider settings) {
+        Duration longest = settings.firstTokenTimeout().compareTo(settings.idleTimeout()) > 0
+                ? settings.firstTokenTimeout() : settings.idleTimeout();
+        return longest.plusSeconds(10);
+    }
 }
