@@ -17,10 +17,9 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,23 +35,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code transcript:<file>} replays a recorded SSE file. Without {@code stream} it answers one
  * {@code chat.completion} object.
  */
-@ApplicationScoped
-public class ChatCompletionsRoute {
+@Singleton
+public class ChatCompletionsRoute extends ProtocolRoute {
 
-    private final SimulatorConfig config;
-    private final ObjectMapper mapper;
-    private final Vertx vertx;
-    private final SimulatedStreams streams;
-    private final Transcripts transcripts;
     private final AtomicLong ids = new AtomicLong();
 
     public ChatCompletionsRoute(SimulatorConfig config, ObjectMapper mapper, Vertx vertx, SimulatedStreams streams,
                                 Transcripts transcripts) {
-        this.config = config;
-        this.mapper = mapper;
-        this.vertx = vertx;
-        this.streams = streams;
-        this.transcripts = transcripts;
+        super(config, mapper, vertx, streams, transcripts);
     }
 
     /** Loads the tokenizer's vocabulary now, not on the first request (it takes about a second). */
@@ -65,45 +55,32 @@ public class ChatCompletionsRoute {
                 .handler(this::chatCompletions);
     }
 
+    @Override
+    protected String missingFields(JsonNode body) {
+        return body.path("model").isTextual() && body.path("messages").isArray() ? null
+                : "Both 'model' (string) and 'messages' (array) are required.";
+    }
+
+    @Override
+    protected void badRequest(RoutingContext ctx, String message) {
+        error(ctx, 400, "invalid_request_error", null, message);
+    }
+
+    @Override
+    protected void modelNotFound(RoutingContext ctx, String message) {
+        error(ctx, 404, "invalid_request_error", "model_not_found", message);
+    }
+
     private void chatCompletions(RoutingContext ctx) {
-        JsonNode body;
-        try {
-            body = mapper.readTree(ctx.body().asString());
-        } catch (IOException | RuntimeException e) {
-            error(ctx, 400, "invalid_request_error", null, "We could not parse the JSON body of your request.");
+        Simulation request = resolve(ctx);
+        if (request == null) {
             return;
         }
-        if (body == null || !body.path("model").isTextual() || !body.path("messages").isArray()) {
-            error(ctx, 400, "invalid_request_error", null, "Both 'model' (string) and 'messages' (array) are required.");
-            return;
-        }
-        ModelName model = ModelName.of(body.path("model").asText());
-        if (model.name().startsWith(Transcripts.PREFIX)) {
-            if (!transcripts.replay(ctx, model.name().substring(Transcripts.PREFIX.length()))) {
-                error(ctx, 404, "invalid_request_error", "model_not_found", "No transcript named '"
-                        + model.name() + "'.");
-            }
-            return;
-        }
-        LatencyProfile profile = config.profiles().get(model.name());
-        if (profile == null) {
-            error(ctx, 404, "invalid_request_error", "model_not_found", "The model '" + model.name()
-                    + "' does not exist. Simulated models: " + config.profiles().keySet()
-                    + ", or transcript:<file>.");
-            return;
-        }
-        String prompt = ModelName.lastUserMessage(body.path("messages"));
-        Fault fault;
-        try {
-            fault = streams.faultFor(ctx, model.query(), prompt);
-        } catch (IllegalArgumentException e) {
-            error(ctx, 400, "invalid_request_error", null, e.getMessage());
-            return;
-        }
-        if (fault != null && fault.kind().beforeStream()) {
-            answerFault(ctx, fault, profile);
-            return;
-        }
+        JsonNode body = request.body();
+        LatencyProfile profile = request.profile();
+        String prompt = request.prompt();
+        Fault fault = request.fault();
+        var model = ModelName.of(request.model());
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(tool -> tools.add(tool.path("function").path("name").asText("tool")));
         int maxTokens = body.path("max_completion_tokens").asInt(body.path("max_tokens").asInt(config.defaultMaxTokens()));
@@ -165,19 +142,18 @@ public class ChatCompletionsRoute {
         Log.debugf("simulating %s for model %s: %d tokens", id, model.name(), answer.text().size());
     }
 
-    private void answerFault(RoutingContext ctx, Fault fault, LatencyProfile profile) {
-        vertx.setTimer(Math.max(1, profile.ttftMillis() / 4), t -> {
-            switch (fault.kind()) {
-                case RATE_LIMITED -> {
-                    ctx.response().putHeader("retry-after", String.valueOf(fault.retryAfter()));
-                    error(ctx, 429, "requests", "rate_limit_exceeded",
-                            "Rate limit reached (simulated). Please try again in " + fault.retryAfter() + "s.");
-                }
-                case OVERLOADED -> error(ctx, 529, "server_error", "overloaded", "The server is overloaded (simulated).");
-                default -> error(ctx, 500, "server_error", null,
-                        "The server had an error while processing your request (simulated).");
+    @Override
+    protected void answerFault(RoutingContext ctx, Fault fault) {
+        switch (fault.kind()) {
+            case RATE_LIMITED -> {
+                ctx.response().putHeader("retry-after", String.valueOf(fault.retryAfter()));
+                error(ctx, 429, "requests", "rate_limit_exceeded",
+                        "Rate limit reached (simulated). Please try again in " + fault.retryAfter() + "s.");
             }
-        });
+            case OVERLOADED -> error(ctx, 529, "server_error", "overloaded", "The server is overloaded (simulated).");
+            default -> error(ctx, 500, "server_error", null,
+                    "The server had an error while processing your request (simulated).");
+        }
     }
 
     private static String sse(String data) {

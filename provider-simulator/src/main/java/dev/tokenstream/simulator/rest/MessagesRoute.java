@@ -14,7 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
@@ -33,68 +33,47 @@ import java.util.concurrent.atomic.AtomicLong;
  * transcripts as the OpenAI route; faults are answered as Anthropic does: HTTP 429 {@code rate_limit_error} with
  * {@code retry-after}, 500 {@code api_error}, 529 {@code overloaded_error}, and mid-stream an {@code error} event.
  */
-@ApplicationScoped
-public class MessagesRoute {
+@Singleton
+public class MessagesRoute extends ProtocolRoute {
 
-    private final SimulatorConfig config;
-    private final ObjectMapper mapper;
-    private final Vertx vertx;
-    private final SimulatedStreams streams;
-    private final Transcripts transcripts;
     private final AtomicLong ids = new AtomicLong();
 
     public MessagesRoute(SimulatorConfig config, ObjectMapper mapper, Vertx vertx, SimulatedStreams streams,
                          Transcripts transcripts) {
-        this.config = config;
-        this.mapper = mapper;
-        this.vertx = vertx;
-        this.streams = streams;
-        this.transcripts = transcripts;
+        super(config, mapper, vertx, streams, transcripts);
     }
 
     void routes(@Observes Router router) {
         router.post("/v1/messages").handler(BodyHandler.create().setBodyLimit(1 << 20)).handler(this::messages);
     }
 
+    @Override
+    protected String missingFields(JsonNode body) {
+        return body.path("model").isTextual() && body.path("messages").isArray()
+                && body.path("max_tokens").canConvertToInt() ? null
+                : "'model' (string), 'max_tokens' (integer) and 'messages' (array) are required.";
+    }
+
+    @Override
+    protected void badRequest(RoutingContext ctx, String message) {
+        error(ctx, 400, "invalid_request_error", message);
+    }
+
+    @Override
+    protected void modelNotFound(RoutingContext ctx, String message) {
+        error(ctx, 404, "not_found_error", message);
+    }
+
     private void messages(RoutingContext ctx) {
-        JsonNode body;
-        try {
-            body = mapper.readTree(ctx.body().asString());
-        } catch (IOException | RuntimeException e) {
-            error(ctx, 400, "invalid_request_error", "The request body is not valid JSON.");
+        Simulation request = resolve(ctx);
+        if (request == null) {
             return;
         }
-        if (body == null || !body.path("model").isTextual() || !body.path("messages").isArray()
-                || !body.path("max_tokens").canConvertToInt()) {
-            error(ctx, 400, "invalid_request_error",
-                    "'model' (string), 'max_tokens' (integer) and 'messages' (array) are required.");
-            return;
-        }
-        ModelName model = ModelName.of(body.path("model").asText());
-        if (model.name().startsWith(Transcripts.PREFIX)) {
-            if (!transcripts.replay(ctx, model.name().substring(Transcripts.PREFIX.length()))) {
-                error(ctx, 404, "not_found_error", "No transcript named '" + model.name() + "'.");
-            }
-            return;
-        }
-        LatencyProfile profile = config.profiles().get(model.name());
-        if (profile == null) {
-            error(ctx, 404, "not_found_error", "model: " + model.name() + " (simulated models: "
-                    + config.profiles().keySet() + ", or transcript:<file>)");
-            return;
-        }
-        String prompt = ModelName.lastUserMessage(body.path("messages"));
-        Fault fault;
-        try {
-            fault = streams.faultFor(ctx, model.query(), prompt);
-        } catch (IllegalArgumentException e) {
-            error(ctx, 400, "invalid_request_error", e.getMessage());
-            return;
-        }
-        if (fault != null && fault.kind().beforeStream()) {
-            vertx.setTimer(Math.max(1, profile.ttftMillis() / 4), t -> answerFault(ctx, fault));
-            return;
-        }
+        JsonNode body = request.body();
+        LatencyProfile profile = request.profile();
+        String prompt = request.prompt();
+        Fault fault = request.fault();
+        var model = ModelName.of(request.model());
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(tool -> tools.add(tool.path("name").asText("tool")));
         boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
@@ -191,7 +170,8 @@ public class MessagesRoute {
         return "event: " + name + "\ndata: " + data + "\n\n";
     }
 
-    private void answerFault(RoutingContext ctx, Fault fault) {
+    @Override
+    protected void answerFault(RoutingContext ctx, Fault fault) {
         switch (fault.kind()) {
             case RATE_LIMITED -> {
                 ctx.response().putHeader("retry-after", String.valueOf(fault.retryAfter()));
