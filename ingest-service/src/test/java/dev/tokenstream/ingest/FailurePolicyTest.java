@@ -7,13 +7,16 @@ import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.RecordedSseServer;
 import dev.tokenstream.testsupport.RecordedSseServer.Answer;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +49,38 @@ class FailurePolicyTest {
             + "\"message\":\"Overloaded\"},\"request_id\":\"req_1\"}";
 
     private final RecordedSseServer server = RecordedProviderResource.server;
+
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
+
+    @Test
+    void shouldMeasureEachAttemptInTheGenAiClientMetricsTaggedWithItsError() {
+        server.enqueue("metrics-429", Answer.status(429, OPENAI_429, Map.of("retry-after", "0")));
+
+        List<TokenEvent> events = eventsUntilEnd(request("recorded", "metrics-429"));
+        assertThat(last(events).kind()).isEqualTo(TokenEventKind.COMPLETED);
+        long chunks = events.stream().filter(e -> e.kind() == TokenEventKind.TOKEN).count();
+
+        MetricsScrape scrape = MetricsScrape.of(metrics);
+        var call = Map.of("gen_ai_operation_name", "chat", "gen_ai_provider_name", "recorded",
+                "gen_ai_request_model", "metrics-429");
+        assertThat(scrape.sum("gen_ai_client_operation_duration_seconds_count",
+                with(call, "error_type", "rate_limited"))).isEqualTo(1);
+        assertThat(scrape.sum("gen_ai_client_operation_duration_seconds_count", with(call, "error_type", "_none")))
+                .isEqualTo(1);
+        assertThat(scrape.sum("gen_ai_client_operation_time_to_first_chunk_seconds_count", call)).isEqualTo(1);
+        assertThat(scrape.sum("gen_ai_client_operation_time_per_output_chunk_seconds_count", call))
+                .isEqualTo(chunks - 1);
+        assertThat(scrape.sum("gen_ai_client_token_usage_sum", with(call, "gen_ai_token_type", "output")))
+                .isPositive();
+        assertThat(scrape.has("tokenstream_ingest_upstream_active")).isTrue();
+    }
+
+    private static Map<String, String> with(Map<String, String> labels, String name, String value) {
+        var more = new java.util.HashMap<>(labels);
+        more.put(name, value);
+        return more;
+    }
 
     @Test
     void shouldRetryA429AfterItsRetryAfterAndComplete() {

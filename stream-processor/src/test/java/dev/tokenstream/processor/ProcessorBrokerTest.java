@@ -10,15 +10,20 @@ import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.TopicProbe;
+import io.micrometer.core.instrument.Metrics;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -29,6 +34,9 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 class ProcessorBrokerTest {
+
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
 
     @Test
     void shouldTurnTokenEventsAndCommandsIntoFramesAndStats() {
@@ -115,6 +123,33 @@ class ProcessorBrokerTest {
     void shouldBeReadyOnlyWhenKafkaStreamsRuns() {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'Kafka Streams processing' }.data.state", equalTo("RUNNING"));
+    }
+
+    @Test
+    void shouldExposeStreamMetricsAndKafkaStreamsMetricsForPrometheus() {
+        String id = UUID.randomUUID().toString();
+        String model = "metrics-" + id;
+        long t0 = 1_000_000L;
+        sendToken(TokenEvent.started(id, 0, "simulator", model, t0, t0, t0));
+        sendToken(TokenEvent.token(id, 1, "Hello", t0 + 250_000));
+        sendToken(TokenEvent.token(id, 2, " world", t0 + 300_000));
+        sendToken(TokenEvent.completed(id, 3, "stop", null, t0 + 310_000));
+        TopicProbe.readUntil(Topics.DELIVERIES, JsonSerde.of(DeliveryFrame.class),
+                list -> list.stream().anyMatch(r -> id.equals(r.key()) && r.value().type().isTerminal()),
+                Duration.ofSeconds(30));
+        // The dead-letter handler, made by Kafka Streams and not by CDI, counts in Micrometer's global registry.
+        Metrics.globalRegistry.counter("tokenstream.probe.global").increment();
+
+        MetricsScrape scrape = MetricsScrape.of(metrics);
+        var tags = Map.of("gen_ai_provider_name", "simulator", "gen_ai_request_model", model);
+        assertThat(scrape.sum("tokenstream_streams_started_total", tags)).isEqualTo(1);
+        assertThat(scrape.sum("tokenstream_streams_ended_total", Map.of("gen_ai_request_model", model,
+                "state", "completed"))).isEqualTo(1);
+        assertThat(scrape.sum("gen_ai_server_time_to_first_token_seconds_sum", tags)).isEqualTo(0.25);
+        assertThat(scrape.sum("gen_ai_server_time_per_output_token_seconds_count", tags)).isEqualTo(1);
+        assertThat(scrape.has("tokenstream_streams_active")).isTrue();
+        assertThat(scrape.sum("tokenstream_probe_global_total", Map.of())).isEqualTo(1);
+        assertThat(scrape.text()).contains("kafka_stream_");
     }
 
     private static void sendToken(TokenEvent event) {

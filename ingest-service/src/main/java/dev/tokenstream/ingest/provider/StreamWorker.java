@@ -37,10 +37,12 @@ public class StreamWorker {
     private final ActiveStreams activeStreams;
     private final TokenPublisher publisher;
     private final RecordingReplayer replayer;
+    private final ProviderMetrics metrics;
 
     public StreamWorker(ProviderRegistry providers, ActiveStreams activeStreams, TokenPublisher publisher,
-                        RecordingReplayer replayer) {
+                        RecordingReplayer replayer, ProviderMetrics metrics) {
         this.providers = providers;
+        this.metrics = metrics;
         this.replayer = replayer;
         this.activeStreams = activeStreams;
         this.publisher = publisher;
@@ -103,7 +105,8 @@ public class StreamWorker {
                 publishCancelled(stream, null);
                 return;
             }
-            emitter.startAttempt();
+            var measured = metrics.attempt(request.provider(), request.model());
+            emitter.startAttempt(measured);
             call.startAttempt(settings.firstTokenTimeout(), settings.idleTimeout());
             UpstreamFailure failure = null;
             try {
@@ -116,6 +119,7 @@ public class StreamWorker {
                 }
             }
             if (call.isCancelled()) {
+                measured.end("cancelled", emitter.usage);
                 publishCancelled(stream, emitter.usage);
                 return;
             }
@@ -125,6 +129,7 @@ public class StreamWorker {
                 failure = new UpstreamFailure(FailureReason.UPSTREAM_ERROR,
                         "the provider's stream ended without a finish reason (connection dropped?)");
             }
+            measured.end(failure == null ? null : failure.reason().code(), emitter.usage);
             if (failure == null) {
                 String reason = emitter.refusal && "stop".equals(emitter.finishReason) ? "refusal" : emitter.finishReason;
                 Usage usage = emitter.usage;
@@ -225,13 +230,15 @@ public class StreamWorker {
         boolean refusal;
         String finishReason;
         Usage usage;
+        private ProviderMetrics.Attempt attempt;
 
         Emitter(StreamPublication stream, UpstreamCall call) {
             this.stream = stream;
             this.call = call;
         }
 
-        void startAttempt() {
+        void startAttempt(ProviderMetrics.Attempt measured) {
+            attempt = measured;
             finishReason = null;
             usage = null;
         }
@@ -262,6 +269,7 @@ public class StreamWorker {
 
         private void content() {
             call.onEvent(true);
+            attempt.chunk();
             contentEvents++;
         }
 

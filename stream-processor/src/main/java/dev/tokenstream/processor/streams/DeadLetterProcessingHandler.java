@@ -2,6 +2,7 @@ package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
+import io.micrometer.core.instrument.Metrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,6 +57,8 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
         dead.headers().add(Topics.DLQ_HEADER_ORIGIN, (context.topic() + "/" + context.partition() + "@"
                 + context.offset()).getBytes(StandardCharsets.UTF_8));
         producer.send(dead);
+        // Kafka Streams instantiates this handler, not CDI: Quarkus adds its registry to the global one.
+        StreamMetrics.deadLettered(Metrics.globalRegistry, context.topic());
         return ProcessingHandlerResponse.CONTINUE;
     }
 }

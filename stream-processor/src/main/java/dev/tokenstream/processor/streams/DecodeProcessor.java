@@ -24,14 +24,16 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
     private final Function<T, String> streamIdOf;
     private final Function<T, String> missingField;
     private final Function<T, StreamInput> wrap;
+    private final StreamMetrics metrics;
     private ProcessorContext<String, Object> context;
 
     /**
      * @param missingField names a required field the record lacks, or returns null when it has them all
      */
     DecodeProcessor(Deserializer<T> deserializer, Function<T, String> streamIdOf, Function<T, String> missingField,
-                    Function<T, StreamInput> wrap) {
+                    Function<T, StreamInput> wrap, StreamMetrics metrics) {
         this.deserializer = deserializer;
+        this.metrics = metrics;
         this.streamIdOf = streamIdOf;
         this.missingField = missingField;
         this.wrap = wrap;
@@ -81,5 +83,6 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
         dead.headers().add(Topics.DLQ_HEADER_ERROR, why.getBytes(StandardCharsets.UTF_8));
         dead.headers().add(Topics.DLQ_HEADER_ORIGIN, origin.getBytes(StandardCharsets.UTF_8));
         context.forward(dead, StreamTopology.DLQ_SINK);
+        metrics.deadLettered(context.recordMetadata().map(RecordMetadata::topic).orElse(null));
     }
 }

@@ -49,14 +49,16 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private static final Logger LOG = Logger.getLogger(StreamStateMachine.class);
 
     private final StreamTopology.Settings settings;
+    private final StreamMetrics metrics;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, StreamProgress> states;
     private KeyValueStore<String, TokenEvent> held;
     /** Window-mode streams with pending text; rebuilt by the next token after a restart. */
     private final Set<String> windowed = new LinkedHashSet<>();
 
-    StreamStateMachine(StreamTopology.Settings settings) {
+    StreamStateMachine(StreamTopology.Settings settings, StreamMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
     }
 
     @Override
@@ -75,17 +77,21 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private void sweep(long nowMillis) {
         List<String> expired = new ArrayList<>();
         List<String> stalled = new ArrayList<>();
+        int[] active = {0};
         try (KeyValueIterator<String, StreamProgress> all = states.all()) {
             all.forEachRemaining(kv -> {
                 long idleMillis = nowMillis - kv.value.lastActivityMillis;
+                boolean running = kv.value.state == StreamState.STARTED || kv.value.state == StreamState.PAUSED;
                 if (kv.value.state.isTerminal() && idleMillis > settings.retainTerminal().toMillis()) {
                     expired.add(kv.key);
-                } else if ((kv.value.state == StreamState.STARTED || kv.value.state == StreamState.PAUSED)
-                        && idleMillis > settings.stallTimeout().toMillis()) {
+                } else if (running && idleMillis > settings.stallTimeout().toMillis()) {
                     stalled.add(kv.key);
+                } else if (running) {
+                    active[0]++;
                 }
             });
         }
+        metrics.active(this, active[0]);
         expired.forEach(states::delete);
         for (String id : stalled) {
             StreamProgress progress = states.get(id);
@@ -162,6 +168,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 progress.acceptedAtMicros = event.acceptedAtMicros();
                 progress.upstreamRequestAtMicros = event.upstreamRequestAtMicros();
                 progress.buffering = event.buffering();
+                metrics.started(progress.provider, progress.model);
                 frame(id, DeliveryFrame.of(FrameType.STARTED, id, progress.nextDeliverySeq(), nowMicros()));
                 publishStats(id, progress);
             }
@@ -170,7 +177,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                     progress.started = true;
                     progress.state = StreamState.STARTED;
                 }
-                StreamStatistics.recordToken(progress, event.emittedAtMicros());
+                recordToken(progress, event.emittedAtMicros());
                 coalesce(id, progress, event);
                 if (progress.tokenCount % settings.statsEveryTokens() == 0) {
                     publishStats(id, progress);
@@ -193,6 +200,23 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         }
     }
 
+    /** Counts a token in the stream's statistics and in the metrics. */
+    private void recordToken(StreamProgress progress, long emittedAtMicros) {
+        Long previous = progress.lastTokenAtMicros;
+        StreamStatistics.recordToken(progress, emittedAtMicros);
+        if (previous != null) {
+            metrics.nextToken(progress.provider, progress.model, Math.max(0, emittedAtMicros - previous));
+        } else if (progress.acceptedAtMicros != null) {
+            metrics.firstToken(progress.provider, progress.model,
+                    Math.max(0, emittedAtMicros - progress.acceptedAtMicros));
+        }
+    }
+
+    @Override
+    public void close() {
+        metrics.closed(this);
+    }
+
     private void end(String id, StreamProgress progress, TokenEvent event) {
         flushPending(id, progress);
         FrameType type = switch (event.kind()) {
@@ -212,7 +236,8 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         progress.lastActivityMillis = context.currentSystemTimeMs();
         frame(id, new DeliveryFrame(type, id, progress.nextDeliverySeq(), null, nowMicros(), progress.finishReason,
                 event.usage(), event.error()));
-        publishStats(id, progress);
+        StreamStats stats = publishStats(id, progress);
+        metrics.ended(progress.provider, progress.model, progress.state, stats.tokensPerSecond());
     }
 
     private boolean onCommand(String id, StreamProgress progress, ControlCommand command) {
@@ -373,9 +398,10 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         context.forward(new Record<>(id, (Object) frame, context.currentSystemTimeMs()), StreamTopology.DELIVERIES_SINK);
     }
 
-    private void publishStats(String id, StreamProgress progress) {
+    private StreamStats publishStats(String id, StreamProgress progress) {
         StreamStats stats = StreamStatistics.of(id, progress, nowMicros());
         context.forward(new Record<>(id, (Object) stats, context.currentSystemTimeMs()), StreamTopology.STATS_SINK);
+        return stats;
     }
 
     /** The processor's wall clock (the test driver's mock clock in topology tests), epoch microseconds. */

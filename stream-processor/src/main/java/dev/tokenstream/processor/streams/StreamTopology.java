@@ -8,6 +8,7 @@ import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.processor.config.ProcessorConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -78,17 +79,22 @@ public final class StreamTopology {
         }
     }
 
-    /** @return the topology for the service's configuration. */
-    public static Topology build(ProcessorConfig config) {
+    /** @return the topology for the service's configuration, its metrics in {@code metrics} */
+    public static Topology build(ProcessorConfig config, StreamMetrics metrics) {
         return build(new Settings(config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
                 config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
                 config.retainTerminal(), config.sweepInterval(),
                 new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
-                config.windowTick()));
+                config.windowTick()), metrics);
     }
 
-    /** @return the topology for {@code settings}. */
+    /** @return the topology for {@code settings}, its metrics in a registry of its own */
     public static Topology build(Settings settings) {
+        return build(settings, new StreamMetrics(new SimpleMeterRegistry()));
+    }
+
+    /** @return the topology for {@code settings}, its metrics in {@code metrics} */
+    public static Topology build(Settings settings, StreamMetrics metrics) {
         var tokenSerde = JsonSerde.of(TokenEvent.class);
         var commandSerde = JsonSerde.of(ControlCommand.class);
         var topology = new Topology();
@@ -96,10 +102,11 @@ public final class StreamTopology {
         topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.controlTopic());
         topology.addProcessor(DECODE_TOKENS, () -> new DecodeProcessor<>(tokenSerde, TokenEvent::streamId,
-                event -> event.kind() == null ? "kind" : null, StreamInput.Token::new), TOKENS_SOURCE);
+                event -> event.kind() == null ? "kind" : null, StreamInput.Token::new, metrics), TOKENS_SOURCE);
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
-                command -> command.action() == null ? "action" : null, StreamInput.Control::new), CONTROL_SOURCE);
-        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings), DECODE_TOKENS, DECODE_CONTROL);
+                command -> command.action() == null ? "action" : null, StreamInput.Control::new, metrics),
+                CONTROL_SOURCE);
+        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS, DECODE_CONTROL);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), JsonSerde.of(StreamProgress.class)), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),

@@ -13,6 +13,9 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.events.serde.JsonSerde;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -30,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -49,13 +53,15 @@ class StreamTopologyTest {
     private TestOutputTopic<String, byte[]> dlq;
     private TestOutputTopic<String, ControlCommand> controlOut;
     private int commands;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @BeforeEach
     void setUp() {
         var props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(StreamTopology.build(StreamTopology.Settings.defaults()), props,
+        driver = new TopologyTestDriver(StreamTopology.build(StreamTopology.Settings.defaults(),
+                new StreamMetrics(registry)), props,
                 Instant.ofEpochMilli(T0 / 1000));
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
         rawTokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), new ByteArraySerializer());
@@ -255,6 +261,20 @@ class StreamTopologyTest {
         assertThat(last.outputTokens()).isEqualTo(11);
         assertThat(last.durationMillis()).isEqualTo(400.0);
         assertThat(last.provider()).isEqualTo("simulator");
+
+        var model = Tags.of("gen_ai.operation.name", "chat", "gen_ai.provider.name", "simulator",
+                "gen_ai.request.model", "sim-fast");
+        Timer ttft = registry.get("gen_ai.server.time_to_first_token").tags(model).timer();
+        assertThat(ttft.count()).isEqualTo(1);
+        assertThat(ttft.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(100.0);
+        Timer itl = registry.get("gen_ai.server.time_per_output_token").tags(model).timer();
+        assertThat(itl.count()).isEqualTo(10);
+        assertThat(itl.mean(TimeUnit.MILLISECONDS)).isEqualTo(20.0);
+        assertThat(registry.get("tokenstream.streams.started").tags(model).counter().count()).isEqualTo(1);
+        assertThat(registry.get("tokenstream.streams.ended").tags(model).tag("state", "completed").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get("tokenstream.stream.tokens_per_second").tags(model).summary().mean())
+                .isCloseTo(50.0, offset(0.01));
     }
 
     @Test
@@ -274,6 +294,7 @@ class StreamTopologyTest {
         assertThat(new String(dead.get(1).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
                 .contains("is not its streamId");
         assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "fine");
+        assertThat(registry.get("tokenstream.dlq.records").tag("topic", Topics.TOKENS).counter().count()).isEqualTo(2);
     }
 
     @Test
@@ -284,6 +305,7 @@ class StreamTopologyTest {
 
         driver.advanceWallClockTime(Duration.ofMinutes(1));
         assertThat(deliveries.isEmpty()).isTrue();
+        assertThat(registry.get("tokenstream.streams.active").gauge().value()).isEqualTo(1);
         driver.advanceWallClockTime(Duration.ofMinutes(2));
 
         DeliveryFrame failed = deliveries.readValue();
@@ -297,6 +319,9 @@ class StreamTopologyTest {
         assertThat(cancels.get(0).streamId()).isEqualTo(ID);
         token(2, "late", 200_000_000);
         assertThat(deliveries.isEmpty()).isTrue();
+        assertThat(registry.get("tokenstream.streams.ended").tag("state", "failed").counter().count()).isEqualTo(1);
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+        assertThat(registry.get("tokenstream.streams.active").gauge().value()).isZero();
     }
 
     @Test
