@@ -9,13 +9,17 @@ import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +31,9 @@ import static org.hamcrest.Matchers.matchesPattern;
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 class StreamsResourceTest {
+
+    @TestHTTPResource("/q/metrics")
+    URI metrics;
 
     private static final String START = """
             {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hello"}],
@@ -61,6 +68,23 @@ class StreamsResourceTest {
                 .containsExactly(ControlAction.PAUSE, ControlAction.RESUME, ControlAction.CANCEL);
         assertThat(records.stream().filter(r -> r.key().equals(id)).reduce((a, b) -> b).orElseThrow().value().commandId())
                 .isEqualTo(commandId);
+    }
+
+    @Test
+    void shouldTimeEachCommandUntilKafkaAcknowledgedIt() {
+        String pauses = "tokenstream_control_command_duration_seconds_count";
+        var acknowledged = Map.of("action", "pause", "outcome", "acknowledged");
+        double before = MetricsScrape.of(metrics).sum(pauses, acknowledged);
+        double requestedBefore = MetricsScrape.of(metrics).sum("tokenstream_streams_requested_total",
+                Map.of("gen_ai_provider_name", "simulator"));
+        String id = start();
+
+        given().post("/v1/streams/{id}/pause", id).then().statusCode(202);
+
+        MetricsScrape after = MetricsScrape.of(metrics);
+        assertThat(after.sum(pauses, acknowledged) - before).isEqualTo(1);
+        assertThat(after.sum("tokenstream_streams_requested_total", Map.of("gen_ai_provider_name", "simulator"))
+                - requestedBefore).isEqualTo(1);
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.TopicProbe;
 import dev.tokenstream.testsupport.WebSocketRecorder;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +59,35 @@ class StreamSocketTest {
             assertThat(seqs(client.messages())).containsExactly(0L, 1L, 2L, 3L);
             assertThat(texts(client.messages())).isEqualTo("Hello world");
         }
+    }
+
+    @Test
+    void shouldMeasureDeliveryLagPerTokenAndCountOpenWebSockets() throws Exception {
+        String id = newStream();
+        URI metrics = base.resolve("/q/metrics");
+        MetricsScrape before = MetricsScrape.of(metrics);
+        try (var client = connect(id, null)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> MetricsScrape.of(metrics)
+                    .sum("tokenstream_websocket_connections", Map.of()) >= 1);
+            long now = Micros.now();
+            for (FrameType type : List.of(FrameType.STARTED, FrameType.TOKEN, FrameType.TOKEN, FrameType.COMPLETED)) {
+                long seq = client.messages().size() + 0L;
+                TopicProbe.send(Topics.DELIVERIES, id, new DeliveryFrame(type, id, seq,
+                        type == FrameType.TOKEN ? "t" : null, now, null, null, null), JsonSerde.of(DeliveryFrame.class));
+                await().atMost(Duration.ofSeconds(10)).until(() -> client.messages().size() > seq);
+            }
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+        }
+
+        MetricsScrape after = MetricsScrape.of(metrics);
+        assertThat(after.sum("tokenstream_delivery_lag_seconds_count", Map.of())
+                - before.sum("tokenstream_delivery_lag_seconds_count", Map.of()))
+                .as("one lag sample per token frame").isEqualTo(2);
+        assertThat(after.sum("tokenstream_delivery_lag_seconds_sum", Map.of())
+                - before.sum("tokenstream_delivery_lag_seconds_sum", Map.of()))
+                .as("emitted just now, so seconds at most").isBetween(0.0, 60.0);
+        assertThat(after.has("tokenstream_sse_connections")).isTrue();
+        assertThat(after.has("tokenstream_delivery_streams")).isTrue();
     }
 
     @Test

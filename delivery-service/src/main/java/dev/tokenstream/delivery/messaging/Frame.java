@@ -18,8 +18,11 @@ import java.util.Optional;
  * @param terminal whether the stream ends with it
  * @param text     token frames: the text; otherwise null
  * @param tokens   token frames: how many provider tokens the text holds (the processor may coalesce several)
+ * @param emittedAtMicros when the frame's content was emitted (tokens: when ingest received them), epoch
+ *                 microseconds; 0 when the frame does not say
  */
-public record Frame(long seq, String type, String json, boolean terminal, String text, int tokens) {
+public record Frame(long seq, String type, String json, boolean terminal, String text, int tokens,
+                    long emittedAtMicros) {
 
     /**
      * Reads a frame as the processor wrote it to the deliveries topic.
@@ -37,7 +40,7 @@ public record Frame(long seq, String type, String json, boolean terminal, String
         }
         return Optional.of(new Parsed(streamId, new Frame(node.path("seq").asLong(), type, json,
                 FrameType.fromWire(type).isTerminal(), node.hasNonNull("text") ? node.get("text").asText() : null,
-                node.path("tokens").asInt(1))));
+                node.path("tokens").asInt(1), node.path("emittedAtMicros").asLong(0))));
     }
 
     /** A frame and the stream it belongs to. */
@@ -57,16 +60,11 @@ public record Frame(long seq, String type, String json, boolean terminal, String
         var text = new StringBuilder();
         tokens.forEach(t -> text.append(t.text()));
         Frame last = tokens.get(tokens.size() - 1);
-        long emittedAt;
-        try {
-            emittedAt = Json.MAPPER.readTree(last.json()).path("emittedAtMicros").asLong();
-        } catch (IOException e) {
-            emittedAt = 0;
-        }
+        long emittedAt = last.emittedAtMicros();
         int count = tokens.stream().mapToInt(Frame::tokens).sum();
         ObjectNode json = Json.MAPPER.createObjectNode().put("type", "token").put("streamId", streamId)
                 .put("seq", last.seq()).put("text", text.toString()).put("emittedAtMicros", emittedAt)
                 .put("tokens", count).put("coalesced", tokens.size());
-        return new Frame(last.seq(), "token", json.toString(), false, text.toString(), count);
+        return new Frame(last.seq(), "token", json.toString(), false, text.toString(), count, emittedAt);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tokenstream.delivery.messaging;
 
+import io.micrometer.core.instrument.Timer;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -44,10 +46,10 @@ public final class FrameLog {
      *
      * @param afterSeq the last seq the client saw, or -1 for the whole stream
      */
-    Subscriber subscribe(long afterSeq, FrameSink sink, Backpressure backpressure) {
+    Subscriber subscribe(long afterSeq, FrameSink sink, Backpressure backpressure, Timer lag) {
         Subscriber subscriber;
         synchronized (this) {
-            subscriber = new Subscriber(this, sink, backpressure, afterSeq);
+            subscriber = new Subscriber(this, sink, backpressure, lag, afterSeq);
             subscribers.add(subscriber);
             lastActivityNanos = System.nanoTime();
         }

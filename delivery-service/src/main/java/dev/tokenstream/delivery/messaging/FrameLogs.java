@@ -1,17 +1,23 @@
 package dev.tokenstream.delivery.messaging;
 
 import dev.tokenstream.delivery.config.DeliveryConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link FrameLog}s of the streams this instance knows, by stream id. Finished streams nobody reads are
- * dropped after {@code delivery.retain-finished}; unfinished ones nobody reads after twice that.
+ * dropped after {@code delivery.retain-finished}; unfinished ones nobody reads after twice that. Metrics:
+ * {@code tokenstream_delivery_lag_seconds} (ingest received a token to its frame written to a client; the two
+ * clocks must agree, as NTP keeps them) and {@code tokenstream_delivery_streams} (streams held in memory).
  */
 @ApplicationScoped
 public class FrameLogs {
@@ -20,11 +26,17 @@ public class FrameLogs {
     private final DeliveryConfig config;
     private final Vertx vertx;
     private final DeliveryBackfill backfill;
+    private final Timer lag;
 
-    public FrameLogs(DeliveryConfig config, Vertx vertx, DeliveryBackfill backfill) {
+    public FrameLogs(DeliveryConfig config, Vertx vertx, DeliveryBackfill backfill, MeterRegistry registry) {
         this.config = config;
         this.vertx = vertx;
         this.backfill = backfill;
+        this.lag = Timer.builder("tokenstream.delivery.lag")
+                .description("Time from ingest receiving a token to its frame written to a client")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        registry.gaugeMapSize("tokenstream.delivery.streams", Tags.empty(), logs);
     }
 
     @PostConstruct
@@ -46,7 +58,7 @@ public class FrameLogs {
     public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
         FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
         Subscriber subscriber = log.subscribe(afterSeq, sink, new Backpressure(
-                config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()));
+                config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()), lag);
         if (log.needsBackfill(afterSeq)) {
             backfill.fill(log);
         }

@@ -1,8 +1,11 @@
 package dev.tokenstream.delivery.messaging;
 
+import dev.tokenstream.events.Micros;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client's position in a {@link FrameLog}. Frames go out one write at a time, each after the previous write
@@ -16,6 +19,7 @@ public final class Subscriber {
     private final FrameLog log;
     private final FrameSink sink;
     private final Backpressure backpressure;
+    private final Timer lag;
     /** Frames already waiting when the client connected (a resume of a long stream): not counted against it. */
     private final int startLag;
     /** The seq of the last frame handed to the connection: what the client will have seen. */
@@ -23,8 +27,9 @@ public final class Subscriber {
     private boolean sending;
     private boolean closed;
 
-    Subscriber(FrameLog log, FrameSink sink, Backpressure backpressure, long afterSeq) {
+    Subscriber(FrameLog log, FrameSink sink, Backpressure backpressure, Timer lag, long afterSeq) {
         this.log = log;
+        this.lag = lag;
         this.sink = sink;
         this.backpressure = backpressure;
         this.lastQueuedSeq = afterSeq;
@@ -77,6 +82,9 @@ public final class Subscriber {
     private void sent(Frame frame) {
         synchronized (this) {
             sending = false;
+        }
+        if (frame.isToken() && frame.emittedAtMicros() > 0) {
+            lag.record(Math.max(0, Micros.now() - frame.emittedAtMicros()), TimeUnit.MICROSECONDS);
         }
         if (frame.terminal()) {
             close();

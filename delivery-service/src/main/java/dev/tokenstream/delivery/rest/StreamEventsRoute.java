@@ -5,6 +5,8 @@ import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -12,6 +14,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /v1/streams/{id}/events}: the stream's frames as Server-Sent Events, {@code id:} = delivery seq,
@@ -26,10 +31,13 @@ public class StreamEventsRoute {
     private final DeliveryConfig config;
     private final Vertx vertx;
 
-    public StreamEventsRoute(FrameLogs logs, DeliveryConfig config, Vertx vertx) {
+    private final AtomicInteger connections = new AtomicInteger();
+
+    public StreamEventsRoute(FrameLogs logs, DeliveryConfig config, Vertx vertx, MeterRegistry registry) {
         this.logs = logs;
         this.config = config;
         this.vertx = vertx;
+        registry.gauge("tokenstream.sse.connections", Tags.empty(), connections);
     }
 
     void routes(@Observes Router router) {
@@ -54,6 +62,13 @@ public class StreamEventsRoute {
                 .putHeader("cache-control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no");
         response.write(": stream " + id + "\n\n");
+        connections.incrementAndGet();
+        var counted = new AtomicBoolean(true);
+        Runnable disconnected = () -> {
+            if (counted.getAndSet(false)) {
+                connections.decrementAndGet();
+            }
+        };
         long heartbeat = vertx.setPeriodic(config.sseHeartbeat().toMillis(), t -> response.write(": heartbeat\n\n"));
         Subscriber subscriber = logs.subscribe(id, afterSeq, new FrameSink() {
             @Override
@@ -78,6 +93,8 @@ public class StreamEventsRoute {
         response.closeHandler(v -> {
             vertx.cancelTimer(heartbeat);
             subscriber.close();
+            disconnected.run();
         });
+        response.endHandler(v -> disconnected.run());
     }
 }

@@ -10,6 +10,8 @@ import dev.tokenstream.delivery.rest.ControlApi;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
@@ -45,9 +47,10 @@ public class StreamSocket {
     private final ControlApi control;
     private final Map<String, Subscriber> subscriptions = new ConcurrentHashMap<>();
 
-    public StreamSocket(FrameLogs logs, @RestClient ControlApi control) {
+    public StreamSocket(FrameLogs logs, @RestClient ControlApi control, MeterRegistry registry) {
         this.logs = logs;
         this.control = control;
+        registry.gaugeMapSize("tokenstream.websocket.connections", Tags.empty(), subscriptions);
     }
 
     @OnOpen
