@@ -1,5 +1,6 @@
 package dev.tokenstream.replay;
 
+import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -54,16 +55,22 @@ public final class StreamLog implements AutoCloseable {
     private final Admin admin;
     private final KafkaConsumer<String, byte[]> consumer;
 
-    /** @param bootstrapServers the cluster, {@code host:port[,host:port]} */
+    /** @param bootstrapServers the cluster, {@code host:port[,host:port]}, reached without authentication */
     public StreamLog(String bootstrapServers) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis()));
-        this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis(),
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis()),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        this(KafkaConnection.plain(bootstrapServers));
+    }
+
+    /** @param connection how to reach the cluster ({@link KafkaConnection}): bootstrap servers, security */
+    public StreamLog(Map<String, Object> connection) {
+        Map<String, Object> adminConfig = new HashMap<>(connection);
+        adminConfig.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis());
+        adminConfig.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis());
+        this.admin = Admin.create(adminConfig);
+        Map<String, Object> consumerConfig = new HashMap<>(connection);
+        consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumerConfig.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis());
+        consumerConfig.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) API_TIMEOUT.toMillis());
+        this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /**

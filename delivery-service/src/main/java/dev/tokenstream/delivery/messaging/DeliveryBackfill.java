@@ -1,15 +1,17 @@
 package dev.tokenstream.delivery.messaging;
 
+import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.replay.ReplayException;
 import dev.tokenstream.replay.StreamLog;
 import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -22,21 +24,22 @@ import java.util.concurrent.Executors;
 @ApplicationScoped
 public class DeliveryBackfill {
 
-    private final String bootstrapServers;
+    private final Map<String, Object> connection;
     private final ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "delivery-backfill");
         thread.setDaemon(true);
         return thread;
     });
 
-    public DeliveryBackfill(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    /** @param kafka the service's Kafka client configuration (all {@code kafka.*} settings) */
+    public DeliveryBackfill(@Identifier("default-kafka-broker") Map<String, Object> kafka) {
+        this.connection = KafkaConnection.of(kafka);
     }
 
     /** Reads the stream's frames and hands them to {@code log}; a stream not (yet) in Kafka is left alone. */
     void fill(FrameLog log) {
         reader.execute(() -> {
-            try (var streamLog = new StreamLog(bootstrapServers)) {
+            try (var streamLog = new StreamLog(connection)) {
                 List<Frame> frames = new ArrayList<>();
                 for (String json : streamLog.deliveryFrames(log.streamId())) {
                     Frame.parse(json).ifPresent(parsed -> frames.add(parsed.frame()));

@@ -1,6 +1,7 @@
 package dev.tokenstream.ingest.provider;
 
 import dev.tokenstream.events.ErrorInfo;
+import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.TokenEvent;
@@ -10,9 +11,10 @@ import dev.tokenstream.replay.RecordedStream;
 import dev.tokenstream.replay.ReplayException;
 import dev.tokenstream.replay.StreamLog;
 import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,16 +30,17 @@ public class RecordingReplayer {
     public static final String PREFIX = "replay:";
     private static final long CANCEL_CHECK_MICROS = 20_000;
 
-    private final String bootstrapServers;
+    private final Map<String, Object> connection;
 
-    public RecordingReplayer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
-        this.bootstrapServers = bootstrapServers;
+    /** @param kafka the service's Kafka client configuration (all {@code kafka.*} settings) */
+    public RecordingReplayer(@Identifier("default-kafka-broker") Map<String, Object> kafka) {
+        this.connection = KafkaConnection.of(kafka);
     }
 
     void replay(String sourceId, StreamRequest request, UpstreamCall call, StreamPublication stream) {
         String id = request.streamId();
         RecordedStream recorded;
-        try (var log = new StreamLog(bootstrapServers)) {
+        try (var log = new StreamLog(connection)) {
             recorded = log.read(sourceId);
         } catch (ReplayException e) {
             Log.warnf("stream %s: cannot replay %s: %s", id, sourceId, e.getMessage());

@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
 import io.micrometer.core.instrument.Metrics;
@@ -8,7 +9,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -32,8 +32,8 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
 
     @Override
     public void configure(Map<String, ?> configs) {
-        Map<String, Object> producerConfig = new HashMap<>();
-        producerConfig.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, configs.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        // The same cluster and security settings as Kafka Streams' own clients.
+        Map<String, Object> producerConfig = new HashMap<>(KafkaConnection.of(configs));
         producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         Object topic = configs.get("tokenstream.dlq.topic");
         if (topic != null) {
