@@ -7,6 +7,8 @@ import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.localstack.LocalStack;
 import dev.tokenstream.localstack.StackSettings;
+import dev.tokenstream.testsupport.ExternalCommand;
+import dev.tokenstream.testsupport.ExternalCommand.Output;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,13 +21,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -303,8 +304,8 @@ class WholeStackIT {
         String chromium = chromium();
         Path screenshot = home.resolve("client/target/page.png");
 
-        Output output = run(node, Duration.ofMinutes(2), List.of("CHROMIUM_PATH=" + chromium), "node", "page.mjs",
-                stack.settings().deliveryUrl() + "/", screenshot.toString());
+        Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("CHROMIUM_PATH", chromium), "node",
+                "page.mjs", stack.settings().deliveryUrl() + "/", screenshot.toString());
 
         assertThat(output.exit()).as(output.text()).isZero();
         JsonNode page = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -336,46 +337,18 @@ class WholeStackIT {
     }
 
     /** @return the node project of the tests, with its packages installed (npm ci, from the lock file) */
-    private static Path nodeModules() throws Exception {
-        Path node = home.resolve("client/src/test/node");
-        if (!Files.isDirectory(node.resolve("node_modules/openai"))
-                || !Files.isDirectory(node.resolve("node_modules/playwright-core"))
-                || !Files.isDirectory(node.resolve("node_modules/@asyncapi/parser"))) {
-            Output install = run(node, Duration.ofMinutes(5), List.of(), "npm", "ci", "--no-audit", "--no-fund");
-            assertThat(install.exit()).as(install.text()).isZero();
-        }
-        return node;
+    private static Path nodeModules() {
+        return ExternalCommand.npmInstalled(home.resolve("client/src/test/node"),
+                List.of("openai", "playwright-core", "@asyncapi/parser"));
     }
 
-    /** @return Debian's chromium, installed with apt-get when missing (the machines here run tests as root) */
-    private static String chromium() throws Exception {
-        Path chromium = Path.of("/usr/bin/chromium");
-        if (!Files.isExecutable(chromium)) {
-            Output install = run(home, Duration.ofMinutes(10), List.of("DEBIAN_FRONTEND=noninteractive"), "sh", "-c",
-                    "apt-get update -qq && apt-get install -y -qq chromium");
-            assertThat(install.exit()).as("installing Debian's chromium (needs root): %s", install.text()).isZero();
-        }
-        return chromium.toString();
+    /** @return Debian's chromium, installed with apt-get when missing */
+    private static String chromium() {
+        return ExternalCommand.debianInstalled("chromium", Path.of("/usr/bin/chromium")).toString();
     }
 
-    private record Output(int exit, String text) {
-    }
-
-    private static Output run(Path directory, String... command) throws Exception {
-        return run(directory, Duration.ofMinutes(2), List.of(), command);
-    }
-
-    private static Output run(Path directory, Duration timeout, List<String> environment, String... command)
-            throws Exception {
-        var builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
-        for (String variable : environment) {
-            int eq = variable.indexOf('=');
-            builder.environment().put(variable.substring(0, eq), variable.substring(eq + 1));
-        }
-        Process process = builder.start();
-        String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        return new Output(process.exitValue(), text);
+    private static Output run(Path directory, String... command) {
+        return ExternalCommand.run(directory, Duration.ofMinutes(2), Map.of(), command);
     }
 
     @Test
