@@ -5,7 +5,8 @@ package dev.tokenstream.events;
  * over WebSocket. {@code seq} is the delivery sequence (0, 1, 2, ... per stream), the number a client resumes
  * after. Fields that do not apply to a type are null.
  *
- * @param type            started, token, reasoning, tool_call, paused, resumed, completed, failed or cancelled
+ * @param type            started, token, reasoning, tool_call, paused, resumed, comparison, completed, failed or
+ *                        cancelled
  * @param streamId        the stream's id
  * @param seq             per-stream delivery sequence from 0
  * @param text            token, reasoning: the text
@@ -16,9 +17,19 @@ package dev.tokenstream.events;
  * @param tokens          token: how many provider tokens the text holds when the stream's buffering coalesced
  *                        several; null for one
  * @param toolCall        tool_call: the call (complete) or a fragment of its arguments
+ * @param member          a merge group's frames of one member (content, and the terminal frame of race and
+ *                        fallback): the member's index in the group's targets
+ * @param comparison      comparison (compare groups, before the terminal frame): every member's result
  */
 public record DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
-                            String finishReason, Usage usage, ErrorInfo error, Integer tokens, ToolCall toolCall) {
+                            String finishReason, Usage usage, ErrorInfo error, Integer tokens, ToolCall toolCall,
+                            Integer member, Comparison comparison) {
+
+    /** A frame of a stream of its own. */
+    public DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
+                         String finishReason, Usage usage, ErrorInfo error, Integer tokens, ToolCall toolCall) {
+        this(type, streamId, seq, text, emittedAtMicros, finishReason, usage, error, tokens, toolCall, null, null);
+    }
 
     /** A frame of one token, or of no token. */
     public DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
@@ -47,5 +58,16 @@ public record DeliveryFrame(FrameType type, String streamId, long seq, String te
     public static DeliveryFrame toolCall(String streamId, long seq, ToolCall call, long emittedAtMicros) {
         return new DeliveryFrame(FrameType.TOOL_CALL, streamId, seq, null, emittedAtMicros, null, null, null, null,
                 call);
+    }
+
+    /** @return this frame as a merge group's: the group's id and delivery seq, tagged with {@code member} */
+    public DeliveryFrame inGroup(String groupId, long groupSeq, Integer member) {
+        return new DeliveryFrame(type, groupId, groupSeq, text, emittedAtMicros, finishReason, usage, error, tokens,
+                toolCall, member, comparison);
+    }
+
+    public static DeliveryFrame comparison(String groupId, long seq, Comparison comparison, long emittedAtMicros) {
+        return new DeliveryFrame(FrameType.COMPARISON, groupId, seq, null, emittedAtMicros, null, null, null, null,
+                null, null, comparison);
     }
 }

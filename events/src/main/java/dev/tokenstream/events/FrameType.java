@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /** The {@code type} of a {@link DeliveryFrame}, lower case on the wire. */
 public enum FrameType {
-    STARTED, TOKEN, REASONING, TOOL_CALL, PAUSED, RESUMED, COMPLETED, FAILED, CANCELLED;
+    STARTED, TOKEN, REASONING, TOOL_CALL, PAUSED, RESUMED, COMPARISON, COMPLETED, FAILED, CANCELLED;
 
     @JsonValue
     public String wireName() {

@@ -1,6 +1,7 @@
 package dev.tokenstream.control.messaging;
 
 import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.StreamRequest;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes stream requests to {@code tokenstream.requests} and commands to {@code tokenstream.control}, keyed by
- * stream id. Each returned {@link Uni} completes only when the broker acknowledged the write. Metrics:
+ * stream id (a merge group member's by its group's id, {@link Merge#partitionKey}). Each returned {@link Uni} completes only when the broker acknowledged the write. Metrics:
  * {@code tokenstream_control_command_duration_seconds} (a command handed over to the broker's acknowledgement,
  * tags {@code action} and {@code outcome} = acknowledged or failed) and {@code tokenstream_streams_requested_total}
  * (tag {@code gen_ai_provider_name}).
@@ -38,7 +39,7 @@ public class CommandPublisher {
 
     /** @return completes once Kafka has the request */
     public Uni<Void> publish(StreamRequest request) {
-        return requests.sendMessage(keyed(request.streamId(), request))
+        return requests.sendMessage(keyed(Merge.partitionKey(request.streamId()), request))
                 .onItem().invoke(() -> registry.counter("tokenstream.streams.requested",
                         "gen_ai.provider.name", String.valueOf(request.provider())).increment());
     }
@@ -48,7 +49,7 @@ public class CommandPublisher {
         String action = command.action().name().toLowerCase(Locale.ROOT);
         return Uni.createFrom().deferred(() -> {
             long start = System.nanoTime();
-            return commands.sendMessage(keyed(command.streamId(), command))
+            return commands.sendMessage(keyed(Merge.partitionKey(command.streamId()), command))
                     .onItemOrFailure().invoke((ok, failure) -> Timer.builder("tokenstream.control.command.duration")
                             .description("A control command handed to Kafka until the broker acknowledged it")
                             .tags("action", action, "outcome", failure == null ? "acknowledged" : "failed")

@@ -25,9 +25,12 @@ public class StreamDirectory {
 
     private final Map<String, Entry> streams = new ConcurrentHashMap<>();
 
-    /** Records a stream this instance just wrote to the requests topic. */
+    /** Records a stream this instance just wrote to the requests topic, and a member's merge group. */
     public void accepted(StreamRequest request) {
         streams.computeIfAbsent(request.streamId(), id -> new Entry());
+        if (request.merge() != null) {
+            streams.computeIfAbsent(request.merge().groupId(), id -> new Entry());
+        }
     }
 
     /** Records a command this instance just wrote to the control topic. */

@@ -3,7 +3,11 @@ package dev.tokenstream.control.rest;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.MergeMode;
+import dev.tokenstream.events.Target;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -21,13 +25,64 @@ import java.util.List;
  * @param params    optional sampling parameters
  * @param buffering optional coalescing of tokens into frames, e.g. {@code {"mode":"words"}} or
  *                  {@code {"mode":"tokens","size":5}}; the processor's default when absent
+ * @param targets   a merge group's models instead of {@code provider} and {@code model}: 2 to
+ *                  {@value #MAX_TARGETS}, the first one the primary
+ * @param merge     with {@code targets}: how the group merges its members
  */
 public record StartStreamRequest(
-        @NotBlank @Size(max = 64) String provider,
-        @NotBlank @Size(max = 256) String model,
+        @Size(max = 64) String provider,
+        @Size(max = 256) String model,
         @NotEmpty @Size(max = 256) List<@Valid @NotNull Message> messages,
         GenerationParams params,
-        Buffering buffering) {
+        Buffering buffering,
+        @Size(min = 2, max = MAX_TARGETS) List<@Valid @NotNull TargetBody> targets,
+        @Valid MergeBody merge) {
+
+    static final int MAX_TARGETS = 4;
+    /** Fallback: the primary's default time to first token before the group switches. */
+    static final long DEFAULT_FIRST_TOKEN_TIMEOUT_MILLIS = 10_000;
+
+    /** @return why the request names no usable model (or group of models), or null when it does */
+    String targetProblem() {
+        if (targets == null) {
+            if (provider == null || provider.isBlank() || model == null || model.isBlank()) {
+                return "provider and model are required (or targets, for a merge group)";
+            }
+            return merge == null ? null : "merge needs targets";
+        }
+        if (provider != null || model != null) {
+            return "give either provider and model, or targets, not both";
+        }
+        return merge == null || merge.mode() == null ? "merge.mode must be one of race, fallback, compare" : null;
+    }
+
+    /** @return the merge group's targets as events */
+    List<Target> eventTargets() {
+        return targets.stream().map(t -> new Target(t.provider(), t.model())).toList();
+    }
+
+    /**
+     * One model of a merge group.
+     *
+     * @param provider a provider configured in ingest-service
+     * @param model    the provider's model name
+     */
+    public record TargetBody(@NotBlank @Size(max = 64) String provider, @NotBlank @Size(max = 256) String model) {
+    }
+
+    /**
+     * How a merge group merges.
+     *
+     * @param mode                race, fallback or compare
+     * @param firstTokenTimeoutMs fallback: the primary's longest time to first token before the group switches to
+     *                            the next target, in milliseconds (default 10000)
+     */
+    public record MergeBody(MergeMode mode, @Min(1) @Max(600_000) Long firstTokenTimeoutMs) {
+
+        long firstTokenTimeoutMillis() {
+            return firstTokenTimeoutMs == null ? DEFAULT_FIRST_TOKEN_TIMEOUT_MILLIS : firstTokenTimeoutMs;
+        }
+    }
 
     /** @return why {@link #buffering} is not usable, or null when it is */
     String bufferingProblem() {

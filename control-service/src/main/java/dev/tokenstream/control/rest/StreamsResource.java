@@ -4,12 +4,16 @@ import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
 import dev.tokenstream.control.messaging.StreamDirectory;
 import dev.tokenstream.control.rest.ProblemException.Reason;
-import dev.tokenstream.events.Micros;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.Target;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
@@ -25,7 +29,9 @@ import jakarta.ws.rs.core.Response;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
@@ -55,8 +61,17 @@ public class StreamsResource {
     public record Links(String ws, String sse, String self) {
     }
 
-    /** Answer of {@code POST /v1/streams}. */
-    public record StreamCreated(String streamId, StreamState status, Links links) {
+    /**
+     * Answer of {@code POST /v1/streams}.
+     *
+     * @param members a merge group's member streams, by target index; absent for a stream of its own
+     */
+    public record StreamCreated(String streamId, StreamState status, Links links,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) List<Member> members) {
+    }
+
+    /** A merge group's member stream: its own id, its provider and model. */
+    public record Member(String streamId, String provider, String model) {
     }
 
     /** Answer of a command: its id, once Kafka has it. */
@@ -70,22 +85,38 @@ public class StreamsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> start(@Valid @NotNull StartStreamRequest body) {
-        String bufferingProblem = body.bufferingProblem();
-        if (bufferingProblem != null) {
-            throw new ProblemException(Reason.INVALID_REQUEST, bufferingProblem);
+        String problem = body.bufferingProblem() != null ? body.bufferingProblem() : body.targetProblem();
+        if (problem != null) {
+            throw new ProblemException(Reason.INVALID_REQUEST, problem);
         }
         String id = UUID.randomUUID().toString();
-        var request = new StreamRequest(id, body.provider(), body.model(),
-                body.messages().stream().map(StartStreamRequest.Message::toEvent).toList(), body.params(), Micros.now(),
-                body.buffering());
-        return acknowledged(publisher.publish(request), "the stream request")
+        List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
+        long accepted = Micros.now();
+        List<StreamRequest> requests = new ArrayList<>();
+        if (body.targets() == null) {
+            requests.add(new StreamRequest(id, body.provider(), body.model(), messages, body.params(), accepted,
+                    body.buffering()));
+        } else {
+            List<Target> targets = body.eventTargets();
+            for (int i = 0; i < targets.size(); i++) {
+                var merge = new Merge(id, i, body.merge().mode(), targets, body.merge().firstTokenTimeoutMillis());
+                requests.add(new StreamRequest(Merge.memberId(id, i), targets.get(i).provider(),
+                        targets.get(i).model(), messages, body.params(), accepted, body.buffering(), merge));
+            }
+        }
+        Uni<Void> written = Uni.join().all(requests.stream().map(publisher::publish).toList()).andFailFast()
+                .replaceWithVoid();
+        return acknowledged(written, "the stream request")
                 .map(ignored -> {
-                    directory.accepted(request);
-                    Log.infof("stream %s requested: provider %s, model %s, %d messages", id, body.provider(),
-                            body.model(), request.messages().size());
+                    requests.forEach(directory::accepted);
+                    Log.infof("stream %s requested: %s, %d messages", id, body.targets() == null
+                            ? body.provider() + "/" + body.model()
+                            : body.merge().mode().wireName() + " group of " + body.eventTargets(), messages.size());
                     Links links = links(id);
+                    List<Member> members = body.targets() == null ? null : requests.stream()
+                            .map(r -> new Member(r.streamId(), r.provider(), r.model())).toList();
                     return Response.created(URI.create(links.self()))
-                            .entity(new StreamCreated(id, StreamState.REQUESTED, links)).build();
+                            .entity(new StreamCreated(id, StreamState.REQUESTED, links, members)).build();
                 });
     }
 

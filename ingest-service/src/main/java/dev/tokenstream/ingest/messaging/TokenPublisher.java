@@ -1,5 +1,6 @@
 package dev.tokenstream.ingest.messaging;
 
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.TokenEvent;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,8 +13,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Publishes {@link TokenEvent}s to the {@code tokens} channel ({@code tokenstream.tokens}), keyed by stream id.
- * Events sent from one thread reach the partition in the order sent (idempotent producer).
+ * Publishes {@link TokenEvent}s to the {@code tokens} channel ({@code tokenstream.tokens}), keyed by stream id (a
+ * merge group member's by its group's id, {@link Merge#partitionKey}, so a group meets in one partition). Events
+ * sent from one thread reach the partition in the order sent (idempotent producer).
  */
 @ApplicationScoped
 public class TokenPublisher {
@@ -32,7 +34,7 @@ public class TokenPublisher {
     public CompletionStage<Void> publish(TokenEvent event) {
         var acked = new CompletableFuture<Void>();
         emitter.send(Message.of(event)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(event.streamId()).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(Merge.partitionKey(event.streamId())).build())
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

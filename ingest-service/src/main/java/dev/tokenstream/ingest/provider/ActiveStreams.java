@@ -1,5 +1,6 @@
 package dev.tokenstream.ingest.provider;
 
+import dev.tokenstream.events.Merge;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -41,7 +42,9 @@ public class ActiveStreams {
      */
     public UpstreamCall register(String streamId) {
         var call = new UpstreamCall();
-        if (cancelledEarly.remove(streamId) != null) {
+        // A merge group's members may start after their group was cancelled: the group's cancel stays remembered.
+        if (cancelledEarly.remove(streamId) != null
+                || Merge.groupOf(streamId).map(cancelledEarly::containsKey).orElse(false)) {
             call.cancel();
         }
         running.put(streamId, call);
@@ -62,7 +65,8 @@ public class ActiveStreams {
     }
 
     /**
-     * Cancels the stream's upstream call if it runs here; otherwise remembers the cancel for a queued request.
+     * Cancels the stream's upstream call if it runs here, or the calls of a merge group's members when
+     * {@code streamId} is a group's; otherwise remembers the cancel for a queued request.
      *
      * @return true when a running call was closed
      */
@@ -73,10 +77,19 @@ public class ActiveStreams {
             Log.infof("stream %s cancel received: upstream connection closed", streamId);
             return true;
         }
+        boolean members = false;
+        for (var member : running.entrySet()) {
+            if (Merge.groupOf(member.getKey()).filter(streamId::equals).isPresent()) {
+                member.getValue().cancel();
+                members = true;
+                Log.infof("stream %s cancelled with its group %s: upstream connection closed", member.getKey(),
+                        streamId);
+            }
+        }
         long now = System.nanoTime();
         cancelledEarly.values().removeIf(at -> now - at > REMEMBER_EARLY_CANCEL.toNanos());
         cancelledEarly.put(streamId, now);
-        return false;
+        return members;
     }
 
     private void checkTimeouts() {

@@ -10,6 +10,10 @@ import java.time.Duration;
 @ConfigMapping(prefix = "processor")
 public interface ProcessorConfig {
 
+    /** Input: stream requests, read for merge groups. Must have as many partitions as the tokens topic. */
+    @WithDefault(Topics.REQUESTS)
+    String requestsTopic();
+
     /** Input: the raw token events. */
     @WithDefault(Topics.TOKENS)
     String tokensTopic();

@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.Topics;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -68,8 +69,9 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
             deadLetter(record, "record has no " + missing);
             return;
         }
-        if (record.key() != null && !record.key().equals(streamId)) {
-            deadLetter(record, "record key '" + record.key() + "' is not its streamId '" + streamId + "'");
+        if (record.key() != null && !record.key().equals(Merge.partitionKey(streamId))) {
+            deadLetter(record, "record key '" + record.key() + "' is not its streamId '" + streamId + "'"
+                    + (Merge.groupOf(streamId).isPresent() ? " (a merge group member's: its group's id)" : ""));
             return;
         }
         context.forward(record.withKey(streamId).withValue(wrap.apply(value)), StreamTopology.STATE_MACHINE);

@@ -6,6 +6,7 @@ import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -44,7 +45,7 @@ import java.util.Set;
  *   rejected: logged with the reason, and no frame is written.</li>
  * </ul>
  */
-final class StreamStateMachine implements Processor<String, StreamInput, String, Object> {
+final class StreamStateMachine implements Processor<String, StreamInput, String, Object>, MergeGroups.Outputs {
 
     private static final Logger LOG = Logger.getLogger(StreamStateMachine.class);
 
@@ -55,6 +56,9 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private KeyValueStore<String, TokenEvent> held;
     /** Window-mode streams with pending text; rebuilt by the next token after a restart. */
     private final Set<String> windowed = new LinkedHashSet<>();
+    private MergeGroups groups;
+    /** Frames of merge group members made since they were last handed to {@link #groups}. */
+    private final List<DeliveryFrame> memberFrames = new ArrayList<>();
 
     StreamStateMachine(StreamTopology.Settings settings, StreamMetrics metrics) {
         this.settings = settings;
@@ -66,8 +70,13 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.context = context;
         this.states = context.getStateStore(StreamTopology.STATE_STORE);
         this.held = context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE);
+        this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), this);
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
-        context.schedule(settings.windowTick(), PunctuationType.WALL_CLOCK_TIME, this::flushDueWindows);
+        context.schedule(settings.windowTick(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            flushDueWindows(now);
+            groups.checkFirstTokenTimeouts();
+            dispatchMemberFrames();
+        });
     }
 
     /**
@@ -93,6 +102,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         }
         metrics.active(this, active[0]);
         expired.forEach(states::delete);
+        groups.expire(nowMillis, settings.retainTerminal().toMillis());
         for (String id : stalled) {
             StreamProgress progress = states.get(id);
             if (progress.state == StreamState.PAUSED) {
@@ -104,15 +114,27 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             end(id, progress, TokenEvent.failed(id, progress.lastEventSeq + 1, error, null, nowMicros()));
             states.put(id, progress);
             // Ingest may still hold the upstream call (a provider slower than the timeout): close it.
-            context.forward(new Record<>(id, (Object) new ControlCommand("stalled-" + id, id, ControlAction.CANCEL,
-                    nowMicros()), nowMillis), StreamTopology.CONTROL_SINK);
+            context.forward(new Record<>(Merge.partitionKey(id), (Object) new ControlCommand("stalled-" + id, id,
+                    ControlAction.CANCEL, nowMicros()), nowMillis), StreamTopology.CONTROL_SINK);
             LOG.warnf("stream %s failed: stalled after %d tokens", id, progress.tokenCount);
         }
+        dispatchMemberFrames();
     }
 
     @Override
     public void process(Record<String, StreamInput> record) {
         String id = record.key();
+        if (record.value() instanceof StreamInput.Request request) {
+            if (request.request().merge() != null) {
+                groups.register(request.request().merge(), request.request().acceptedAtMicros(), states::get);
+            }
+            return;
+        }
+        if (record.value() instanceof StreamInput.Control control && groups.isGroup(id)) {
+            groups.onCommand(id, control.command());
+            dispatchMemberFrames();
+            return;
+        }
         StreamProgress progress = states.get(id);
         if (progress == null) {
             progress = new StreamProgress();
@@ -129,6 +151,49 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         if (changed) {
             states.put(id, progress);
         }
+        dispatchMemberFrames();
+    }
+
+    /** Hands the frames merge group members made to their groups, once the members' state is stored. */
+    private void dispatchMemberFrames() {
+        while (!memberFrames.isEmpty()) {
+            List<DeliveryFrame> frames = new ArrayList<>(memberFrames);
+            memberFrames.clear();
+            for (DeliveryFrame frame : frames) {
+                groups.onMemberFrame(frame, states.get(frame.streamId()));
+            }
+        }
+    }
+
+    @Override
+    public void deliver(DeliveryFrame frame) {
+        context.forward(new Record<>(frame.streamId(), (Object) frame, context.currentSystemTimeMs()),
+                StreamTopology.DELIVERIES_SINK);
+    }
+
+    @Override
+    public void cancelMember(String memberId) {
+        context.forward(new Record<>(Merge.partitionKey(memberId), (Object) new ControlCommand("merge-" + memberId,
+                memberId, ControlAction.CANCEL, nowMicros()), context.currentSystemTimeMs()),
+                StreamTopology.CONTROL_SINK);
+    }
+
+    @Override
+    public void commandMember(String memberId, ControlCommand command) {
+        StreamProgress progress = states.get(memberId);
+        if (progress == null) {
+            progress = new StreamProgress();
+            progress.lastActivityMillis = context.currentSystemTimeMs();
+        }
+        if (onCommand(memberId, progress, command)) {
+            states.put(memberId, progress);
+        }
+    }
+
+    @Override
+    public void publishStats(StreamStats stats) {
+        context.forward(new Record<>(stats.streamId(), (Object) stats, context.currentSystemTimeMs()),
+                StreamTopology.STATS_SINK);
     }
 
     private boolean onTokenEvent(String id, StreamProgress progress, TokenEvent event) {
@@ -394,18 +459,24 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         return streamId + "/" + String.format("%019d", seq);
     }
 
+    /** A stream's frame goes to the deliveries topic; a merge group member's to its group. */
     private void frame(String id, DeliveryFrame frame) {
-        context.forward(new Record<>(id, (Object) frame, context.currentSystemTimeMs()), StreamTopology.DELIVERIES_SINK);
+        if (Merge.groupOf(id).isPresent()) {
+            memberFrames.add(frame);
+        } else {
+            deliver(frame);
+        }
     }
 
     private StreamStats publishStats(String id, StreamProgress progress) {
         StreamStats stats = StreamStatistics.of(id, progress, nowMicros());
-        context.forward(new Record<>(id, (Object) stats, context.currentSystemTimeMs()), StreamTopology.STATS_SINK);
+        publishStats(stats);
         return stats;
     }
 
     /** The processor's wall clock (the test driver's mock clock in topology tests), epoch microseconds. */
-    private long nowMicros() {
+    @Override
+    public long nowMicros() {
         return context.currentSystemTimeMs() * 1000;
     }
 }

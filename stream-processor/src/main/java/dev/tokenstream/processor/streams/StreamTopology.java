@@ -3,6 +3,7 @@ package dev.tokenstream.processor.streams;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Topics;
@@ -22,22 +23,25 @@ import java.time.Duration;
 /**
  * The processor's topology, built without CDI so topology tests need no container:
  * <pre>
- * tokens-source  -> decode-tokens  --+--> stream-state-machine --> deliveries-sink (tokenstream.deliveries)
- * control-source -> decode-control --+        |   [stream-state, pause-buffer]  --> stream-stats-sink
- *                      |                      |                                     (tokenstream.stream-stats)
- *                      |                      +--> control-sink (tokenstream.control): cancel of stalled streams
+ * tokens-source   -> decode-tokens   --+--> stream-state-machine --> deliveries-sink (tokenstream.deliveries)
+ * control-source  -> decode-control  --+     [stream-state,       --> stream-stats-sink (tokenstream.stream-stats)
+ * requests-source -> decode-requests --+      pause-buffer,       --> control-sink (tokenstream.control): cancel of
+ *                      |                      merge-groups]           stalled streams and of merge-group losers
  *                      +--> dlq-sink (tokenstream.dlq) <-- undecodable records
  * </pre>
- * The tokens and control topics must have the same number of partitions: a stream's events and commands meet
- * in one task by partition number. Store names are part of the changelog topic names: renaming one orphans its
+ * The tokens, control and requests topics must have the same number of partitions: a stream's events, commands
+ * and request (and a merge group's, all keyed by the group's id) meet in one task by partition number. The
+ * requests topic is read for merge groups only: a member's request tells the group its mode and targets. Store names are part of the changelog topic names: renaming one orphans its
  * changelog, which the {@code topology.describe()} test catches.
  */
 public final class StreamTopology {
 
     public static final String TOKENS_SOURCE = "tokens-source";
     public static final String CONTROL_SOURCE = "control-source";
+    public static final String REQUESTS_SOURCE = "requests-source";
     public static final String DECODE_TOKENS = "decode-tokens";
     public static final String DECODE_CONTROL = "decode-control";
+    public static final String DECODE_REQUESTS = "decode-requests";
     public static final String STATE_MACHINE = "stream-state-machine";
     public static final String DELIVERIES_SINK = "deliveries-sink";
     public static final String STATS_SINK = "stream-stats-sink";
@@ -48,6 +52,8 @@ public final class StreamTopology {
     public static final String STATE_STORE = "stream-state";
     /** Token events held while a stream is paused, keyed {@code streamId/seq}. */
     public static final String PAUSE_BUFFER_STORE = "pause-buffer";
+    /** Per merge group: its members as the group sees them, its state and decision ({@link GroupProgress}). */
+    public static final String GROUP_STORE = "merge-groups";
 
     private StreamTopology() {
     }
@@ -55,6 +61,7 @@ public final class StreamTopology {
     /**
      * The topology's parameters.
      *
+     * @param requestsTopic    input: stream requests (merge group members')
      * @param tokensTopic      input: token events
      * @param controlTopic     input: control commands
      * @param deliveriesTopic  output: delivery frames
@@ -67,13 +74,13 @@ public final class StreamTopology {
      * @param defaultBuffering coalescing of streams whose request sets none
      * @param windowTick       wall-clock interval of the check for due window-mode flushes
      */
-    public record Settings(String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
+    public record Settings(String requestsTopic, String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
                            String dlqTopic, int statsEveryTokens, Duration stallTimeout, Duration retainTerminal,
                            Duration sweepInterval, Buffering defaultBuffering, Duration windowTick) {
 
         /** @return the contract's topic names and the documented defaults */
         public static Settings defaults() {
-            return new Settings(Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
+            return new Settings(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
                     Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
                     Duration.ofMillis(10));
         }
@@ -81,7 +88,7 @@ public final class StreamTopology {
 
     /** @return the topology for the service's configuration, its metrics in {@code metrics} */
     public static Topology build(ProcessorConfig config, StreamMetrics metrics) {
-        return build(new Settings(config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
+        return build(new Settings(config.requestsTopic(), config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
                 config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
                 config.retainTerminal(), config.sweepInterval(),
                 new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
@@ -101,22 +108,29 @@ public final class StreamTopology {
         topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.tokensTopic());
         topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.controlTopic());
+        topology.addSource(REQUESTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                settings.requestsTopic());
         topology.addProcessor(DECODE_TOKENS, () -> new DecodeProcessor<>(tokenSerde, TokenEvent::streamId,
                 event -> event.kind() == null ? "kind" : null, StreamInput.Token::new, metrics), TOKENS_SOURCE);
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
                 command -> command.action() == null ? "action" : null, StreamInput.Control::new, metrics),
                 CONTROL_SOURCE);
-        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS, DECODE_CONTROL);
+        topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(JsonSerde.of(StreamRequest.class),
+                StreamRequest::streamId, request -> null, StreamInput.Request::new, metrics), REQUESTS_SOURCE);
+        topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS,
+                DECODE_CONTROL, DECODE_REQUESTS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), JsonSerde.of(StreamProgress.class)), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
                 Serdes.String(), tokenSerde), STATE_MACHINE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
+                Serdes.String(), JsonSerde.of(GroupProgress.class)), STATE_MACHINE);
         topology.addSink(DELIVERIES_SINK, settings.deliveriesTopic(), new StringSerializer(),
                 JsonSerde.of(DeliveryFrame.class), STATE_MACHINE);
         topology.addSink(STATS_SINK, settings.statsTopic(), new StringSerializer(), JsonSerde.of(StreamStats.class),
                 STATE_MACHINE);
         topology.addSink(DLQ_SINK, settings.dlqTopic(), new StringSerializer(), new ByteArraySerializer(),
-                DECODE_TOKENS, DECODE_CONTROL);
+                DECODE_TOKENS, DECODE_CONTROL, DECODE_REQUESTS);
         topology.addSink(CONTROL_SINK, settings.controlTopic(), new StringSerializer(), commandSerde, STATE_MACHINE);
         return topology;
     }

@@ -452,7 +452,8 @@ class StreamTopologyTest {
         var props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test-default");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(StreamTopology.build(new StreamTopology.Settings(settings.tokensTopic(),
+        driver = new TopologyTestDriver(StreamTopology.build(new StreamTopology.Settings(settings.requestsTopic(),
+                settings.tokensTopic(),
                 settings.controlTopic(), settings.deliveriesTopic(), settings.statsTopic(), settings.dlqTopic(), 25,
                 settings.stallTimeout(), settings.retainTerminal(), settings.sweepInterval(),
                 new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick())), props);
@@ -472,7 +473,8 @@ class StreamTopologyTest {
         assertThat(description)
                 .contains("Source: tokens-source (topics: [tokenstream.tokens])")
                 .contains("Source: control-source (topics: [tokenstream.control])")
-                .contains("Processor: stream-state-machine (stores: [stream-state, pause-buffer])")
+                .contains("Source: requests-source (topics: [tokenstream.requests])")
+                .contains("Processor: stream-state-machine (stores: [stream-state, pause-buffer, merge-groups])")
                 .contains("Sink: deliveries-sink (topic: tokenstream.deliveries)")
                 .contains("Sink: stream-stats-sink (topic: tokenstream.stream-stats)")
                 .contains("Sink: dlq-sink (topic: tokenstream.dlq)")
