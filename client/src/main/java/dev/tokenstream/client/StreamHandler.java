@@ -1,5 +1,7 @@
 package dev.tokenstream.client;
 
+import dev.tokenstream.events.Comparison;
+
 import dev.tokenstream.events.ToolCall;
 
 /**
@@ -20,6 +22,20 @@ public interface StreamHandler {
      * @param index 0 for the first token frame of the stream, then 1, 2, ...
      */
     default void onToken(String token, long index) {
+    }
+
+    /**
+     * A piece of answer text of a merge group's member. By default it is handled as {@link #onToken}; compare
+     * groups interleave their members' tokens.
+     *
+     * @param member the member's index in the group's targets
+     */
+    default void onMemberToken(int member, String token, long index) {
+        onToken(token, index);
+    }
+
+    /** A compare group's comparison frame: every member's result, before the group ends. */
+    default void onComparison(Comparison comparison) {
     }
 
     /** A piece of the model's reasoning (extended thinking), apart from the answer (a {@code reasoning} frame). */

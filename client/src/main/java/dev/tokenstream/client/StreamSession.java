@@ -1,5 +1,6 @@
 package dev.tokenstream.client;
 
+import dev.tokenstream.events.Comparison;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
@@ -176,7 +177,16 @@ public final class StreamSession implements AutoCloseable {
                 String token = frame.text() == null ? "" : frame.text();
                 text.append(token);
                 long index = tokens++;
-                each(h -> h.onToken(token, index));
+                if (frame.json().hasNonNull("member")) {
+                    int member = frame.json().get("member").asInt();
+                    each(h -> h.onMemberToken(member, token, index));
+                } else {
+                    each(h -> h.onToken(token, index));
+                }
+            }
+            case "comparison" -> {
+                Comparison comparison = Json.MAPPER.convertValue(frame.json().path("comparison"), Comparison.class);
+                each(h -> h.onComparison(comparison));
             }
             case "reasoning" -> {
                 String reasoning = frame.text() == null ? "" : frame.text();

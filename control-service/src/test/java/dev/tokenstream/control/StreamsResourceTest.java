@@ -3,9 +3,11 @@ package dev.tokenstream.control;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.Target;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
@@ -24,6 +26,7 @@ import java.util.Map;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
@@ -126,7 +129,7 @@ class StreamsResourceTest {
                 .post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", containsString("messages must not be empty"))
-                .body("detail", containsString("model must not be blank"));
+                .body("detail", containsString("providerAndModel are required, or targets and merge"));
         given().contentType(ContentType.JSON).body("{not json").post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json");
         given().contentType(ContentType.JSON)
@@ -155,6 +158,51 @@ class StreamsResourceTest {
                 {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
                  "buffering":{"mode":"paragraphs"}}""").post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json");
+    }
+
+    @Test
+    void shouldStartAMergeGroupAsOneMemberRequestPerTargetKeyedByTheGroup() {
+        String id = given().contentType(ContentType.JSON).body("""
+                {"targets":[{"provider":"simulator","model":"sim-slow"},{"provider":"ollama","model":"llama3.2"}],
+                 "merge":{"mode":"fallback","firstTokenTimeoutMs":2500},
+                 "messages":[{"role":"user","content":"hello"}]}""").post("/v1/streams").then().statusCode(201)
+                .body("links.ws", matchesPattern("ws://localhost:8081/v1/streams/[0-9a-f-]{36}/ws"))
+                .body("members.provider", contains("simulator", "ollama"))
+                .extract().path("streamId");
+
+        var records = TopicProbe.readUntil(Topics.REQUESTS, JsonSerde.of(StreamRequest.class),
+                list -> list.stream().filter(r -> r.key().equals(id)).count() == 2, Duration.ofSeconds(10))
+                .stream().filter(r -> r.key().equals(id)).map(r -> r.value()).toList();
+        assertThat(records).extracting(StreamRequest::streamId).containsExactly(id + ".m0", id + ".m1");
+        assertThat(records).extracting(r -> r.merge().member()).containsExactly(0, 1);
+        assertThat(records.get(1).merge().mode()).isEqualTo(MergeMode.FALLBACK);
+        assertThat(records.get(1).merge().firstTokenTimeoutMillis()).isEqualTo(2500);
+        assertThat(records.get(1).merge().targets()).extracting(Target::model).containsExactly("sim-slow", "llama3.2");
+        given().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("REQUESTED"));
+
+        given().post("/v1/streams/{id}/cancel", id).then().statusCode(202);
+        var commands = TopicProbe.readUntil(Topics.CONTROL, JsonSerde.of(ControlCommand.class),
+                list -> list.stream().anyMatch(r -> r.key().equals(id)), Duration.ofSeconds(10));
+        assertThat(commands.stream().filter(r -> r.key().equals(id)).findFirst().orElseThrow().value().streamId())
+                .isEqualTo(id);
+    }
+
+    @Test
+    void shouldRefuseAnUnusableMergeGroupWithProblemDetails() {
+        String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        String two = "\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"},"
+                + "{\"provider\":\"simulator\",\"model\":\"b\"}]";
+        given().contentType(ContentType.JSON).body("{" + two + "," + messages + "}").post("/v1/streams").then()
+                .statusCode(400).body("detail", containsString("merge.mode"));
+        given().contentType(ContentType.JSON).body("{" + two + ",\"merge\":{\"mode\":\"vote\"}," + messages + "}")
+                .post("/v1/streams").then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"a\"," + two
+                + ",\"merge\":{\"mode\":\"race\"}," + messages + "}").post("/v1/streams").then()
+                .statusCode(400).body("detail", containsString("not both"));
+        given().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"}],"
+                + "\"merge\":{\"mode\":\"race\"}," + messages + "}").post("/v1/streams").then().statusCode(400);
+        given().contentType(ContentType.JSON).body("{" + messages + "}").post("/v1/streams").then()
+                .statusCode(400).body("detail", containsString("providerAndModel are required"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tokenstream.replay;
 
 import dev.tokenstream.events.KafkaConnection;
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -86,17 +87,26 @@ public final class StreamLog implements AutoCloseable {
         String topic = topicExists(perStreamTopic) ? perStreamTopic : Topics.TOKENS;
         var tokenSerde = JsonSerde.of(TokenEvent.class);
         Map<Long, RecordedEvent> bySeq = new TreeMap<>();
-        List<TopicPartition> partitions = topic.equals(Topics.TOKENS) ? List.of(partitionFor(topic, streamId))
+        // A merge group member's events and commands are keyed by its group's id.
+        String key = Merge.partitionKey(streamId);
+        List<TopicPartition> partitions = topic.equals(Topics.TOKENS) ? List.of(partitionFor(topic, key))
                 : partitionsOf(topic);
-        scan(partitions, topic.equals(Topics.TOKENS) ? fromMillis : -1, streamId, tokenSerde, (record, event) ->
+        scan(partitions, topic.equals(Topics.TOKENS) ? fromMillis : -1, key, tokenSerde, (record, event) -> {
+            if (streamId.equals(event.streamId())) {
                 bySeq.putIfAbsent(event.seq(), new RecordedEvent(event, record.topic(), record.partition(),
-                        record.offset(), record.timestamp())));
+                        record.offset(), record.timestamp()));
+            }
+        });
         if (bySeq.isEmpty()) {
             throw notFound(streamId, stats, topic);
         }
         List<ControlCommand> commands = new ArrayList<>();
-        scan(List.of(partitionFor(Topics.CONTROL, streamId)), fromMillis, streamId, JsonSerde.of(ControlCommand.class),
-                (record, command) -> commands.add(command));
+        scan(List.of(partitionFor(Topics.CONTROL, key)), fromMillis, key, JsonSerde.of(ControlCommand.class),
+                (record, command) -> {
+                    if (streamId.equals(command.streamId())) {
+                        commands.add(command);
+                    }
+                });
         return new RecordedStream(streamId, topic, new ArrayList<>(bySeq.values()), commands, stats);
     }
 

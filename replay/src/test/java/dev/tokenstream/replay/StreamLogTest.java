@@ -1,5 +1,6 @@
 package dev.tokenstream.replay;
 
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
@@ -55,6 +56,26 @@ class StreamLogTest {
             StreamSummary summary = StreamSummary.of(log.read(id));
             assertThat(summary.end()).isEqualTo("cancelled");
             assertThat(summary.tokens()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldReadAMergeGroupMemberKeyedByItsGroup() {
+        String group = "group-" + UUID.randomUUID();
+        String member = Merge.memberId(group, 1);
+        String sibling = Merge.memberId(group, 0);
+        var serde = JsonSerde.of(TokenEvent.class);
+        TopicProbe.send(Topics.TOKENS, group, TokenEvent.started(member, 0, "simulator", "sim-fast", 1L, 1L, 1L), serde);
+        TopicProbe.send(Topics.TOKENS, group, TokenEvent.started(sibling, 0, "simulator", "sim-slow", 1L, 1L, 1L),
+                serde);
+        TopicProbe.send(Topics.TOKENS, group, TokenEvent.token(member, 1, "mine", 2L), serde);
+        TopicProbe.send(Topics.TOKENS, group, TokenEvent.token(sibling, 1, "not mine", 2L), serde);
+        TopicProbe.send(Topics.TOKENS, group, TokenEvent.completed(member, 2, "stop", null, 3L), serde);
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            RecordedStream stream = log.read(member);
+            assertThat(stream.text()).isEqualTo("mine");
+            assertThat(stream.events()).extracting(e -> e.event().streamId()).containsOnly(member);
         }
     }
 

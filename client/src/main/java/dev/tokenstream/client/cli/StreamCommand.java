@@ -7,7 +7,9 @@ import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.Target;
 import dev.tokenstream.events.ToolDefinition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,15 +62,28 @@ final class StreamCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "print the stream's statistics at the end")
     boolean stats;
 
+    @Option(names = "--target", paramLabel = "PROVIDER/MODEL", description = "a merge group's target instead of "
+            + "--provider and --model; 2 to 4, the first one a fallback's primary (needs --merge)")
+    List<String> targets = new ArrayList<>();
+
+    @Option(names = "--merge", paramLabel = "MODE", description = "how a merge group merges its --targets: race, "
+            + "fallback or compare")
+    String merge;
+
+    @Option(names = "--first-token-timeout-ms", paramLabel = "MS",
+            description = "fallback: the primary's longest time to first token (default 10000)")
+    Long firstTokenTimeoutMs;
+
     @Option(names = "--buffering", description = "coalescing: none, words, sentences, tokens:<n>, characters:<n>, window:<ms>")
     String buffering;
 
     @Override
     public Integer call() throws Exception {
         TokenstreamClient client = cli.client();
-        var request = StartStream.prompt(provider, model, String.join(" ", prompt),
-                new GenerationParams(maxTokens, null, seed, reasoningBudget, tools.stream().map(StreamCommand::tool)
-                        .toList())).withBuffering(buffering == null ? null : parse(buffering));
+        var params = new GenerationParams(maxTokens, null, seed, reasoningBudget, tools.stream()
+                .map(StreamCommand::tool).toList());
+        var request = (targets.isEmpty() ? StartStream.prompt(provider, model, String.join(" ", prompt), params)
+                : group(params)).withBuffering(buffering == null ? null : parse(buffering));
         try (StreamSession session = client.start(request, new ConsoleStreamHandler())) {
             System.err.println("stream " + session.metadata().streamId());
             StreamResult result = session.awaitResult(Duration.ofHours(1));
@@ -82,6 +97,25 @@ final class StreamCommand implements Callable<Integer> {
             }
             return result.state() == StreamState.COMPLETED ? 0 : 2;
         }
+    }
+
+    private StartStream group(GenerationParams params) {
+        MergeMode mode;
+        try {
+            mode = MergeMode.fromWire(merge == null ? "" : merge);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--target needs --merge race, fallback or compare");
+        }
+        List<Target> parsed = new ArrayList<>();
+        for (String target : targets) {
+            int slash = target.indexOf('/');
+            if (slash <= 0 || slash == target.length() - 1) {
+                throw new ParameterException(spec.commandLine(), "--target must be PROVIDER/MODEL, not '" + target + "'");
+            }
+            parsed.add(new Target(target.substring(0, slash), target.substring(slash + 1)));
+        }
+        var request = StartStream.group(mode, parsed, String.join(" ", prompt), params);
+        return firstTokenTimeoutMs == null ? request : request.withFirstTokenTimeout(Duration.ofMillis(firstTokenTimeoutMs));
     }
 
     private static ToolDefinition tool(String name) {

@@ -5,7 +5,9 @@ import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.Target;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -42,12 +44,16 @@ public record StartStreamRequest(
     /** Fallback: the primary's default time to first token before the group switches. */
     static final long DEFAULT_FIRST_TOKEN_TIMEOUT_MILLIS = 10_000;
 
-    /** @return why the request names no usable model (or group of models), or null when it does */
+    /** Validated with the fields, so a request hears of every problem at once. */
+    @JsonIgnore
+    @AssertTrue(message = "are required, or targets and merge for a merge group")
+    public boolean isProviderAndModel() {
+        return targets != null || (provider != null && !provider.isBlank() && model != null && !model.isBlank());
+    }
+
+    /** @return why the merge group's settings are not usable, or null when they are (or there is no group) */
     String targetProblem() {
         if (targets == null) {
-            if (provider == null || provider.isBlank() || model == null || model.isBlank()) {
-                return "provider and model are required (or targets, for a merge group)";
-            }
             return merge == null ? null : "merge needs targets";
         }
         if (provider != null || model != null) {
