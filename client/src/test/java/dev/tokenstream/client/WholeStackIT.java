@@ -3,7 +3,10 @@ package dev.tokenstream.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.Target;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.localstack.LocalStack;
 import dev.tokenstream.localstack.StackSettings;
@@ -223,6 +226,45 @@ class WholeStackIT {
             assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
         }
         assertThat(awaitTerminalStats(started.streamId()).stats().usage().outputTokens()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRaceAFastAndASlowModelAndCloseTheSlowOnesUpstreamConnection() throws Exception {
+        String prompt = "Explain partition leaders";
+        var params = new GenerationParams(60, null, 5L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+        int closedBefore = simulatorStats().path("streamsClosedByClient").asInt();
+
+        long begin = System.nanoTime();
+        var started = client.start(StartStream.group(MergeMode.RACE, List.of(new Target("simulator", "sim-slow"),
+                new Target("simulator", "sim-fast")), prompt, params));
+        String slow = Merge.memberId(started.streamId(), 0);
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+            assertThat(text(recorder.frames)).isEqualTo(expected);
+            assertThat(recorder.frames).filteredOn(StreamFrame::isToken)
+                    .allSatisfy(f -> assertThat(f.json().path("member").asInt()).isEqualTo(1));
+        }
+        // sim-slow needs 1.2 s to its first token and 80 ms a token after: it was cut off long before its end.
+        await().atMost(Duration.ofSeconds(5)).until(() -> simulatorStats().path("openStreams").asInt() == 0);
+        System.out.printf("race: the fast model's answer delivered and the slow upstream closed within %.0f ms%n",
+                (System.nanoTime() - begin) / 1e6);
+        assertThat(simulatorStats().path("streamsClosedByClient").asInt() - closedBefore).isGreaterThanOrEqualTo(1);
+        TokenstreamClient.Status group = awaitTerminalStats(started.streamId());
+        assertThat(group.stats().state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(group.stats().model()).isEqualTo("sim-fast");
+        assertThat(awaitTerminalStats(slow).stats().state()).isEqualTo(StreamState.CANCELLED);
+    }
+
+    @Test
+    void shouldCompareTwoModelsFromTheCliWithAComparisonTable() {
+        Cli compare = cli("stream", "--target", "simulator/sim-fast", "--target", "anthropic/sim-fast", "--merge",
+                "compare", "--max-tokens", "30", "Compare log compaction and retention");
+
+        assertThat(compare.exit).as(compare.err).isZero();
+        assertThat(compare.out).contains("[target 0] ").contains("[target 1] ")
+                .containsPattern("(?m)^0 +simulator/sim-fast +completed ")
+                .containsPattern("(?m)^1 +anthropic/sim-fast +completed .* 1\\.00 ");
     }
 
     @Test

@@ -1,7 +1,13 @@
 package dev.tokenstream.ingest;
 
 import dev.tokenstream.events.ControlAction;
+import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.MergeMode;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.Target;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
@@ -244,5 +250,31 @@ class FailurePolicyTest {
         TokenEvent cancelled = last(eventsUntilEnd(id));
         assertThat(cancelled.kind()).isEqualTo(TokenEventKind.CANCELLED);
         assertThat(cancelled.usage().outputTokens()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldKeyAMergeGroupsMembersByTheGroupAndCancelThemAllWithTheGroup() {
+        String group = "group-" + java.util.UUID.randomUUID();
+        var targets = List.of(new Target("recorded", "group-a"), new Target("recorded", "group-b"));
+        for (int i = 0; i < 2; i++) {
+            server.enqueue(targets.get(i).model(), Answer.stall(2, 10_000));
+            String member = Merge.memberId(group, i);
+            TopicProbe.send(Topics.REQUESTS, group, new StreamRequest(member, "recorded", targets.get(i).model(),
+                    List.of(ChatMessage.user("hi")), GenerationParams.DEFAULTS, 1L, null,
+                    new Merge(group, i, MergeMode.RACE, targets, 1000)), JsonSerde.of(StreamRequest.class));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.openStreams() == 2);
+
+        TopicProbe.send(Topics.CONTROL, group, new ControlCommand("c-group", group, ControlAction.CANCEL, 1L),
+                JsonSerde.of(ControlCommand.class));
+
+        await().atMost(Duration.ofSeconds(3)).until(() -> server.openStreams() == 0);
+        var records = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
+                list -> list.stream().filter(r -> group.equals(r.key()) && r.value().kind().isTerminal()).count() == 2,
+                Duration.ofSeconds(10)).stream().filter(r -> group.equals(r.key())).toList();
+        assertThat(records).extracting(r -> r.value().streamId())
+                .contains(Merge.memberId(group, 0), Merge.memberId(group, 1));
+        assertThat(records).filteredOn(r -> r.value().kind().isTerminal()).extracting(r -> r.value().kind())
+                .containsOnly(TokenEventKind.CANCELLED);
     }
 }

@@ -5,9 +5,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -47,6 +51,10 @@ import java.util.concurrent.TimeoutException;
  * command can stop or inspect a stack that an earlier one started.
  */
 public final class LocalStack {
+
+    /** The processor's Kafka Streams application id, its consumer group. */
+    private static final String PROCESSOR_GROUP = "tokenstream-processor";
+    private static final String PROCESSOR_INSTANCE = "local-stack-processor";
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
@@ -101,9 +109,9 @@ public final class LocalStack {
                 new Component("stream-processor", settings.processorPort(), "stream-processor", List.of(
                         "-Dquarkus.kafka-streams.bootstrap-servers=" + settings.bootstrapServers(),
                         "-Dkafka-streams.state.dir=" + data.resolve("stream-processor"),
-                        // Static membership: a restarted processor takes over its old membership at once
-                        // instead of waiting out the session timeout of the member it was.
-                        "-Dkafka-streams.group.instance.id=local-stack-processor")),
+                        // Static membership: a processor that restarts on its own takes over its old membership at
+                        // once instead of waiting out the session timeout of the member it was.
+                        "-Dkafka-streams.group.instance.id=" + PROCESSOR_INSTANCE)),
                 new Component("ingest-service", settings.ingestPort(), "ingest-service", ingestArguments(kafka)),
                 new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
                         "-Dcontrol.public-base-url=" + settings.controlUrl(),
@@ -133,6 +141,7 @@ public final class LocalStack {
                 if (component.isBroker()) {
                     pids.put(component.name(), startBroker());
                     createTopics();
+                    forgetProcessorMembership();
                 }
             }
             List<Component> services = components().stream().filter(c -> !c.isBroker()).toList();
@@ -363,6 +372,35 @@ public final class LocalStack {
         }
         progress.printf("Topics ready (%d created, %d partitions each; tokens kept %s)%n", created, partitions,
                 settings.retention().get(Topics.TOKENS));
+    }
+
+    /**
+     * Removes the processor's static member from its consumer group before the processor starts. Otherwise the
+     * broker hands a processor that comes back within the session timeout its old assignment without a rebalance,
+     * and a new version whose topology has a new state store never gets that store's changelog topic created
+     * (only the group leader's assignment creates internal topics). The group then has no member, so the
+     * processor's join is a rebalance of one, at once.
+     */
+    private void forgetProcessorMembership() {
+        try (Admin admin = admin()) {
+            // Kafka Streams gives each stream thread the instance id <group.instance.id>-<thread index>.
+            List<MemberToRemove> members = admin.describeConsumerGroups(List.of(PROCESSOR_GROUP)).all()
+                    .get(30, TimeUnit.SECONDS).get(PROCESSOR_GROUP).members().stream()
+                    .map(member -> member.groupInstanceId().orElse(""))
+                    .filter(instance -> instance.startsWith(PROCESSOR_INSTANCE + "-"))
+                    .map(MemberToRemove::new).toList();
+            if (!members.isEmpty()) {
+                admin.removeMembersFromConsumerGroup(PROCESSOR_GROUP, new RemoveMembersFromConsumerGroupOptions(
+                        members)).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof GroupIdNotFoundException || e.getCause() instanceof UnknownMemberIdException)) {
+                throw new StackException("cannot reset the processor's group membership: " + e.getCause().getMessage(),
+                        e.getCause());
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new StackException("cannot reset the processor's group membership", e);
+        }
     }
 
     private String retentionMs(String topic) {
