@@ -16,6 +16,10 @@ public final class Topics {
     public static final String DELIVERIES = "tokenstream.deliveries";
     /** {@link StreamStats}, compacted: the latest state and statistics of each stream. */
     public static final String STREAM_STATS = "tokenstream.stream-stats";
+    /** {@link ModelSample}s keyed {@code provider/model}: the processor's input to its model statistics. */
+    public static final String MODEL_SAMPLES = "tokenstream.model-samples";
+    /** {@link ModelStats}, compacted: each provider and model per one-minute window. */
+    public static final String MODEL_STATS = "tokenstream.model-stats";
     /** Records that could not be decoded or processed: original key and bytes plus error headers. */
     public static final String DLQ = "tokenstream.dlq";
 

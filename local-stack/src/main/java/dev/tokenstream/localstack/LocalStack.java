@@ -343,12 +343,15 @@ public final class LocalStack {
     private void createTopics() {
         int partitions = settings.partitions();
         List<NewTopic> topics = new ArrayList<>();
-        for (String name : List.of(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.DLQ)) {
+        for (String name : List.of(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
+                Topics.MODEL_SAMPLES, Topics.DLQ)) {
             topics.add(new NewTopic(name, name.equals(Topics.DLQ) ? 1 : partitions, (short) 1)
                     .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, retentionMs(name))));
         }
-        topics.add(new NewTopic(Topics.STREAM_STATS, partitions, (short) 1)
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        for (String name : List.of(Topics.STREAM_STATS, Topics.MODEL_STATS)) {
+            topics.add(new NewTopic(name, partitions, (short) 1)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        }
         int created = 0;
         try (Admin admin = admin()) {
             for (var result : admin.createTopics(topics).values().values()) {

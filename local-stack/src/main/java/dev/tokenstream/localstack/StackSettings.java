@@ -35,6 +35,7 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
             Topics.TOKENS, Duration.ofDays(7),
             Topics.CONTROL, Duration.ofDays(7),
             Topics.DELIVERIES, Duration.ofDays(7),
+            Topics.MODEL_SAMPLES, Duration.ofDays(1),
             Topics.DLQ, Duration.ofDays(30));
 
     public StackSettings {

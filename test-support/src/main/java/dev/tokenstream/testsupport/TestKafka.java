@@ -47,7 +47,7 @@ public final class TestKafka {
      */
     public static void createContractTopics(int partitions) {
         createTopics(partitions, Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
-                Topics.STREAM_STATS, Topics.DLQ);
+                Topics.STREAM_STATS, Topics.MODEL_SAMPLES, Topics.MODEL_STATS, Topics.DLQ);
     }
 
     /** Creates {@code names} with {@code partitions} partitions each, ignoring those that exist. */

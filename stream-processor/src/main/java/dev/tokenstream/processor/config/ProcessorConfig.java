@@ -30,6 +30,14 @@ public interface ProcessorConfig {
     @WithDefault(Topics.STREAM_STATS)
     String statsTopic();
 
+    /** Output and input: samples of each stream for the model statistics (keyed provider/model). */
+    @WithDefault(Topics.MODEL_SAMPLES)
+    String modelSamplesTopic();
+
+    /** Output: statistics per provider/model and one-minute window (compacted). */
+    @WithDefault(Topics.MODEL_STATS)
+    String modelStatsTopic();
+
     /** Output: records that could not be decoded or processed. */
     @WithDefault(Topics.DLQ)
     String dlqTopic();

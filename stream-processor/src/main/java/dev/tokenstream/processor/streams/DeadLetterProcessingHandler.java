@@ -4,11 +4,13 @@ import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
 import io.micrometer.core.instrument.Metrics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,11 +21,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Kafka Streams' processing exception handler: a record whose processing threw goes to {@code tokenstream.dlq}
- * (its value as JSON, with headers saying why and where from) and processing continues. Undecodable records
- * never get here: the topology routes them to the dead-letter sink itself.
+ * Kafka Streams' processing and deserialization exception handler: a record whose processing threw goes to
+ * {@code tokenstream.dlq} (its value as JSON, with headers saying why and where from), and so does a record a
+ * source's own serde cannot read (the model-samples source: its bytes unchanged); processing continues. The
+ * tokens, control and requests sources decode in the topology and route what they cannot read themselves.
  */
-public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
+public class DeadLetterProcessingHandler implements ProcessingExceptionHandler, DeserializationExceptionHandler {
 
     private static final Logger LOG = Logger.getLogger(DeadLetterProcessingHandler.class);
 
@@ -60,5 +63,20 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
         // Kafka Streams instantiates this handler, not CDI: Quarkus adds its registry to the global one.
         StreamMetrics.deadLettered(Metrics.globalRegistry, context.topic());
         return ProcessingHandlerResponse.CONTINUE;
+    }
+
+    @Override
+    public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
+                                                 Exception exception) {
+        LOG.errorf("cannot read the record at %s/%d@%d (%s); sent to %s", context.topic(), context.partition(),
+                context.offset(), exception.getMessage(), dlqTopic);
+        var dead = new ProducerRecord<>(dlqTopic, record.key() == null ? null
+                : new String(record.key(), StandardCharsets.UTF_8), record.value());
+        dead.headers().add(Topics.DLQ_HEADER_ERROR, String.valueOf(exception).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add(Topics.DLQ_HEADER_ORIGIN, (context.topic() + "/" + context.partition() + "@"
+                + context.offset()).getBytes(StandardCharsets.UTF_8));
+        producer.send(dead);
+        StreamMetrics.deadLettered(Metrics.globalRegistry, context.topic());
+        return DeserializationHandlerResponse.CONTINUE;
     }
 }

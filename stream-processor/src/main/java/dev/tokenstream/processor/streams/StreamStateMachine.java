@@ -7,6 +7,7 @@ import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.ModelSample;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -234,6 +235,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 progress.upstreamRequestAtMicros = event.upstreamRequestAtMicros();
                 progress.buffering = event.buffering();
                 metrics.started(progress.provider, progress.model);
+                sample(progress, ModelSample.started(progress.provider, progress.model));
                 frame(id, DeliveryFrame.of(FrameType.STARTED, id, progress.nextDeliverySeq(), nowMicros()));
                 publishStats(id, progress);
             }
@@ -272,8 +274,24 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         if (previous != null) {
             metrics.nextToken(progress.provider, progress.model, Math.max(0, emittedAtMicros - previous));
         } else if (progress.acceptedAtMicros != null) {
-            metrics.firstToken(progress.provider, progress.model,
-                    Math.max(0, emittedAtMicros - progress.acceptedAtMicros));
+            long ttftMicros = Math.max(0, emittedAtMicros - progress.acceptedAtMicros);
+            metrics.firstToken(progress.provider, progress.model, ttftMicros);
+            sample(progress, ModelSample.firstToken(progress.provider, progress.model, ttftMicros / 1000.0));
+        }
+    }
+
+    /** A stream ended: its metrics and its model's sample. */
+    private void ended(StreamProgress progress, StreamStats stats) {
+        metrics.ended(progress.provider, progress.model, progress.state, stats.tokensPerSecond());
+        sample(progress, ModelSample.ended(progress.provider, progress.model, progress.state,
+                stats.tokensPerSecond(), progress.tokenCount, progress.itlHistogram));
+    }
+
+    /** Writes a sample for the stream's model's windowed statistics (streams whose model is known). */
+    private void sample(StreamProgress progress, ModelSample sample) {
+        if (progress.provider != null && progress.model != null) {
+            context.forward(new Record<>(ModelSample.key(progress.provider, progress.model), (Object) sample,
+                    context.currentSystemTimeMs()), StreamTopology.MODEL_SAMPLES_SINK);
         }
     }
 
@@ -301,8 +319,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         progress.lastActivityMillis = context.currentSystemTimeMs();
         frame(id, new DeliveryFrame(type, id, progress.nextDeliverySeq(), null, nowMicros(), progress.finishReason,
                 event.usage(), event.error()));
-        StreamStats stats = publishStats(id, progress);
-        metrics.ended(progress.provider, progress.model, progress.state, stats.tokensPerSecond());
+        ended(progress, publishStats(id, progress));
     }
 
     private boolean onCommand(String id, StreamProgress progress, ControlCommand command) {
@@ -346,7 +363,10 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             }
             default -> throw new IllegalArgumentException("unknown action " + command.action());
         }
-        publishStats(id, progress);
+        StreamStats stats = publishStats(id, progress);
+        if (progress.state == StreamState.CANCELLED) {
+            ended(progress, stats);
+        }
         return true;
     }
 

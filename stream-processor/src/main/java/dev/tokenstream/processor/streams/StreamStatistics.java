@@ -21,6 +21,11 @@ final class StreamStatistics {
     private StreamStatistics() {
     }
 
+    /** @return {@code micros} within what the histograms record exactly (1 µs to 10 minutes) */
+    static long clampMicros(long micros) {
+        return Math.max(1, Math.min(MAX_GAP_MICROS, micros));
+    }
+
     /** Counts one token that ingest received at {@code emittedAtMicros} and records its gap to the previous one. */
     static void recordToken(StreamProgress progress, long emittedAtMicros) {
         progress.tokenCount++;
@@ -68,7 +73,7 @@ final class StreamStatistics {
         return fromMicros == null || toMicros == null ? null : (toMicros - fromMicros) / 1000.0;
     }
 
-    private static IntCountsHistogram decode(byte[] encoded) {
+    static IntCountsHistogram decode(byte[] encoded) {
         if (encoded == null) {
             return new IntCountsHistogram(1, MAX_GAP_MICROS, SIGNIFICANT_DIGITS);
         }
@@ -79,7 +84,7 @@ final class StreamStatistics {
         }
     }
 
-    private static byte[] encode(IntCountsHistogram histogram) {
+    static byte[] encode(IntCountsHistogram histogram) {
         ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
         int length = histogram.encodeIntoCompressedByteBuffer(buffer);
         byte[] bytes = new byte[length];

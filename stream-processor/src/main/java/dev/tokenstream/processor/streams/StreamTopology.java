@@ -3,6 +3,8 @@ package dev.tokenstream.processor.streams;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.ModelSample;
+import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -15,7 +17,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
@@ -46,6 +57,12 @@ public final class StreamTopology {
     public static final String DELIVERIES_SINK = "deliveries-sink";
     public static final String STATS_SINK = "stream-stats-sink";
     public static final String DLQ_SINK = "dlq-sink";
+    /** Samples of each stream for its model's windowed statistics (tokenstream.model-samples). */
+    public static final String MODEL_SAMPLES_SINK = "model-samples-sink";
+    public static final String MODEL_SAMPLES_SOURCE = "model-samples-source";
+    public static final String MODEL_STATS_SINK = "model-stats-sink";
+    /** Per provider/model and one-minute window: counts and histograms ({@link ModelWindow}); queryable. */
+    public static final String MODEL_WINDOW_STORE = "model-windows";
     /** Cancel commands for stalled streams, so ingest closes their upstream calls. */
     public static final String CONTROL_SINK = "control-sink";
     /** Per stream: state, seqs and statistics ({@link StreamProgress}). */
@@ -54,6 +71,10 @@ public final class StreamTopology {
     public static final String PAUSE_BUFFER_STORE = "pause-buffer";
     /** Per merge group: its members as the group sees them, its state and decision ({@link GroupProgress}). */
     public static final String GROUP_STORE = "merge-groups";
+
+    static final Duration MODEL_WINDOW = Duration.ofMinutes(1);
+    static final Duration MODEL_WINDOW_GRACE = Duration.ofSeconds(10);
+    static final Duration MODEL_WINDOW_RETENTION = Duration.ofHours(1);
 
     private StreamTopology() {
     }
@@ -73,16 +94,19 @@ public final class StreamTopology {
      * @param sweepInterval    wall-clock interval of the sweep for stalled and expired streams
      * @param defaultBuffering coalescing of streams whose request sets none
      * @param windowTick       wall-clock interval of the check for due window-mode flushes
+     * @param modelSamplesTopic output and input: samples for the model statistics
+     * @param modelStatsTopic  output: model statistics per one-minute window
      */
-    public record Settings(String requestsTopic, String tokensTopic, String controlTopic, String deliveriesTopic, String statsTopic,
-                           String dlqTopic, int statsEveryTokens, Duration stallTimeout, Duration retainTerminal,
-                           Duration sweepInterval, Buffering defaultBuffering, Duration windowTick) {
+    public record Settings(String requestsTopic, String tokensTopic, String controlTopic, String deliveriesTopic,
+                           String statsTopic, String dlqTopic, int statsEveryTokens, Duration stallTimeout,
+                           Duration retainTerminal, Duration sweepInterval, Buffering defaultBuffering,
+                           Duration windowTick, String modelSamplesTopic, String modelStatsTopic) {
 
         /** @return the contract's topic names and the documented defaults */
         public static Settings defaults() {
             return new Settings(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
                     Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
-                    Duration.ofMillis(10));
+                    Duration.ofMillis(10), Topics.MODEL_SAMPLES, Topics.MODEL_STATS);
         }
     }
 
@@ -92,7 +116,7 @@ public final class StreamTopology {
                 config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
                 config.retainTerminal(), config.sweepInterval(),
                 new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
-                config.windowTick()), metrics);
+                config.windowTick(), config.modelSamplesTopic(), config.modelStatsTopic()), metrics);
     }
 
     /** @return the topology for {@code settings}, its metrics in a registry of its own */
@@ -104,7 +128,7 @@ public final class StreamTopology {
     public static Topology build(Settings settings, StreamMetrics metrics) {
         var tokenSerde = JsonSerde.of(TokenEvent.class);
         var commandSerde = JsonSerde.of(ControlCommand.class);
-        var topology = new Topology();
+        var topology = modelStatistics(settings);
         topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.tokensTopic());
         topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.controlTopic());
@@ -132,6 +156,33 @@ public final class StreamTopology {
         topology.addSink(DLQ_SINK, settings.dlqTopic(), new StringSerializer(), new ByteArraySerializer(),
                 DECODE_TOKENS, DECODE_CONTROL, DECODE_REQUESTS);
         topology.addSink(CONTROL_SINK, settings.controlTopic(), new StringSerializer(), commandSerde, STATE_MACHINE);
+        topology.addSink(MODEL_SAMPLES_SINK, settings.modelSamplesTopic(), new StringSerializer(),
+                JsonSerde.of(ModelSample.class), STATE_MACHINE);
         return topology;
+    }
+
+    /**
+     * The model statistics, with the DSL: samples (keyed {@code provider/model}, so no repartition) counted into
+     * one-minute tumbling windows ({@link #MODEL_WINDOW_STORE}, kept an hour for queries), every update written to
+     * the compacted model-stats topic keyed {@code provider/model@windowStart}, whose last record of a window is
+     * its final count. Windows are by the samples' timestamps, the processor's wall clock.
+     */
+    private static Topology modelStatistics(Settings settings) {
+        var builder = new StreamsBuilder();
+        builder.stream(settings.modelSamplesTopic(), Consumed.with(Serdes.String(), JsonSerde.of(ModelSample.class))
+                        .withName(MODEL_SAMPLES_SOURCE))
+                .groupByKey()
+                .windowedBy(TimeWindows.ofSizeAndGrace(MODEL_WINDOW, MODEL_WINDOW_GRACE))
+                .aggregate(ModelWindow::new, (model, sample, window) -> window.add(sample), Named.as("model-window"),
+                        Materialized.<String, ModelWindow, WindowStore<Bytes, byte[]>>as(MODEL_WINDOW_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(JsonSerde.of(ModelWindow.class))
+                                .withRetention(MODEL_WINDOW_RETENTION))
+                .toStream(Named.as("model-window-updates"))
+                .map((window, counts) -> KeyValue.pair(window.key() + "@" + window.window().start(),
+                        counts.toStats(window.key(), window.window().start(), window.window().end())),
+                        Named.as("model-window-stats"))
+                .to(settings.modelStatsTopic(), Produced.with(Serdes.String(), JsonSerde.of(ModelStats.class))
+                        .withName(MODEL_STATS_SINK));
+        return builder.build();
     }
 }

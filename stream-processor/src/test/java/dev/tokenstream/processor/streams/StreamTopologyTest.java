@@ -456,7 +456,8 @@ class StreamTopologyTest {
                 settings.tokensTopic(),
                 settings.controlTopic(), settings.deliveriesTopic(), settings.statsTopic(), settings.dlqTopic(), 25,
                 settings.stallTimeout(), settings.retainTerminal(), settings.sweepInterval(),
-                new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick())), props);
+                new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick(), settings.modelSamplesTopic(),
+                settings.modelStatsTopic())), props);
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
         deliveries = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
                 JsonSerde.of(DeliveryFrame.class));
@@ -478,7 +479,11 @@ class StreamTopologyTest {
                 .contains("Sink: deliveries-sink (topic: tokenstream.deliveries)")
                 .contains("Sink: stream-stats-sink (topic: tokenstream.stream-stats)")
                 .contains("Sink: dlq-sink (topic: tokenstream.dlq)")
-                .contains("Sink: control-sink (topic: tokenstream.control)");
+                .contains("Sink: control-sink (topic: tokenstream.control)")
+                .contains("Sink: model-samples-sink (topic: tokenstream.model-samples)")
+                .contains("Source: model-samples-source (topics: [tokenstream.model-samples])")
+                .contains("Processor: model-window (stores: [model-windows])")
+                .contains("Sink: model-stats-sink (topic: tokenstream.model-stats)");
     }
 
     private void start() {
