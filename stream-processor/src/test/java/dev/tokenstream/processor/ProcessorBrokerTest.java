@@ -28,7 +28,11 @@ import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThanOrEqualTo;
+import static org.awaitility.Awaitility.await;
 
 /** The processor as deployed (Quarkus, its Kafka Streams settings) against a real broker. */
 @QuarkusTest
@@ -150,6 +154,29 @@ class ProcessorBrokerTest {
         assertThat(scrape.has("tokenstream_streams_active")).isTrue();
         assertThat(scrape.sum("tokenstream_probe_global_total", Map.of())).isEqualTo(1);
         assertThat(scrape.text()).contains("kafka_stream_");
+    }
+
+    @Test
+    void shouldAnswerStreamAndModelStatisticsFromItsStores() {
+        String id = UUID.randomUUID().toString();
+        String model = "iq-" + id;
+        long t0 = System.currentTimeMillis() * 1000;
+        sendToken(TokenEvent.started(id, 0, "simulator", model, t0, t0, t0));
+        sendToken(TokenEvent.token(id, 1, "Hello", t0 + 120_000));
+        sendToken(TokenEvent.token(id, 2, " world", t0 + 140_000));
+        sendToken(TokenEvent.completed(id, 3, "stop", null, t0 + 150_000));
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/v1/streams/{id}/stats", id)
+                .then().log().ifValidationFails().statusCode(200).body("state", equalTo("COMPLETED")).body("ttftMillis", equalTo(120.0f))
+                .body("outputTokens", equalTo(2)));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/v1/models/stats").then()
+                .statusCode(200)
+                .body("find { it.model == '" + model + "' }.started", equalTo(1))
+                .body("find { it.model == '" + model + "' }.completed", equalTo(1))
+                .body("find { it.model == '" + model + "' }.ttftP50Millis",
+                        allOf(greaterThanOrEqualTo(119f), lessThanOrEqualTo(122f))));
+        given().get("/v1/streams/{id}/stats", "no-such-stream").then().statusCode(404)
+                .contentType("application/problem+json").body("status", equalTo(404));
     }
 
     private static void sendToken(TokenEvent event) {

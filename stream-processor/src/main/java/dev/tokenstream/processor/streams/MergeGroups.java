@@ -359,17 +359,21 @@ final class MergeGroups {
         LOG.infof("group %s %s", groupId, group.state.name().toLowerCase(Locale.ROOT));
     }
 
-    /** The group's statistics: its own state, and the winner's figures once decided. */
     private void publishStats(String groupId, GroupProgress group) {
+        outputs.publishStats(stats(groupId, group, outputs.nowMicros()));
+    }
+
+    /** @return the group's statistics: its own state, and the winner's figures once decided */
+    static StreamStats stats(String groupId, GroupProgress group, long nowMicros) {
         StreamStats w = group.winner == null ? null : group.members.get(group.winner).finalStats;
         Target target = group.winner == null ? null : group.targets.get(group.winner);
-        outputs.publishStats(new StreamStats(groupId, group.state, target == null ? null : target.provider(),
+        return new StreamStats(groupId, group.state, target == null ? null : target.provider(),
                 target == null ? null : target.model(), group.acceptedAtMicros, w == null ? null : w.ttftMillis(),
                 w == null ? null : w.upstreamTtftMillis(), w == null ? null : w.itlP50Millis(),
                 w == null ? null : w.itlP95Millis(), w == null ? null : w.itlMaxMillis(),
                 w == null ? null : w.tokensPerSecond(), w == null ? 0 : w.outputTokens(), w == null ? null : w.usage(),
                 w == null ? null : w.durationMillis(), w == null ? 0 : w.pausedMillis(),
-                w == null ? null : w.finishReason(), w == null ? null : w.error(), outputs.nowMicros()));
+                w == null ? null : w.finishReason(), w == null ? null : w.error(), nowMicros);
     }
 
     private static Comparison comparison(GroupProgress group) {

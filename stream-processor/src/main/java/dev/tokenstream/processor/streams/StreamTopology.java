@@ -72,7 +72,7 @@ public final class StreamTopology {
     /** Per merge group: its members as the group sees them, its state and decision ({@link GroupProgress}). */
     public static final String GROUP_STORE = "merge-groups";
 
-    static final Duration MODEL_WINDOW = Duration.ofMinutes(1);
+    public static final Duration MODEL_WINDOW = Duration.ofMinutes(1);
     static final Duration MODEL_WINDOW_GRACE = Duration.ofSeconds(10);
     static final Duration MODEL_WINDOW_RETENTION = Duration.ofHours(1);
 

@@ -1,0 +1,75 @@
+package dev.tokenstream.processor.query;
+
+import dev.tokenstream.events.ModelStats;
+import dev.tokenstream.events.StreamStats;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The processor's interactive queries (JSON; errors as RFC 9457 problem details):
+ * <ul>
+ *   <li>{@code GET /v1/streams/{id}/stats}: a stream's or merge group's statistics now ({@link StreamStats}),
+ *   from the instance that owns it; 404 when no instance knows it (never started, or past retention).</li>
+ *   <li>{@code GET /v1/models/stats?sinceMillis=}: every provider/model one-minute window ending after
+ *   {@code sinceMillis} (default: the last 15 minutes), from every instance ({@link ModelStats}).</li>
+ * </ul>
+ * Both answer 503 with {@code Retry-After: 1} when a store stays unavailable through the retries (a rebalance
+ * or a restore). {@code local=true} is for instances forwarding to each other.
+ */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class StatsResource {
+
+    private static final long DEFAULT_WINDOW_MILLIS = 15 * 60_000;
+
+    private final StatsQueries queries;
+
+    public StatsResource(StatsQueries queries) {
+        this.queries = queries;
+    }
+
+    @GET
+    @Path("/streams/{id}/stats")
+    public Response stream(@PathParam("id") String id, @QueryParam("local") @DefaultValue("false") boolean local) {
+        try {
+            return queries.stream(id, local).map(stats -> Response.ok(stats).build())
+                    .orElseGet(() -> problem(404, "Stream not found", "no processor instance holds stream " + id));
+        } catch (StatsQueries.NotReadyException e) {
+            return notReady(e);
+        }
+    }
+
+    @GET
+    @Path("/models/stats")
+    public Response models(@QueryParam("sinceMillis") Long sinceMillis,
+                           @QueryParam("local") @DefaultValue("false") boolean local) {
+        long since = sinceMillis != null ? sinceMillis : System.currentTimeMillis() - DEFAULT_WINDOW_MILLIS;
+        try {
+            List<ModelStats> windows = queries.models(since, local);
+            return Response.ok(windows).build();
+        } catch (StatsQueries.NotReadyException e) {
+            return notReady(e);
+        }
+    }
+
+    private static Response notReady(StatsQueries.NotReadyException e) {
+        Response response = problem(503, "Statistics not available yet", e.getMessage());
+        return Response.fromResponse(response).header("Retry-After", "1").build();
+    }
+
+    private static Response problem(int status, String title, String detail) {
+        return Response.status(status).type("application/problem+json")
+                .entity(Map.of("type", "about:blank", "title", title, "status", status, "detail", detail)).build();
+    }
+}
