@@ -44,7 +44,7 @@ class DeploymentFilesTest {
     private static final List<String> SERVICES = List.of("control-service", "delivery-service", "stream-processor",
             "ingest-service");
     private static final Set<String> TOPICS = Set.of(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL,
-            Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ);
+            Topics.DELIVERIES, Topics.STREAM_STATS, Topics.MODEL_SAMPLES, Topics.MODEL_STATS, Topics.DLQ);
 
     private static final Map<String, Path> rendered = new HashMap<>();
 
@@ -97,7 +97,9 @@ class DeploymentFilesTest {
 
             assertThat(topics.keySet()).as(overlay).isEqualTo(TOPICS);
             assertThat(topics.get(Topics.TOKENS).get("partitions")).as("co-partitioned with control")
-                    .isEqualTo(topics.get(Topics.CONTROL).get("partitions"));
+                    .isEqualTo(topics.get(Topics.CONTROL).get("partitions"))
+                    .isEqualTo(topics.get(Topics.REQUESTS).get("partitions"));
+            assertThat(topics.get(Topics.MODEL_STATS).at("/config/cleanup.policy").asText()).isEqualTo("compact");
             assertThat(topics.get(Topics.STREAM_STATS).at("/config/cleanup.policy").asText()).isEqualTo("compact");
             assertThat(topics.get(Topics.TOKENS).at("/config/retention.ms").asLong())
                     .isEqualTo(Duration.ofDays(7).toMillis());
