@@ -16,6 +16,22 @@ public interface IngestConfig {
     /** Providers by name, as a {@code StreamRequest} names them. */
     Map<String, Provider> providers();
 
+    /**
+     * Where token events go: {@code shared} (every stream in {@code tokenstream.tokens}, keyed by stream) or
+     * {@code per-stream} (each stream in its own topic {@code tokenstream.tokens.<streamId>}, made on demand).
+     * The processor must use the same layout (profile {@code per-stream} sets both).
+     */
+    @WithDefault("shared")
+    String topicLayout();
+
+    /** Per-stream layout: how long a stream's topic keeps its events. */
+    @WithDefault("P7D")
+    Duration perStreamRetention();
+
+    /** Per-stream layout: the replication factor of a stream's topic ({@code -1}: the broker's default). */
+    @WithDefault("-1")
+    short perStreamReplicationFactor();
+
     /** The wire protocol a provider speaks, and so the official SDK that talks to it. */
     enum Api {
         /** OpenAI Chat Completions ({@code POST /chat/completions}): OpenAI, Ollama's /v1, vLLM, llama.cpp, LM Studio. */

@@ -14,6 +14,13 @@ public interface ProcessorConfig {
     @WithDefault(Topics.REQUESTS)
     String requestsTopic();
 
+    /**
+     * Where token events come from: {@code shared} ({@code tokens-topic}) or {@code per-stream} (every
+     * {@code <tokens-topic>.<streamId>}, by pattern). Ingest must use the same (profile {@code per-stream} sets both).
+     */
+    @WithDefault("shared")
+    String topicLayout();
+
     /** Input: the raw token events. */
     @WithDefault(Topics.TOKENS)
     String tokensTopic();

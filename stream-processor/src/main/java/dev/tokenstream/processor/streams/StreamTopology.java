@@ -25,11 +25,14 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * The processor's topology, built without CDI so topology tests need no container:
@@ -63,6 +66,8 @@ public final class StreamTopology {
     public static final String MODEL_STATS_SINK = "model-stats-sink";
     /** Per provider/model and one-minute window: counts and histograms ({@link ModelWindow}); queryable. */
     public static final String MODEL_WINDOW_STORE = "model-windows";
+    /** Per-stream layout: the internal topic stream events are re-keyed through. */
+    public static final String PER_STREAM_REPARTITION = "tokens-by-stream";
     /** Cancel commands for stalled streams, so ingest closes their upstream calls. */
     public static final String CONTROL_SINK = "control-sink";
     /** Per stream: state, seqs and statistics ({@link StreamProgress}). */
@@ -96,27 +101,42 @@ public final class StreamTopology {
      * @param windowTick       wall-clock interval of the check for due window-mode flushes
      * @param modelSamplesTopic output and input: samples for the model statistics
      * @param modelStatsTopic  output: model statistics per one-minute window
+     * @param perStreamPartitions 0 for the shared layout (token events in {@code tokensTopic}); for the per-stream
+     *                         layout (each stream in {@code <tokensTopic>.<streamId>}, read by pattern) the
+     *                         partitions of the control topic, into which the events are re-keyed
      */
     public record Settings(String requestsTopic, String tokensTopic, String controlTopic, String deliveriesTopic,
                            String statsTopic, String dlqTopic, int statsEveryTokens, Duration stallTimeout,
                            Duration retainTerminal, Duration sweepInterval, Buffering defaultBuffering,
-                           Duration windowTick, String modelSamplesTopic, String modelStatsTopic) {
+                           Duration windowTick, String modelSamplesTopic, String modelStatsTopic,
+                           int perStreamPartitions) {
 
         /** @return the contract's topic names and the documented defaults */
         public static Settings defaults() {
             return new Settings(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
                     Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
-                    Duration.ofMillis(10), Topics.MODEL_SAMPLES, Topics.MODEL_STATS);
+                    Duration.ofMillis(10), Topics.MODEL_SAMPLES, Topics.MODEL_STATS, 0);
+        }
+
+        /** @return the same settings in the per-stream layout, re-keyed into {@code partitions} partitions */
+        public Settings perStream(int partitions) {
+            return new Settings(requestsTopic, tokensTopic, controlTopic, deliveriesTopic, statsTopic, dlqTopic,
+                    statsEveryTokens, stallTimeout, retainTerminal, sweepInterval, defaultBuffering, windowTick,
+                    modelSamplesTopic, modelStatsTopic, partitions);
         }
     }
 
-    /** @return the topology for the service's configuration, its metrics in {@code metrics} */
-    public static Topology build(ProcessorConfig config, StreamMetrics metrics) {
+    /**
+     * @param perStreamPartitions 0 in the shared layout; in the per-stream layout, the control topic's partitions
+     * @return the topology for the service's configuration, its metrics in {@code metrics}
+     */
+    public static Topology build(ProcessorConfig config, int perStreamPartitions, StreamMetrics metrics) {
         return build(new Settings(config.requestsTopic(), config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
                 config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
                 config.retainTerminal(), config.sweepInterval(),
                 new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
-                config.windowTick(), config.modelSamplesTopic(), config.modelStatsTopic()), metrics);
+                config.windowTick(), config.modelSamplesTopic(), config.modelStatsTopic(), perStreamPartitions),
+                metrics);
     }
 
     /** @return the topology for {@code settings}, its metrics in a registry of its own */
@@ -128,14 +148,23 @@ public final class StreamTopology {
     public static Topology build(Settings settings, StreamMetrics metrics) {
         var tokenSerde = JsonSerde.of(TokenEvent.class);
         var commandSerde = JsonSerde.of(ControlCommand.class);
-        var topology = modelStatistics(settings);
-        topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(), settings.tokensTopic());
+        var builder = new StreamsBuilder();
+        modelStatistics(builder, settings);
+        Supplier<DecodeProcessor<TokenEvent>> decodeTokens = () -> new DecodeProcessor<>(tokenSerde,
+                TokenEvent::streamId, event -> event.kind() == null ? "kind" : null, StreamInput.Token::new, metrics);
+        if (settings.perStreamPartitions() > 0) {
+            perStreamTokens(builder, settings, decodeTokens);
+        }
+        var topology = builder.build();
+        if (settings.perStreamPartitions() == 0) {
+            topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                    settings.tokensTopic());
+            topology.addProcessor(DECODE_TOKENS, decodeTokens::get, TOKENS_SOURCE);
+        }
         topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.controlTopic());
         topology.addSource(REQUESTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.requestsTopic());
-        topology.addProcessor(DECODE_TOKENS, () -> new DecodeProcessor<>(tokenSerde, TokenEvent::streamId,
-                event -> event.kind() == null ? "kind" : null, StreamInput.Token::new, metrics), TOKENS_SOURCE);
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
                 command -> command.action() == null ? "action" : null, StreamInput.Control::new, metrics),
                 CONTROL_SOURCE);
@@ -167,8 +196,7 @@ public final class StreamTopology {
      * the compacted model-stats topic keyed {@code provider/model@windowStart}, whose last record of a window is
      * its final count. Windows are by the samples' timestamps, the processor's wall clock.
      */
-    private static Topology modelStatistics(Settings settings) {
-        var builder = new StreamsBuilder();
+    private static void modelStatistics(StreamsBuilder builder, Settings settings) {
         builder.stream(settings.modelSamplesTopic(), Consumed.with(Serdes.String(), JsonSerde.of(ModelSample.class))
                         .withName(MODEL_SAMPLES_SOURCE))
                 .groupByKey()
@@ -183,6 +211,20 @@ public final class StreamTopology {
                         Named.as("model-window-stats"))
                 .to(settings.modelStatsTopic(), Produced.with(Serdes.String(), JsonSerde.of(ModelStats.class))
                         .withName(MODEL_STATS_SINK));
-        return builder.build();
+    }
+
+    /**
+     * The per-stream layout's input: every {@code <tokensTopic>.<streamId>} topic, found by pattern (new ones
+     * within the consumer's {@code metadata.max.age.ms}), re-keyed through an internal repartition topic with as
+     * many partitions as the control topic, so a stream's events meet its commands in one task as in the shared
+     * layout (a single-partition topic per stream would otherwise put every stream in task 0).
+     */
+    private static void perStreamTokens(StreamsBuilder builder, Settings settings,
+                                        Supplier<DecodeProcessor<TokenEvent>> decode) {
+        builder.stream(Pattern.compile(Pattern.quote(settings.tokensTopic() + ".") + ".+"),
+                        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(TOKENS_SOURCE))
+                .repartition(Repartitioned.<String, byte[]>as(PER_STREAM_REPARTITION).withKeySerde(Serdes.String())
+                        .withValueSerde(Serdes.ByteArray()).withNumberOfPartitions(settings.perStreamPartitions()))
+                .process(decode::get, Named.as(DECODE_TOKENS));
     }
 }

@@ -457,7 +457,7 @@ class StreamTopologyTest {
                 settings.controlTopic(), settings.deliveriesTopic(), settings.statsTopic(), settings.dlqTopic(), 25,
                 settings.stallTimeout(), settings.retainTerminal(), settings.sweepInterval(),
                 new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick(), settings.modelSamplesTopic(),
-                settings.modelStatsTopic())), props);
+                settings.modelStatsTopic(), 0)), props);
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
         deliveries = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
                 JsonSerde.of(DeliveryFrame.class));
