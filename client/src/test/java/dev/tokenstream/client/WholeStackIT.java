@@ -5,6 +5,7 @@ import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.MergeMode;
+import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.Target;
 import dev.tokenstream.events.serde.Json;
@@ -15,6 +16,7 @@ import dev.tokenstream.testsupport.ExternalCommand.Output;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,6 +42,7 @@ import static org.awaitility.Awaitility.await;
  * The whole stack as users run it: a Kafka broker process and the five services from their built jars (the
  * local stack, on free ports in a temporary folder), driven through the public API and the WebSocket.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class WholeStackIT {
 
     private static Path home;
@@ -47,23 +50,52 @@ class WholeStackIT {
     private static TokenstreamClient client;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    /** @return the topic layout this run of the tests uses; {@link PerStreamWholeStackIT} runs them per stream */
+    String topicLayout() {
+        return "shared";
+    }
+
     @BeforeAll
-    static void startStack() throws IOException {
+    void startStack() throws IOException {
         home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
         // Under target/, so the services' logs are there to read when this test fails.
-        Path workDir = home.resolve("client/target/whole-stack-it");
+        Path workDir = home.resolve("client/target/whole-stack-it-" + topicLayout());
         int[] ports = freePorts(7);
-        var settings = StackSettings.of(home, workDir, ports, 3);
+        var settings = StackSettings.of(home, workDir, ports, 3).withTopicLayout(topicLayout());
         stack = new LocalStack(settings, new PrintStream(System.out, true));
         stack.up();
         client = new TokenstreamClient(URI.create(settings.controlUrl()));
     }
 
     @AfterAll
-    static void stopStack() {
+    void stopStack() {
         if (stack != null) {
             stack.down();
         }
+    }
+
+    /** Not a timing assertion: the figure for the README's choice of topic layout, printed. */
+    @Test
+    void shouldReportTimeToFirstTokenAtTheClientForItsTopicLayout() throws Exception {
+        List<Double> millis = new ArrayList<>();
+        int warmUp = 3;
+        for (int i = 0; i < warmUp + 10; i++) {
+            var started = client.start(StartStream.prompt("simulator", "sim-fast", "Say hi " + i,
+                    new GenerationParams(5, null, (long) i)));
+            try (var recorder = new Recorder(client, started.ws(), -1)) {
+                assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+                long firstToken = recorder.receivedAtMicros.stream().findFirst().orElseThrow();
+                long accepted = awaitTerminalStats(started.streamId()).stats().acceptedAtMicros();
+                if (i >= warmUp) {
+                    millis.add((firstToken - accepted) / 1000.0);
+                }
+            }
+        }
+        millis.sort(Double::compare);
+        System.out.printf("%s topic layout: request accepted -> first token at the client, sim-fast (80 ms to first "
+                + "token): p50 %.0f ms, max %.0f ms over %d streams%n", topicLayout(), millis.get(millis.size() / 2),
+                millis.get(millis.size() - 1), millis.size());
+        assertThat(millis).hasSize(10);
     }
 
     @Test
@@ -480,10 +512,17 @@ class WholeStackIT {
     /** Records a stream's frames from its WebSocket. */
     private static final class Recorder implements AutoCloseable {
         final List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        /** When each token frame arrived, epoch microseconds. */
+        final List<Long> receivedAtMicros = new CopyOnWriteArrayList<>();
         final TokenstreamClient.Subscription subscription;
 
         Recorder(TokenstreamClient client, URI ws, long after) {
-            subscription = client.subscribe(ws, after, frames::add);
+            subscription = client.subscribe(ws, after, frame -> {
+                if (frame.isToken()) {
+                    receivedAtMicros.add(Micros.now());
+                }
+                frames.add(frame);
+            });
         }
 
         long tokens() {

@@ -92,7 +92,19 @@ public final class LocalStack {
         if (isBlank(System.getenv("ANTHROPIC_API_KEY"))) {
             arguments.add("-Dingest.providers.anthropic.base-url=" + settings.simulatorUrl());
         }
+        arguments.addAll(layoutArguments());
         return arguments;
+    }
+
+    /** The per-stream topic layout is a profile of ingest and the processor. */
+    private List<String> layoutArguments() {
+        return settings.perStream() ? List.of("-Dquarkus.profile=prod,per-stream") : List.of();
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     private static boolean isBlank(String value) {
@@ -106,12 +118,12 @@ public final class LocalStack {
         return List.of(
                 new Component("kafka", settings.kafkaPort(), null, List.of()),
                 new Component("provider-simulator", settings.simulatorPort(), "provider-simulator", List.of()),
-                new Component("stream-processor", settings.processorPort(), "stream-processor", List.of(
+                new Component("stream-processor", settings.processorPort(), "stream-processor", concat(List.of(
                         "-Dquarkus.kafka-streams.bootstrap-servers=" + settings.bootstrapServers(),
                         "-Dkafka-streams.state.dir=" + data.resolve("stream-processor"),
                         // Static membership: a processor that restarts on its own takes over its old membership at
                         // once instead of waiting out the session timeout of the member it was.
-                        "-Dkafka-streams.group.instance.id=" + PROCESSOR_INSTANCE)),
+                        "-Dkafka-streams.group.instance.id=" + PROCESSOR_INSTANCE), layoutArguments())),
                 new Component("ingest-service", settings.ingestPort(), "ingest-service", ingestArguments(kafka)),
                 new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
                         "-Dcontrol.public-base-url=" + settings.controlUrl(),
@@ -373,8 +385,8 @@ public final class LocalStack {
         } catch (ExecutionException | InterruptedException | TimeoutException e) {
             throw new StackException("cannot create topics", e);
         }
-        progress.printf("Topics ready (%d created, %d partitions each; tokens kept %s)%n", created, partitions,
-                settings.retention().get(Topics.TOKENS));
+        progress.printf("Topics ready (%d created, %d partitions each; tokens kept %s; %s topic layout)%n", created,
+                partitions, settings.retention().get(Topics.TOKENS), settings.topicLayout());
     }
 
     /**

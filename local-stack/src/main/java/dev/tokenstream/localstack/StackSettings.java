@@ -24,10 +24,12 @@ import java.util.Map;
  * @param simulatorPort  provider-simulator HTTP port (default 8089)
  * @param partitions     partitions of every stream-keyed topic (default 3)
  * @param retention      time-based retention by topic name; stream-stats is compacted and has none
+ * @param topicLayout    {@code shared} (default) or {@code per-stream} ({@code TOKENSTREAM_TOPIC_LAYOUT}): where
+ *                       ingest writes token events and the processor reads them
  */
 public record StackSettings(Path home, Path workDir, int kafkaPort, int controllerPort, int controlPort,
                             int deliveryPort, int processorPort, int ingestPort, int simulatorPort, int partitions,
-                            Map<String, Duration> retention) {
+                            Map<String, Duration> retention, String topicLayout) {
 
     /** Default retention of each topic with one; {@code TOKENSTREAM_RETENTION_<NAME>} (ISO-8601, e.g. P30D) overrides. */
     public static final Map<String, Duration> DEFAULT_RETENTION = Map.of(
@@ -40,12 +42,27 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
 
     public StackSettings {
         retention = Map.copyOf(retention);
+        if (!topicLayout.equals("shared") && !topicLayout.equals("per-stream")) {
+            throw new StackException("TOKENSTREAM_TOPIC_LAYOUT must be shared or per-stream, not '" + topicLayout
+                    + "'");
+        }
+    }
+
+    /** @return whether every stream has a token topic of its own */
+    public boolean perStream() {
+        return topicLayout.equals("per-stream");
+    }
+
+    /** @return the same settings with {@code layout} */
+    public StackSettings withTopicLayout(String layout) {
+        return new StackSettings(home, workDir, kafkaPort, controllerPort, controlPort, deliveryPort, processorPort,
+                ingestPort, simulatorPort, partitions, retention, layout);
     }
 
     /** @return the same settings with other ports, work folder and partitions, and the default retention */
     public static StackSettings of(Path home, Path workDir, int[] ports, int partitions) {
         return new StackSettings(home, workDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6],
-                partitions, DEFAULT_RETENTION);
+                partitions, DEFAULT_RETENTION, "shared");
     }
 
     /** @return settings for the checkout at {@code home}, from the environment and the defaults */
@@ -57,13 +74,14 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
                 port(env, "TOKENSTREAM_CONTROL_PORT", 8080), port(env, "TOKENSTREAM_DELIVERY_PORT", 8081),
                 port(env, "TOKENSTREAM_PROCESSOR_PORT", 8082), port(env, "TOKENSTREAM_INGEST_PORT", 8083),
                 port(env, "TOKENSTREAM_SIMULATOR_PORT", 8089), port(env, "TOKENSTREAM_PARTITIONS", 3),
-                retention(env));
+                retention(env), env.getOrDefault("TOKENSTREAM_TOPIC_LAYOUT", "shared").trim());
     }
 
     private static Map<String, Duration> retention(Map<String, String> env) {
         Map<String, Duration> retention = new HashMap<>(DEFAULT_RETENTION);
         for (String topic : DEFAULT_RETENTION.keySet()) {
-            String name = "TOKENSTREAM_RETENTION_" + topic.substring("tokenstream.".length()).toUpperCase(Locale.ROOT);
+            String name = "TOKENSTREAM_RETENTION_" + topic.substring("tokenstream.".length()).toUpperCase(Locale.ROOT)
+                    .replace('-', '_');
             String value = env.get(name);
             if (value != null && !value.isBlank()) {
                 try {
