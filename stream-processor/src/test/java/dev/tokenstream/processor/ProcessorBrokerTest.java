@@ -4,6 +4,7 @@ import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -91,8 +92,11 @@ class ProcessorBrokerTest {
     void shouldDeadLetterPoisonOnEveryInputTopicAndLoseNothingElse() {
         String id = UUID.randomUUID().toString();
         String tag = "poison-" + id;
+        String model = "model-" + tag;
         TopicProbe.sendRaw(Topics.TOKENS, id, "not json " + tag);
-        sendToken(TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L));
+        TopicProbe.sendRaw(Topics.REQUESTS, id, "not json " + tag);
+        TopicProbe.sendRaw(Topics.MODEL_SAMPLES, id, "not json " + tag);
+        sendToken(TokenEvent.started(id, 0, "simulator", model, 1L, 1L, 1L));
         TopicProbe.sendRaw(Topics.CONTROL, id, "{\"streamId\":\"" + id + "\",\"commandId\":\"" + tag + "\"}");
         sendToken(TokenEvent.token(id, 1, "kept", 2L));
         TopicProbe.sendRaw(Topics.TOKENS, id, "{\"streamId\":\"" + id + "\",\"seq\":2,\"text\":\"" + tag + "\"}");
@@ -108,10 +112,10 @@ class ProcessorBrokerTest {
         assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "kept", " all", null);
 
         var dead = TopicProbe.readUntil(Topics.DLQ, TopicProbe.bytes(),
-                list -> list.stream().filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(tag)).count() == 3,
+                list -> list.stream().filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(tag)).count() == 5,
                 Duration.ofSeconds(30)).stream()
                 .filter(r -> new String(r.value(), StandardCharsets.UTF_8).contains(tag)).toList();
-        assertThat(dead).hasSize(3).allSatisfy(r -> assertThat(r.key()).isEqualTo(id));
+        assertThat(dead).hasSize(5).allSatisfy(r -> assertThat(r.key()).isEqualTo(id));
         assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(),
                 StandardCharsets.UTF_8))
                 .anySatisfy(why -> assertThat(why).contains("cannot read TokenEvent"))
@@ -120,7 +124,14 @@ class ProcessorBrokerTest {
         assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.DLQ_HEADER_ORIGIN).value(),
                 StandardCharsets.UTF_8))
                 .anySatisfy(origin -> assertThat(origin).startsWith(Topics.TOKENS + "/"))
-                .anySatisfy(origin -> assertThat(origin).startsWith(Topics.CONTROL + "/"));
+                .anySatisfy(origin -> assertThat(origin).startsWith(Topics.CONTROL + "/"))
+                .anySatisfy(origin -> assertThat(origin).startsWith(Topics.REQUESTS + "/"))
+                .anySatisfy(origin -> assertThat(origin).startsWith(Topics.MODEL_SAMPLES + "/"));
+        // The model statistics went on past the poison sample: this stream is counted.
+        var stats = TopicProbe.readUntil(Topics.MODEL_STATS, JsonSerde.of(ModelStats.class),
+                list -> list.stream().anyMatch(r -> r.value() != null && model.equals(r.value().model())
+                        && r.value().completed() == 1), Duration.ofSeconds(30));
+        assertThat(stats).anyMatch(r -> r.value() != null && model.equals(r.value().model()));
     }
 
     @Test
