@@ -17,14 +17,18 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.tokenstream.simulator.generation.TextGenerator;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +77,25 @@ class ChatCompletionsRouteTest {
         assertThat(usage.completionTokens()).isEqualTo(expected.tokens().size());
         assertThat(usage.promptTokens()).isEqualTo(TextGenerator.countTokens("Tell me about Kafka"));
         assertThat(chunks.get(0).choices().get(0).delta().role()).isPresent();
+    }
+
+    @Test
+    void shouldTellWhenEachContentFrameWasWrittenForTheBenchmark() {
+        String prompt = "timeline " + UUID.randomUUID();
+        long before = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+        long contentChunks = stream("sim-bench", prompt, 10, 1).stream()
+                .filter(c -> c.choices().stream().anyMatch(ch -> ch.delta().content().filter(t -> !t.isEmpty())
+                        .isPresent())).count();
+
+        Response timeline = given()
+                .queryParam("prompt", prompt).get(v1.resolve("/simulator/timeline"));
+        assertThat(timeline.statusCode()).isEqualTo(200);
+        List<Long> written = timeline.jsonPath().getList("contentWrittenAtMicros", Long.class);
+        assertThat(written).hasSize((int) contentChunks).isSorted().allSatisfy(t -> assertThat(t).isGreaterThan(before));
+        // sim-bench: 20 ms between tokens, no jitter
+        assertThat(written.get(written.size() - 1) - written.get(0)).isGreaterThanOrEqualTo((written.size() - 1) * 19_000L);
+        assertThat(given().queryParam("prompt", "never asked")
+                .get(v1.resolve("/simulator/timeline")).statusCode()).isEqualTo(404);
     }
 
     @Test

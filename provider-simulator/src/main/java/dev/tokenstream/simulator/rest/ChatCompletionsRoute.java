@@ -138,7 +138,7 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         streams.write(ctx, frames, i -> i == 0 ? 0 : i == 1 ? SimulatedStreams.jittered(ttft, profile.jitter())
                 : SimulatedStreams.jittered(profile.itlMillis(), profile.jitter()),
                 fault, fault == null ? -1 : Math.min(lastContent, fault.after()), sse(errorBody("server_error", null,
-                        "The server had an error processing your request (simulated).").toString()));
+                        "The server had an error processing your request (simulated).").toString()), prompt);
         Log.debugf("simulating %s for model %s: %d tokens", id, model.name(), answer.text().size());
     }
 

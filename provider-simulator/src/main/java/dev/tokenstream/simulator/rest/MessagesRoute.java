@@ -142,7 +142,7 @@ public class MessagesRoute extends ProtocolRoute {
                         ? SimulatedStreams.jittered(ttft, profile.jitter())
                         : SimulatedStreams.jittered(profile.itlMillis(), profile.jitter()),
                 fault, fault == null ? -1 : Math.min(lastContent, firstContent + fault.after()),
-                event("error", errorBody("overloaded_error", "Overloaded (simulated)")));
+                event("error", errorBody("overloaded_error", "Overloaded (simulated)")), prompt);
     }
 
     private ObjectNode envelope(ObjectNode message, String id, String model) {

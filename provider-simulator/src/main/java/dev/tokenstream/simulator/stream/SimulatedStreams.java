@@ -10,6 +10,11 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Writes simulated SSE answers, frame by frame on Vert.x timers, for every protocol the simulator speaks, and
  * counts them: {@code GET /simulator/stats} answers how many upstream streams are open right now, started, and
  * closed by the client before their end (how tests see a cancel close the connection). Injects the mid-stream
- * {@link Fault}s.
+ * {@link Fault}s. {@code GET /simulator/timeline?prompt=} answers when each content frame of the latest stream
+ * for that prompt was written (epoch microseconds, this machine's clock): the benchmark's reference time.
  */
 @ApplicationScoped
 public class SimulatedStreams {
@@ -38,6 +44,15 @@ public class SimulatedStreams {
     private final AtomicLong streamsClosedByClient = new AtomicLong();
     private final AtomicLong faultsInjected = new AtomicLong();
     private final Map<String, AtomicInteger> faultCounts = new ConcurrentHashMap<>();
+    /** Content frame write times by prompt, the latest {@value #TIMELINES} prompts. */
+    private final Map<String, List<Long>> timelines = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<Long>> eldest) {
+                    return size() > TIMELINES;
+                }
+            });
+    private static final int TIMELINES = 20_000;
 
     public SimulatedStreams(ObjectMapper mapper, Vertx vertx) {
         this.mapper = mapper;
@@ -46,6 +61,29 @@ public class SimulatedStreams {
 
     void routes(@Observes Router router) {
         router.get("/simulator/stats").handler(this::stats);
+        router.get("/simulator/timeline").handler(this::timeline);
+    }
+
+    private void timeline(RoutingContext ctx) {
+        String prompt = ctx.queryParams().get("prompt");
+        List<Long> written = prompt == null ? null : timelines.get(prompt);
+        if (written == null) {
+            ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
+                    .end("{\"error\":\"no stream for this prompt\"}");
+            return;
+        }
+        ObjectNode body = mapper.createObjectNode();
+        var array = body.putArray("contentWrittenAtMicros");
+        synchronized (written) {
+            written.forEach(array::add);
+        }
+        ctx.response().putHeader("content-type", "application/json").end(body.toString());
+    }
+
+    /** @return whether an SSE frame carries answer text (OpenAI content, Anthropic text_delta) */
+    private static boolean isContent(String frame) {
+        return frame.contains("\"text_delta\"")
+                || (frame.contains("\"content\":\"") && !frame.contains("\"content\":\"\""));
     }
 
     private void stats(RoutingContext ctx) {
@@ -93,7 +131,11 @@ public class SimulatedStreams {
      * connection ends the stream at once.
      */
     public void write(RoutingContext ctx, List<String> frames, Delays delays, Fault fault, int faultAt,
-                      String errorFrame) {
+                      String errorFrame, String prompt) {
+        List<Long> written = Collections.synchronizedList(new ArrayList<>());
+        if (prompt != null) {
+            timelines.put(prompt, written);
+        }
         HttpServerResponse response = ctx.response();
         response.setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
@@ -131,6 +173,9 @@ public class SimulatedStreams {
                     return;
                 }
                 response.write(frames.get(index));
+                if (isContent(frames.get(index))) {
+                    written.add(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
+                }
                 long delay = delays.before(index + 1);
                 if (index == faultAt && kind != null) {
                     switch (kind) {

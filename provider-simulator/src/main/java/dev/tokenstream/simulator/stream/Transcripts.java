@@ -53,7 +53,7 @@ public class Transcripts {
                 events.add(event + "\n\n");
             }
         }
-        streams.write(ctx, events, i -> pace, null, -1, null);
+        streams.write(ctx, events, i -> pace, null, -1, null, null);
         return true;
     }
 
