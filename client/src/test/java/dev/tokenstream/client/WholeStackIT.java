@@ -1,6 +1,9 @@
 package dev.tokenstream.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.client.bench.BenchReport;
+import dev.tokenstream.client.bench.Benchmark;
+import dev.tokenstream.client.cli.BenchCommand;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.Merge;
@@ -72,6 +75,25 @@ class WholeStackIT {
         if (stack != null) {
             stack.down();
         }
+    }
+
+    /** The benchmark keeps working: a short run through both paths; its figures are printed, not asserted. */
+    @Test
+    void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
+        Path out = home.resolve("client/target/bench-smoke-" + topicLayout());
+
+        BenchReport report = BenchCommand.run(stack, client, List.of(2), 10, 0, out);
+
+        report.print(System.out);
+        assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
+        assertThat(report.results()).allSatisfy(r -> {
+            assertThat(r.tokens()).as(r.system()).isEqualTo(20);
+            assertThat(r.addedLatency().count()).as(r.system()).isEqualTo(20);
+            assertThat(r.firstToken().count()).as(r.system()).isEqualTo(2);
+        });
+        assertThat(report.settings()).containsEntry("topicLayout", topicLayout());
+        assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
+        assertThat(out.resolve("bench.png")).isNotEmptyFile();
     }
 
     /** Not a timing assertion: the figure for the README's choice of topic layout, printed. */

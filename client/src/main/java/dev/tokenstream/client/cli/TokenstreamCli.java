@@ -20,7 +20,7 @@ import java.nio.file.Path;
         subcommands = {DemoCommand.class, StackCommands.Up.class, StackCommands.Down.class, StackCommands.Status.class,
             StreamCommand.class, ControlCommands.Pause.class, ControlCommands.Resume.class,
             ControlCommands.Cancel.class, ControlCommands.Stats.class, ReplayCommand.class, ExportCommand.class,
-            CompareCommand.class})
+            CompareCommand.class, BenchCommand.class})
 public final class TokenstreamCli {
 
     @Option(names = "--control-url", scope = CommandLine.ScopeType.INHERIT,

@@ -1,0 +1,87 @@
+package dev.tokenstream.client.bench;
+
+import dev.tokenstream.events.serde.Json;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The benchmark's output: a table on the terminal, the same as JSON, and a PNG plot of the added latency per
+ * token by concurrency, Tokenstream beside the direct relay.
+ *
+ * @param machine  what ran it: cores, JDK, OS
+ * @param settings every setting of the run
+ * @param results  each scenario, each system
+ */
+public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
+                          List<Benchmark.Result> results) {
+
+    /** @return the machine this JVM runs on */
+    public static Map<String, Object> thisMachine() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        return machine;
+    }
+
+    /** Prints the table: one row per scenario and system, then Tokenstream's cost as a ratio to the relay. */
+    public void print(PrintStream out) {
+        out.println("machine: " + machine);
+        out.println("settings: " + settings);
+        out.printf("%-12s %7s %7s | %-28s | %-16s | %9s%n", "system", "streams", "tokens",
+                "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "tokens/s");
+        for (Benchmark.Result r : results) {
+            out.printf(Locale.ROOT, "%-12s %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %9.0f%n", r.system(),
+                    r.streams(), r.tokens(), r.addedLatency().p50(), r.addedLatency().p95(), r.addedLatency().p99(),
+                    r.addedLatency().max(), r.firstToken().p50(), r.firstToken().p95(), r.tokensPerSecond());
+        }
+        for (Benchmark.Result r : results) {
+            if (r.system().equals("tokenstream")) {
+                direct(r.streams()).ifPresent(d -> out.printf(Locale.ROOT,
+                        "%d streams: Tokenstream adds %.1f ms per token at p50 (%.1fx the direct relay's %.1f ms), "
+                                + "%.1f ms at p99 (%.1fx)%n", r.streams(), r.addedLatency().p50(),
+                        ratio(r.addedLatency().p50(), d.addedLatency().p50()), d.addedLatency().p50(),
+                        r.addedLatency().p99(), ratio(r.addedLatency().p99(), d.addedLatency().p99())));
+            }
+        }
+    }
+
+    private Optional<Benchmark.Result> direct(int streams) {
+        return results.stream().filter(r -> r.system().equals("direct") && r.streams() == streams).findFirst();
+    }
+
+    private static double ratio(double a, double b) {
+        return b <= 0 ? Double.NaN : a / b;
+    }
+
+    /** Writes {@code bench.json} and {@code bench.png} into {@code dir}. */
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("bench.json").toFile(), this);
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(500)
+                .title("Added latency per token (ms), by concurrent streams").xAxisTitle("concurrent streams")
+                .yAxisTitle("ms").build();
+        for (String system : List.of("direct", "tokenstream")) {
+            List<Benchmark.Result> rows = results.stream().filter(r -> r.system().equals(system)).toList();
+            if (rows.isEmpty()) {
+                continue;
+            }
+            List<Integer> streams = rows.stream().map(Benchmark.Result::streams).toList();
+            chart.addSeries(system + " p50", streams, rows.stream().map(r -> r.addedLatency().p50()).toList());
+            chart.addSeries(system + " p99", streams, rows.stream().map(r -> r.addedLatency().p99()).toList());
+        }
+        BitmapEncoder.saveBitmap(chart, dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

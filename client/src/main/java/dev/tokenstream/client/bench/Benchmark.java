@@ -1,0 +1,199 @@
+package dev.tokenstream.client.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.client.StartStream;
+import dev.tokenstream.client.StreamFrame;
+import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.Micros;
+import dev.tokenstream.events.serde.Json;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The end-to-end benchmark: concurrent streams of the simulator's fixed {@code sim-bench} profile (100 ms to the
+ * first token, then 50 tokens/s), read by real WebSocket clients, through Tokenstream and through the direct relay
+ * (the same simulator, the same SDK, no Kafka). Every token's <b>added latency</b> is the time the client received
+ * it minus the time the simulator wrote it ({@code /simulator/timeline}), both on this machine's clock; the
+ * <b>first-token overhead</b> is the same for the first token. Percentiles from HdrHistogram (microseconds, 3
+ * significant digits).
+ */
+public final class Benchmark {
+
+    /** The simulator profile the benchmark streams. */
+    public static final String MODEL = "sim-bench";
+    private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+
+    private final TokenstreamClient tokenstream;
+    private final URI simulator;
+    private final URI relay;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /**
+     * @param tokenstream a client of the stack's control API
+     * @param simulator   the simulator's base URL ({@code http://localhost:8089})
+     * @param relay       the direct relay's WebSocket base URL ({@code ws://localhost:8090})
+     */
+    public Benchmark(TokenstreamClient tokenstream, URI simulator, URI relay) {
+        this.tokenstream = tokenstream;
+        this.simulator = simulator;
+        this.relay = relay;
+    }
+
+    /**
+     * One scenario's figures for one system.
+     *
+     * @param system          {@code tokenstream} or {@code direct}
+     * @param streams         concurrent streams
+     * @param tokens          tokens received in all
+     * @param addedLatency    per token, microseconds
+     * @param firstToken      first-token overhead per stream, microseconds
+     * @param tokensPerSecond tokens received per second of the scenario's wall time, all streams together
+     * @param seconds         the scenario's wall time
+     */
+    public record Result(String system, int streams, long tokens, Percentiles addedLatency, Percentiles firstToken,
+                         double tokensPerSecond, double seconds) {
+    }
+
+    /** Percentiles in milliseconds. */
+    public record Percentiles(double p50, double p95, double p99, double max, long count) {
+
+        static Percentiles of(Histogram micros) {
+            return new Percentiles(micros.getValueAtPercentile(50) / 1000.0, micros.getValueAtPercentile(95) / 1000.0,
+                    micros.getValueAtPercentile(99) / 1000.0, micros.getMaxValue() / 1000.0, micros.getTotalCount());
+        }
+    }
+
+    /** Streams {@code streams} answers of {@code maxTokens} at once through Tokenstream. */
+    public Result tokenstream(int streams, int maxTokens) throws Exception {
+        return run("tokenstream", streams, maxTokens, prompt -> {
+            var started = tokenstream.start(StartStream.prompt("simulator", MODEL, prompt,
+                    new GenerationParams(maxTokens, null, 1L)));
+            List<Long> received = new CopyOnWriteArrayList<>();
+            var subscription = tokenstream.subscribe(started.ws(), -1, frame -> onTokenstreamFrame(frame, received));
+            return CompletableFuture.supplyAsync(() -> {
+                subscription.awaitClose(Duration.ofMinutes(5));
+                return received;
+            });
+        });
+    }
+
+    private static void onTokenstreamFrame(StreamFrame frame, List<Long> received) {
+        if (frame.isToken()) {
+            long now = Micros.now();
+            // A frame merged for a slow client stands for several tokens, all received now.
+            int tokens = frame.json().path("tokens").asInt(1);
+            for (int i = 0; i < tokens; i++) {
+                received.add(now);
+            }
+        }
+    }
+
+    /** Streams {@code streams} answers of {@code maxTokens} at once through the direct relay. */
+    public Result direct(int streams, int maxTokens) throws Exception {
+        return run("direct", streams, maxTokens, prompt -> {
+            List<Long> received = new CopyOnWriteArrayList<>();
+            var done = new CompletableFuture<List<Long>>();
+            URI uri = URI.create(relay + "/relay?model=" + MODEL + "&maxTokens=" + maxTokens + "&prompt="
+                    + URLEncoder.encode(prompt, StandardCharsets.UTF_8));
+            http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+                private final StringBuilder text = new StringBuilder();
+
+                @Override
+                public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                    text.append(data);
+                    if (last) {
+                        if (text.indexOf("\"type\":\"token\"") >= 0) {
+                            received.add(Micros.now());
+                        }
+                        text.setLength(0);
+                    }
+                    socket.request(1);
+                    return null;
+                }
+
+                @Override
+                public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
+                    done.complete(received);
+                    return null;
+                }
+
+                @Override
+                public void onError(WebSocket socket, Throwable error) {
+                    done.completeExceptionally(error);
+                }
+            }).join();
+            return done;
+        });
+    }
+
+    private interface Streamer {
+        CompletableFuture<List<Long>> stream(String prompt) throws Exception;
+    }
+
+    private Result run(String system, int streams, int maxTokens, Streamer streamer) throws Exception {
+        List<String> prompts = new ArrayList<>();
+        List<CompletableFuture<List<Long>>> runs = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int i = 0; i < streams; i++) {
+            String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
+            prompts.add(prompt);
+            runs.add(streamer.stream(prompt));
+        }
+        CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        var added = new Histogram(MAX_MICROS, 3);
+        var first = new Histogram(MAX_MICROS, 3);
+        long tokens = 0;
+        for (int i = 0; i < streams; i++) {
+            List<Long> received = runs.get(i).get();
+            List<Long> written = written(prompts.get(i));
+            int n = Math.min(received.size(), written.size());
+            for (int t = 0; t < n; t++) {
+                added.recordValue(clamp(received.get(t) - written.get(t)));
+            }
+            if (n > 0) {
+                first.recordValue(clamp(received.get(0) - written.get(0)));
+            }
+            tokens += received.size();
+        }
+        return new Result(system, streams, tokens, Percentiles.of(added), Percentiles.of(first), tokens / seconds,
+                seconds);
+    }
+
+    private static long clamp(long micros) {
+        return Math.max(0, Math.min(MAX_MICROS, micros));
+    }
+
+    /** @return when the simulator wrote each content frame of the stream for {@code prompt}, epoch microseconds */
+    private List<Long> written(String prompt) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(simulator
+                        + "/simulator/timeline?prompt=" + URLEncoder.encode(prompt, StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("the simulator has no timeline for a benchmark stream: "
+                    + response.statusCode());
+        }
+        List<Long> written = new ArrayList<>();
+        for (JsonNode t : Json.MAPPER.readTree(response.body()).path("contentWrittenAtMicros")) {
+            written.add(t.asLong());
+        }
+        return written;
+    }
+}
