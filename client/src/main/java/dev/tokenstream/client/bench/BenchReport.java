@@ -40,13 +40,18 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
     public void print(PrintStream out) {
         out.println("machine: " + machine);
         out.println("settings: " + settings);
-        out.printf("%-12s %7s %7s | %-28s | %-16s | %9s%n", "system", "streams", "tokens",
-                "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "tokens/s");
+        out.printf("%-12s %7s %7s | %-28s | %-16s | %-16s | %9s%n", "system", "streams", "tokens",
+                "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "Kafka+ ms p50/p99", "tokens/s");
         for (Benchmark.Result r : results) {
-            out.printf(Locale.ROOT, "%-12s %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %9.0f%n", r.system(),
-                    r.streams(), r.tokens(), r.addedLatency().p50(), r.addedLatency().p95(), r.addedLatency().p99(),
-                    r.addedLatency().max(), r.firstToken().p50(), r.firstToken().p95(), r.tokensPerSecond());
+            out.printf(Locale.ROOT, "%-12s %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %7s %7s | %9.0f%n",
+                    r.system(), r.streams(), r.tokens(), r.addedLatency().p50(), r.addedLatency().p95(),
+                    r.addedLatency().p99(), r.addedLatency().max(), r.firstToken().p50(), r.firstToken().p95(),
+                    r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p50()),
+                    r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p99()),
+                    r.tokensPerSecond());
         }
+        out.println("(added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
+                + "receipt, i.e. Kafka, processor and delivery)");
         for (Benchmark.Result r : results) {
             if (r.system().equals("tokenstream")) {
                 direct(r.streams()).ifPresent(d -> out.printf(Locale.ROOT,

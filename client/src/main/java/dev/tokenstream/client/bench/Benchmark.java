@@ -7,6 +7,7 @@ import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.serde.Json;
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -44,6 +45,8 @@ public final class Benchmark {
     private final URI simulator;
     private final URI relay;
     private final HttpClient http = HttpClient.newHttpClient();
+    /** Tokenstream's share of the added latency, of the scenario running now. */
+    private final Histogram pipeline = new ConcurrentHistogram(MAX_MICROS, 3);
 
     /**
      * @param tokenstream a client of the stack's control API
@@ -64,11 +67,13 @@ public final class Benchmark {
      * @param tokens          tokens received in all
      * @param addedLatency    per token, microseconds
      * @param firstToken      first-token overhead per stream, microseconds
+     * @param pipeline        Tokenstream only (null for the relay): per token, the client's receipt minus ingest's
+     *                        receipt from the provider ({@code emittedAtMicros}): Kafka, processor and delivery
      * @param tokensPerSecond tokens received per second of the scenario's wall time, all streams together
      * @param seconds         the scenario's wall time
      */
     public record Result(String system, int streams, long tokens, Percentiles addedLatency, Percentiles firstToken,
-                         double tokensPerSecond, double seconds) {
+                         Percentiles pipeline, double tokensPerSecond, double seconds) {
     }
 
     /** Percentiles in milliseconds. */
@@ -94,9 +99,10 @@ public final class Benchmark {
         });
     }
 
-    private static void onTokenstreamFrame(StreamFrame frame, List<Long> received) {
+    private void onTokenstreamFrame(StreamFrame frame, List<Long> received) {
         if (frame.isToken()) {
             long now = Micros.now();
+            pipeline.recordValue(clamp(now - frame.emittedAtMicros()));
             // A frame merged for a slow client stands for several tokens, all received now.
             int tokens = frame.json().path("tokens").asInt(1);
             for (int i = 0; i < tokens; i++) {
@@ -150,6 +156,7 @@ public final class Benchmark {
     private Result run(String system, int streams, int maxTokens, Streamer streamer) throws Exception {
         List<String> prompts = new ArrayList<>();
         List<CompletableFuture<List<Long>>> runs = new ArrayList<>();
+        pipeline.reset();
         long start = System.nanoTime();
         for (int i = 0; i < streams; i++) {
             String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
@@ -173,8 +180,8 @@ public final class Benchmark {
             }
             tokens += received.size();
         }
-        return new Result(system, streams, tokens, Percentiles.of(added), Percentiles.of(first), tokens / seconds,
-                seconds);
+        return new Result(system, streams, tokens, Percentiles.of(added), Percentiles.of(first),
+                pipeline.getTotalCount() == 0 ? null : Percentiles.of(pipeline), tokens / seconds, seconds);
     }
 
     private static long clamp(long micros) {

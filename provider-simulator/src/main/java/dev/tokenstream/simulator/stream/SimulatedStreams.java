@@ -172,10 +172,11 @@ public class SimulatedStreams {
                     response.end();
                     return;
                 }
-                response.write(frames.get(index));
                 if (isContent(frames.get(index))) {
+                    // Taken before the write: the client may have the bytes before write() returns.
                     written.add(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
                 }
+                response.write(frames.get(index));
                 long delay = delays.before(index + 1);
                 if (index == faultAt && kind != null) {
                     switch (kind) {

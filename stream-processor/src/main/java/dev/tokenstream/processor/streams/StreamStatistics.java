@@ -26,18 +26,24 @@ final class StreamStatistics {
         return Math.max(1, Math.min(MAX_GAP_MICROS, micros));
     }
 
-    /** Counts one token that ingest received at {@code emittedAtMicros} and records its gap to the previous one. */
-    static void recordToken(StreamProgress progress, long emittedAtMicros) {
+    /**
+     * Counts one token that ingest received at {@code emittedAtMicros} and records its gap to the previous one in
+     * {@code itl}, the stream's inter-token histogram as the caller keeps it decoded ({@link #store} writes it
+     * back into the progress).
+     */
+    static void recordToken(StreamProgress progress, long emittedAtMicros, IntCountsHistogram itl) {
         progress.tokenCount++;
         if (progress.firstTokenAtMicros == null) {
             progress.firstTokenAtMicros = emittedAtMicros;
         } else if (progress.lastTokenAtMicros != null) {
-            IntCountsHistogram histogram = decode(progress.itlHistogram);
-            long gap = Math.max(0, Math.min(MAX_GAP_MICROS, emittedAtMicros - progress.lastTokenAtMicros));
-            histogram.recordValue(gap);
-            progress.itlHistogram = encode(histogram);
+            itl.recordValue(Math.max(0, Math.min(MAX_GAP_MICROS, emittedAtMicros - progress.lastTokenAtMicros)));
         }
         progress.lastTokenAtMicros = emittedAtMicros;
+    }
+
+    /** Writes {@code itl} into the progress, compressed (what the store and the statistics read). */
+    static void store(StreamProgress progress, IntCountsHistogram itl) {
+        progress.itlHistogram = encode(itl);
     }
 
     /** @return the stream's statistics now. */

@@ -172,8 +172,9 @@ public final class StreamTopology {
                 StreamRequest::streamId, request -> null, StreamInput.Request::new, metrics), REQUESTS_SOURCE);
         topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS,
                 DECODE_CONTROL, DECODE_REQUESTS);
+        // Cached: a stream's progress changes with every token; its changelog gets the latest at each commit.
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
-                Serdes.String(), JsonSerde.of(StreamProgress.class)), STATE_MACHINE);
+                Serdes.String(), JsonSerde.of(StreamProgress.class)).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
                 Serdes.String(), tokenSerde), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
