@@ -55,13 +55,7 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler, 
         } catch (Exception e) {
             value = String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
         }
-        var dead = new ProducerRecord<>(dlqTopic, record.key() == null ? null : record.key().toString(), value);
-        dead.headers().add(Topics.DLQ_HEADER_ERROR, String.valueOf(exception).getBytes(StandardCharsets.UTF_8));
-        dead.headers().add(Topics.DLQ_HEADER_ORIGIN, (context.topic() + "/" + context.partition() + "@"
-                + context.offset()).getBytes(StandardCharsets.UTF_8));
-        producer.send(dead);
-        // Kafka Streams instantiates this handler, not CDI: Quarkus adds its registry to the global one.
-        StreamMetrics.deadLettered(Metrics.globalRegistry, context.topic());
+        deadLetter(context, record.key() == null ? null : record.key().toString(), value, exception);
         return ProcessingHandlerResponse.CONTINUE;
     }
 
@@ -70,13 +64,18 @@ public class DeadLetterProcessingHandler implements ProcessingExceptionHandler, 
                                                  Exception exception) {
         LOG.errorf("cannot read the record at %s/%d@%d (%s); sent to %s", context.topic(), context.partition(),
                 context.offset(), exception.getMessage(), dlqTopic);
-        var dead = new ProducerRecord<>(dlqTopic, record.key() == null ? null
-                : new String(record.key(), StandardCharsets.UTF_8), record.value());
+        deadLetter(context, record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
+                record.value(), exception);
+        return DeserializationHandlerResponse.CONTINUE;
+    }
+
+    private void deadLetter(ErrorHandlerContext context, String key, byte[] value, Exception exception) {
+        var dead = new ProducerRecord<>(dlqTopic, key, value);
         dead.headers().add(Topics.DLQ_HEADER_ERROR, String.valueOf(exception).getBytes(StandardCharsets.UTF_8));
         dead.headers().add(Topics.DLQ_HEADER_ORIGIN, (context.topic() + "/" + context.partition() + "@"
                 + context.offset()).getBytes(StandardCharsets.UTF_8));
         producer.send(dead);
+        // Kafka Streams instantiates this handler, not CDI: Quarkus adds its registry to the global one.
         StreamMetrics.deadLettered(Metrics.globalRegistry, context.topic());
-        return DeserializationHandlerResponse.CONTINUE;
     }
 }
