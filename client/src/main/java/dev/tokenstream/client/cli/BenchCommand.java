@@ -35,8 +35,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokens", defaultValue = "100", description = "tokens per stream (default: ${DEFAULT-VALUE})")
     int tokens;
 
-    @Option(names = "--warm-up", defaultValue = "3", description = "streams to warm up each system first "
-            + "(default: ${DEFAULT-VALUE})")
+    @Option(names = "--warm-up", defaultValue = "10", description = "concurrent streams of --tokens tokens that "
+            + "warm up each system first, twice: the JVMs compile their hot paths under load (default: ${DEFAULT-VALUE})")
     int warmUp;
 
     @Option(names = "--out", defaultValue = "target/bench", description = "where bench.json and bench.png go "
@@ -69,9 +69,9 @@ public final class BenchCommand implements Callable<Integer> {
         try (var relay = DirectRelay.start(settings.home(),
                 settings.simulatorUrl(), out.resolve("direct-relay.log"))) {
             var bench = new Benchmark(client, URI.create(settings.simulatorUrl()), relay.webSocket());
-            if (warmUp > 0) {
-                bench.direct(warmUp, 20);
-                bench.tokenstream(warmUp, 20);
+            for (int round = 0; round < 2 && warmUp > 0; round++) {
+                bench.direct(warmUp, tokens);
+                bench.tokenstream(warmUp, tokens);
             }
             List<Benchmark.Result> results = new ArrayList<>();
             for (int n : streams) {
@@ -82,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
             run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");
             run.put("tokensPerStream", tokens);
             run.put("streams", streams);
-            run.put("warmUpStreams", warmUp);
+            run.put("warmUp", "2 rounds of " + warmUp + " concurrent streams of " + tokens + " tokens per system");
             run.put("topicLayout", settings.topicLayout());
             run.put("partitions", settings.partitions());
             run.put("coalescing", "none");
