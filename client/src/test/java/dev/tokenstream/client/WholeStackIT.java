@@ -92,6 +92,9 @@ class WholeStackIT {
             assertThat(r.firstToken().count()).as(r.system()).isEqualTo(2);
         });
         assertThat(report.settings()).containsEntry("topicLayout", topicLayout());
+        assertThat(report.results().get(1).processes()).containsKeys("kafka", "ingest-service", "stream-processor",
+                "delivery-service").allSatisfy((name, usage) -> assertThat(usage.rssMiB()).as(name).isPositive());
+        assertThat(report.results().get(0).processes()).containsKeys("direct-relay", "provider-simulator");
         assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
         assertThat(out.resolve("bench.png")).isNotEmptyFile();
     }

@@ -52,6 +52,14 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
         }
         out.println("(added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
                 + "receipt, i.e. Kafka, processor and delivery)");
+        out.println("CPU seconds per 1000 tokens / RSS MiB at the end, per process:");
+        for (Benchmark.Result r : results) {
+            var line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %4d:", r.system(), r.streams()));
+            r.processes().forEach((name, usage) -> line.append(String.format(Locale.ROOT, " %s %.2f/%s", name,
+                    usage.cpuSecondsPer1000Tokens(), usage.rssMiB() == null ? "-"
+                            : String.format(Locale.ROOT, "%.0f", usage.rssMiB()))));
+            out.println(line);
+        }
         for (Benchmark.Result r : results) {
             if (r.system().equals("tokenstream")) {
                 direct(r.streams()).ifPresent(d -> out.printf(Locale.ROOT,

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -44,6 +45,8 @@ public final class Benchmark {
     private final TokenstreamClient tokenstream;
     private final URI simulator;
     private final URI relay;
+    private final Map<String, Long> tokenstreamPids;
+    private final Map<String, Long> relayPids;
     private final HttpClient http = HttpClient.newHttpClient();
     /** Tokenstream's share of the added latency, of the scenario running now. */
     private final Histogram pipeline = new ConcurrentHistogram(MAX_MICROS, 3);
@@ -52,11 +55,16 @@ public final class Benchmark {
      * @param tokenstream a client of the stack's control API
      * @param simulator   the simulator's base URL ({@code http://localhost:8089})
      * @param relay       the direct relay's WebSocket base URL ({@code ws://localhost:8090})
+     * @param tokenstreamPids the processes of the stack (broker, services, simulator), by name
+     * @param relayPids   the processes of the relay path (relay, simulator), by name
      */
-    public Benchmark(TokenstreamClient tokenstream, URI simulator, URI relay) {
+    public Benchmark(TokenstreamClient tokenstream, URI simulator, URI relay, Map<String, Long> tokenstreamPids,
+                     Map<String, Long> relayPids) {
         this.tokenstream = tokenstream;
         this.simulator = simulator;
         this.relay = relay;
+        this.tokenstreamPids = Map.copyOf(tokenstreamPids);
+        this.relayPids = Map.copyOf(relayPids);
     }
 
     /**
@@ -71,9 +79,11 @@ public final class Benchmark {
      *                        receipt from the provider ({@code emittedAtMicros}): Kafka, processor and delivery
      * @param tokensPerSecond tokens received per second of the scenario's wall time, all streams together
      * @param seconds         the scenario's wall time
+     * @param processes       CPU per 1000 tokens and resident memory of each process the system runs on
      */
     public record Result(String system, int streams, long tokens, Percentiles addedLatency, Percentiles firstToken,
-                         Percentiles pipeline, double tokensPerSecond, double seconds) {
+                         Percentiles pipeline, double tokensPerSecond, double seconds,
+                         Map<String, ProcessUsage.Usage> processes) {
     }
 
     /** Percentiles in milliseconds. */
@@ -157,6 +167,7 @@ public final class Benchmark {
         List<String> prompts = new ArrayList<>();
         List<CompletableFuture<List<Long>>> runs = new ArrayList<>();
         pipeline.reset();
+        var usage = new ProcessUsage(system.equals("direct") ? relayPids : tokenstreamPids);
         long start = System.nanoTime();
         for (int i = 0; i < streams; i++) {
             String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
@@ -181,7 +192,8 @@ public final class Benchmark {
             tokens += received.size();
         }
         return new Result(system, streams, tokens, Percentiles.of(added), Percentiles.of(first),
-                pipeline.getTotalCount() == 0 ? null : Percentiles.of(pipeline), tokens / seconds, seconds);
+                pipeline.getTotalCount() == 0 ? null : Percentiles.of(pipeline), tokens / seconds, seconds,
+                usage.since(tokens));
     }
 
     private static long clamp(long micros) {

@@ -62,6 +62,11 @@ public final class DirectRelay implements AutoCloseable {
         throw new IllegalStateException("the direct relay was not ready within " + READY_SECONDS + " s; see " + log);
     }
 
+    /** @return the relay's process id */
+    public long pid() {
+        return process.pid();
+    }
+
     /** @return the relay's WebSocket base URL */
     public URI webSocket() {
         return URI.create("ws://localhost:" + port);

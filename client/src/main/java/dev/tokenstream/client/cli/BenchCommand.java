@@ -68,7 +68,15 @@ public final class BenchCommand implements Callable<Integer> {
         var settings = stack.settings();
         try (var relay = DirectRelay.start(settings.home(),
                 settings.simulatorUrl(), out.resolve("direct-relay.log"))) {
-            var bench = new Benchmark(client, URI.create(settings.simulatorUrl()), relay.webSocket());
+            Map<String, Long> stackPids = new LinkedHashMap<>();
+            stack.status().forEach(process -> stackPids.put(process.name(), process.pid()));
+            Map<String, Long> relayPids = new LinkedHashMap<>();
+            relayPids.put("direct-relay", relay.pid());
+            if (stackPids.containsKey("provider-simulator")) {
+                relayPids.put("provider-simulator", stackPids.get("provider-simulator"));
+            }
+            var bench = new Benchmark(client, URI.create(settings.simulatorUrl()), relay.webSocket(), stackPids,
+                    relayPids);
             for (int round = 0; round < 2 && warmUp > 0; round++) {
                 bench.direct(warmUp, tokens);
                 bench.tokenstream(warmUp, tokens);
