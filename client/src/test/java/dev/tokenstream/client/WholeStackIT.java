@@ -82,7 +82,7 @@ class WholeStackIT {
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("client/target/bench-smoke-" + topicLayout());
 
-        BenchReport report = BenchCommand.run(stack, client, List.of(2), 10, 0, out);
+        BenchReport report = BenchCommand.run(stack, client, List.of(2), 10, 0, 1, out);
 
         report.print(System.out);
         assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
@@ -95,6 +95,8 @@ class WholeStackIT {
         assertThat(report.results().get(1).processes()).containsKeys("kafka", "ingest-service", "stream-processor",
                 "delivery-service").allSatisfy((name, usage) -> assertThat(usage.rssMiB()).as(name).isPositive());
         assertThat(report.results().get(0).processes()).containsKeys("direct-relay", "provider-simulator");
+        assertThat(report.control().pausedFrame().count()).isEqualTo(1);
+        assertThat(report.control().upstreamClosed().count()).isEqualTo(1);
         assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
         assertThat(out.resolve("bench.png")).isNotEmptyFile();
     }

@@ -22,9 +22,10 @@ import java.util.Optional;
  * @param machine  what ran it: cores, JDK, OS
  * @param settings every setting of the run
  * @param results  each scenario, each system
+ * @param control  control latency (Tokenstream)
  */
 public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
-                          List<Benchmark.Result> results) {
+                          List<Benchmark.Result> results, Benchmark.Control control) {
 
     /** @return the machine this JVM runs on */
     public static Map<String, Object> thisMachine() {
@@ -52,6 +53,14 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
         }
         out.println("(added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
                 + "receipt, i.e. Kafka, processor and delivery)");
+        if (control != null) {
+            out.printf(Locale.ROOT, "control, ms p50/max over %d streams: pause -> paused frame %.1f/%.1f, pause -> "
+                    + "last token before it %.1f/%.1f, cancel -> cancelled frame %.1f/%.1f, cancel -> upstream "
+                    + "closed %.1f/%.1f%n", control.pausedFrame().count(), control.pausedFrame().p50(),
+                    control.pausedFrame().max(), control.lastTokenAfterPause().p50(),
+                    control.lastTokenAfterPause().max(), control.cancelledFrame().p50(),
+                    control.cancelledFrame().max(), control.upstreamClosed().p50(), control.upstreamClosed().max());
+        }
         out.println("CPU seconds per 1000 tokens / RSS MiB at the end, per process:");
         for (Benchmark.Result r : results) {
             var line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %4d:", r.system(), r.streams()));

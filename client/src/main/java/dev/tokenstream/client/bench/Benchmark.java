@@ -159,6 +159,84 @@ public final class Benchmark {
         });
     }
 
+    /**
+     * Control latency, one stream at a time, each {@code repetitions} times (milliseconds, from the command sent
+     * to the control API).
+     *
+     * @param pausedFrame        pause sent to the client's {@code paused} frame
+     * @param lastTokenAfterPause pause sent to the last token frame the client got before {@code paused} (0 when
+     *                            none came after the command)
+     * @param cancelledFrame     cancel sent to the client's {@code cancelled} frame
+     * @param upstreamClosed     cancel sent to the simulator reporting no open stream (its connection closed)
+     */
+    public record Control(Percentiles pausedFrame, Percentiles lastTokenAfterPause, Percentiles cancelledFrame,
+                          Percentiles upstreamClosed) {
+    }
+
+    /** Pauses, resumes and cancels streams one after another and times what follows each command. */
+    public Control control(int repetitions) throws Exception {
+        var paused = new Histogram(MAX_MICROS, 3);
+        var lastToken = new Histogram(MAX_MICROS, 3);
+        var cancelled = new Histogram(MAX_MICROS, 3);
+        var closed = new Histogram(MAX_MICROS, 3);
+        for (int i = 0; i < repetitions; i++) {
+            var started = tokenstream.start(StartStream.prompt("simulator", MODEL, "bench control " + UUID.randomUUID(),
+                    new GenerationParams(500, null, 1L)));
+            List<Seen> frames = new CopyOnWriteArrayList<>();
+            var subscription = tokenstream.subscribe(started.ws(), -1,
+                    frame -> frames.add(new Seen(Micros.now(), frame.type())));
+            awaitFrames(frames, "token", 5);
+            long pauseSent = Micros.now();
+            tokenstream.pause(started.streamId());
+            long pausedAt = awaitFrames(frames, "paused", 1);
+            long lastTokenAt = frames.stream().filter(f -> f.type().equals("token") && f.at() < pausedAt)
+                    .mapToLong(Seen::at).max().orElse(pauseSent);
+            paused.recordValue(clamp(pausedAt - pauseSent));
+            lastToken.recordValue(clamp(lastTokenAt - pauseSent));
+            tokenstream.resume(started.streamId());
+            awaitFrames(frames, "token", frames.stream().filter(f -> f.type().equals("token")).count() + 1);
+            long cancelSent = Micros.now();
+            tokenstream.cancel(started.streamId());
+            long closedAt = awaitUpstreamClosed();
+            cancelled.recordValue(clamp(awaitFrames(frames, "cancelled", 1) - cancelSent));
+            closed.recordValue(clamp(closedAt - cancelSent));
+            subscription.awaitClose(Duration.ofSeconds(10));
+        }
+        return new Control(Percentiles.of(paused), Percentiles.of(lastToken), Percentiles.of(cancelled),
+                Percentiles.of(closed));
+    }
+
+    /** A frame's type and when it arrived, epoch microseconds. */
+    private record Seen(long at, String type) {
+    }
+
+    /** @return when the {@code count}-th frame of {@code type} arrived; waits up to 30 s */
+    private static long awaitFrames(List<Seen> frames, String type, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            List<Seen> matching = frames.stream().filter(f -> f.type().equals(type)).toList();
+            if (matching.size() >= count) {
+                return matching.get((int) count - 1).at();
+            }
+            Thread.sleep(1);
+        }
+        throw new IllegalStateException("no " + type + " frame " + count + " within 30 s");
+    }
+
+    /** @return when the simulator first reported no open stream, polled every millisecond or so */
+    private long awaitUpstreamClosed() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> stats = http.send(HttpRequest.newBuilder(URI.create(simulator + "/simulator/stats"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (Json.MAPPER.readTree(stats.body()).path("openStreams").asLong() == 0) {
+                return Micros.now();
+            }
+            Thread.sleep(1);
+        }
+        throw new IllegalStateException("the simulator kept the cancelled stream open for 30 s");
+    }
+
     private interface Streamer {
         CompletableFuture<List<Long>> stream(String prompt) throws Exception;
     }

@@ -39,6 +39,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "warm up each system first, twice: the JVMs compile their hot paths under load (default: ${DEFAULT-VALUE})")
     int warmUp;
 
+    @Option(names = "--control", defaultValue = "10", description = "streams paused, resumed and cancelled one "
+            + "after another to time control (default: ${DEFAULT-VALUE})")
+    int control;
+
     @Option(names = "--out", defaultValue = "target/bench", description = "where bench.json and bench.png go "
             + "(default: ${DEFAULT-VALUE})")
     Path out;
@@ -51,7 +55,7 @@ public final class BenchCommand implements Callable<Integer> {
             stack.up();
         }
         try {
-            BenchReport report = run(stack, cli.client(), streams, tokens, warmUp, out);
+            BenchReport report = run(stack, cli.client(), streams, tokens, warmUp, control, out);
             report.print(System.out);
             System.out.println("written: " + out.resolve("bench.json") + ", " + out.resolve("bench.png"));
             return 0;
@@ -64,7 +68,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Runs the benchmark against a running {@code stack} and writes its report into {@code out}. */
     public static BenchReport run(LocalStack stack, TokenstreamClient client, List<Integer> streams, int tokens,
-                                  int warmUp, Path out) throws Exception {
+                                  int warmUp, int control, Path out) throws Exception {
         var settings = stack.settings();
         try (var relay = DirectRelay.start(settings.home(),
                 settings.simulatorUrl(), out.resolve("direct-relay.log"))) {
@@ -86,6 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
                 results.add(bench.direct(n, tokens));
                 results.add(bench.tokenstream(n, tokens));
             }
+            Benchmark.Control controlLatency = control > 0 ? bench.control(control) : null;
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");
             run.put("tokensPerStream", tokens);
@@ -94,7 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
             run.put("topicLayout", settings.topicLayout());
             run.put("partitions", settings.partitions());
             run.put("coalescing", "none");
-            var report = new BenchReport(BenchReport.thisMachine(), run, results);
+            run.put("controlStreams", control);
+            var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency);
             report.write(out);
             return report;
         }
