@@ -82,7 +82,7 @@ class WholeStackIT {
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("client/target/bench-smoke-" + topicLayout());
 
-        BenchReport report = BenchCommand.run(stack, client, List.of(2), 10, 0, 1, out);
+        BenchReport report = BenchCommand.run(stack, client, new BenchCommand.Plan(List.of(2), 10, 0, 1, 2, 2), out);
 
         report.print(System.out);
         assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
@@ -90,7 +90,15 @@ class WholeStackIT {
             assertThat(r.tokens()).as(r.system()).isEqualTo(20);
             assertThat(r.addedLatency().count()).as(r.system()).isEqualTo(20);
             assertThat(r.firstToken().count()).as(r.system()).isEqualTo(2);
+            assertThat(r.missingTokens()).as(r.system()).isZero();
+            assertThat(r.peakUpstream()).as(r.system()).isBetween(1, 2);
         });
+        assertThat(report.limits()).extracting(Benchmark.Limit::system).containsExactly("direct", "tokenstream");
+        assertThat(report.limits()).allSatisfy(limit -> assertThat(limit.steps()).isNotEmpty().first()
+                .extracting(Benchmark.Result::streams).isEqualTo(1));
+        assertThat(report.memory().streams()).isEqualTo(2);
+        assertThat(report.memory().processes()).containsKeys("delivery-service", "stream-processor", "ingest-service")
+                .allSatisfy((name, memory) -> assertThat(memory.liveHeapActiveMiB()).as(name).isPositive());
         assertThat(report.settings()).containsEntry("topicLayout", topicLayout());
         assertThat(report.results().get(1).processes()).containsKeys("kafka", "ingest-service", "stream-processor",
                 "delivery-service").allSatisfy((name, usage) -> assertThat(usage.rssMiB()).as(name).isPositive());

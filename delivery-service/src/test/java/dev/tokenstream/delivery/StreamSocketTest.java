@@ -125,12 +125,36 @@ class StreamSocketTest {
             assertThat(first.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
         }
         logs.forget(id);
+        double readBefore = backfills("read");
 
         try (var resumed = connect(id, 1L)) {
             assertThat(resumed.closed().get(30, TimeUnit.SECONDS)).isEqualTo(1000);
             assertThat(seqs(resumed.messages())).containsExactly(2L, 3L, 4L);
             assertThat(texts(resumed.messages())).isEqualTo(" but kept");
         }
+        assertThat(backfills("read") - readBefore).as("read back from Kafka once").isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotReadANewStreamBackFromKafkaWhenItsFramesArriveLive() throws Exception {
+        String id = newStream();
+        double before = backfills(null);
+        try (var client = connect(id, null)) {
+            publish(id, 0, FrameType.STARTED, null);
+            publish(id, 1, FrameType.TOKEN, "live");
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.messages().size() == 2);
+            // Still subscribed when the backfill delay (1 s) is over: memory holds the stream from seq 0 on.
+            Thread.sleep(1500);
+            publish(id, 2, FrameType.COMPLETED, null);
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(seqs(client.messages())).containsExactly(0L, 1L, 2L);
+        }
+        assertThat(backfills(null) - before).as("no read-back for a stream memory holds whole").isZero();
+    }
+
+    private double backfills(String outcome) {
+        return MetricsScrape.of(base.resolve("/q/metrics")).sum("tokenstream_delivery_backfills_total",
+                outcome == null ? Map.of() : Map.of("outcome", outcome));
     }
 
     @Test

@@ -55,6 +55,8 @@ public final class LocalStack {
     /** The processor's Kafka Streams application id, its consumer group. */
     private static final String PROCESSOR_GROUP = "tokenstream-processor";
     private static final String PROCESSOR_INSTANCE = "local-stack-processor";
+    /** Streams the one ingest instance calls providers for at once, unless INGEST_MAX_CONCURRENT_STREAMS says. */
+    private static final int LOCAL_INGEST_CONCURRENCY = 1024;
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
@@ -91,6 +93,10 @@ public final class LocalStack {
         }
         if (isBlank(System.getenv("ANTHROPIC_API_KEY"))) {
             arguments.add("-Dingest.providers.anthropic.base-url=" + settings.simulatorUrl());
+        }
+        // One instance takes every stream here (nothing scales it out): enough for the benchmark's 1000 at once.
+        if (isBlank(System.getenv("INGEST_MAX_CONCURRENT_STREAMS"))) {
+            arguments.add("-Dsmallrye.messaging.worker.ingest-workers.max-concurrency=" + LOCAL_INGEST_CONCURRENCY);
         }
         arguments.addAll(layoutArguments());
         return arguments;

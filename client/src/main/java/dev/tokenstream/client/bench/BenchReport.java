@@ -22,10 +22,13 @@ import java.util.Optional;
  * @param machine  what ran it: cores, JDK, OS
  * @param settings every setting of the run
  * @param results  each scenario, each system
- * @param control  control latency (Tokenstream)
+ * @param control  control latency (Tokenstream); null when not measured
+ * @param limits   the highest rate under the p99 bound, per system; empty when not searched
+ * @param memory   what active streams hold in each process of the stack; null when not measured
  */
 public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
-                          List<Benchmark.Result> results, Benchmark.Control control) {
+                          List<Benchmark.Result> results, Benchmark.Control control, List<Benchmark.Limit> limits,
+                          Benchmark.Memory memory) {
 
     /** @return the machine this JVM runs on */
     public static Map<String, Object> thisMachine() {
@@ -41,18 +44,38 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
     public void print(PrintStream out) {
         out.println("machine: " + machine);
         out.println("settings: " + settings);
-        out.printf("%-12s %7s %7s | %-28s | %-16s | %-16s | %9s%n", "system", "streams", "tokens",
-                "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "Kafka+ ms p50/p99", "tokens/s");
+        out.printf("%-12s %7s %8s %7s %7s | %-28s | %-16s | %-16s | %9s%n", "system", "streams", "upstream",
+                "tokens", "missing", "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "Kafka+ ms p50/p99",
+                "tokens/s");
         for (Benchmark.Result r : results) {
-            out.printf(Locale.ROOT, "%-12s %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %7s %7s | %9.0f%n",
-                    r.system(), r.streams(), r.tokens(), r.addedLatency().p50(), r.addedLatency().p95(),
+            out.printf(Locale.ROOT,
+                    "%-12s %7d %8d %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %7s %7s | %9.0f%n",
+                    r.system(), r.streams(), r.peakUpstream(), r.tokens(), r.missingTokens(), r.addedLatency().p50(),
+                    r.addedLatency().p95(),
                     r.addedLatency().p99(), r.addedLatency().max(), r.firstToken().p50(), r.firstToken().p95(),
                     r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p50()),
                     r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p99()),
                     r.tokensPerSecond());
         }
-        out.println("(added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
+        out.println("(upstream: most streams the simulator served at once; missing: tokens written but not received; "
+                + "added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
                 + "receipt, i.e. Kafka, processor and delivery)");
+        for (Benchmark.Limit limit : limits) {
+            var steps = new StringBuilder();
+            limit.steps().forEach(step -> steps.append(String.format(Locale.ROOT, " %d: %.1f ms/%.0f tok/s;",
+                    step.streams(), step.addedLatency().p99(), step.tokensPerSecond())));
+            out.printf(Locale.ROOT, "highest rate with p99 added latency under %.0f ms, %s: %s (p99 by concurrent "
+                            + "streams:%s)%n", limit.p99BoundMillis(), limit.system(), limit.best() == null
+                            ? "none, one stream exceeds it" : String.format(Locale.ROOT, "%.0f tokens/s at %d streams",
+                            limit.best().tokensPerSecond(), limit.best().streams()), steps);
+        }
+        if (memory != null) {
+            out.printf("memory with %d streams open (live heap after a full collection, MiB, none open -> open, and "
+                    + "KiB per stream; RSS MiB, none open -> open):%n", memory.streams());
+            memory.processes().forEach((name, m) -> out.printf(Locale.ROOT, "  %-20s heap %s -> %s (%s KiB/stream), "
+                    + "RSS %s -> %s%n", name, mib(m.liveHeapIdleMiB()), mib(m.liveHeapActiveMiB()),
+                    mib(m.heapKiBPerStream()), mib(m.rssIdleMiB()), mib(m.rssActiveMiB())));
+        }
         if (control != null) {
             out.printf(Locale.ROOT, "control, ms p50/max over %d streams: pause -> paused frame %.1f/%.1f, pause -> "
                     + "last token before it %.1f/%.1f, cancel -> cancelled frame %.1f/%.1f, cancel -> upstream "
@@ -78,6 +101,10 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                         r.addedLatency().p99(), ratio(r.addedLatency().p99(), d.addedLatency().p99())));
             }
         }
+    }
+
+    private static String mib(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
 
     private Optional<Benchmark.Result> direct(int streams) {

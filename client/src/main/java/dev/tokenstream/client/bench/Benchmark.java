@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.client.StartStream;
 import dev.tokenstream.client.StreamFrame;
 import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.client.TokenstreamException;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.serde.Json;
@@ -20,13 +21,16 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The end-to-end benchmark: concurrent streams of the simulator's fixed {@code sim-bench} profile (100 ms to the
@@ -40,6 +44,8 @@ public final class Benchmark {
 
     /** The simulator profile the benchmark streams. */
     public static final String MODEL = "sim-bench";
+    /** The simulator profile of the streams held open for the memory figures: one token a second. */
+    public static final String TRICKLE = "sim-trickle";
     private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
 
     private final TokenstreamClient tokenstream;
@@ -73,6 +79,9 @@ public final class Benchmark {
      * @param system          {@code tokenstream} or {@code direct}
      * @param streams         concurrent streams
      * @param tokens          tokens received in all
+     * @param missingTokens   tokens the simulator wrote that no client received (0 unless something was lost)
+     * @param peakUpstream    most streams the simulator served at once during the scenario (fewer than
+     *                        {@code streams} when the path caps its concurrent upstream calls)
      * @param addedLatency    per token, microseconds
      * @param firstToken      first-token overhead per stream, microseconds
      * @param pipeline        Tokenstream only (null for the relay): per token, the client's receipt minus ingest's
@@ -81,7 +90,8 @@ public final class Benchmark {
      * @param seconds         the scenario's wall time
      * @param processes       CPU per 1000 tokens and resident memory of each process the system runs on
      */
-    public record Result(String system, int streams, long tokens, Percentiles addedLatency, Percentiles firstToken,
+    public record Result(String system, int streams, long tokens, long missingTokens, int peakUpstream,
+                         Percentiles addedLatency, Percentiles firstToken,
                          Percentiles pipeline, double tokensPerSecond, double seconds,
                          Map<String, ProcessUsage.Usage> processes) {
     }
@@ -206,6 +216,124 @@ public final class Benchmark {
                 Percentiles.of(closed));
     }
 
+    /**
+     * The highest aggregate rate a system keeps with the p99 added latency under a bound.
+     *
+     * @param system         {@code tokenstream} or {@code direct}
+     * @param p99BoundMillis the bound
+     * @param best           the scenario with the most tokens/s under the bound; null when one stream exceeds it
+     * @param steps          every scenario run, in order: 1, 2, 4, ... concurrent streams, the last one over the
+     *                       bound unless the search reached its most streams
+     */
+    public record Limit(String system, double p99BoundMillis, Result best, List<Result> steps) {
+    }
+
+    /**
+     * Runs scenarios of 1, 2, 4, ... concurrent streams through one system until the p99 added latency reaches
+     * {@code p99BoundMillis} or {@code maxStreams} is passed. One run per step: on a noisy machine a single slow
+     * step ends the search.
+     */
+    public Limit limit(String system, int maxStreams, int maxTokens, double p99BoundMillis) throws Exception {
+        List<Result> steps = new ArrayList<>();
+        Result best = null;
+        for (int streams = 1; streams <= maxStreams; streams *= 2) {
+            Result step = system.equals("direct") ? direct(streams, maxTokens) : tokenstream(streams, maxTokens);
+            steps.add(step);
+            if (step.addedLatency().p99() >= p99BoundMillis) {
+                break;
+            }
+            if (best == null || step.tokensPerSecond() > best.tokensPerSecond()) {
+                best = step;
+            }
+        }
+        return new Limit(system, p99BoundMillis, best, steps);
+    }
+
+    /**
+     * What active streams hold in each process of the stack.
+     *
+     * @param streams   streams open (each had its first token and kept streaming) at the measurement
+     * @param processes per process, by name
+     */
+    public record Memory(int streams, Map<String, ProcessMemory> processes) {
+    }
+
+    /**
+     * One process's memory without and with the streams open.
+     *
+     * @param liveHeapIdleMiB   live heap with no stream open: what a full collection keeps (the JVM's class
+     *                          histogram), MiB; null when the JVM cannot be asked ({@code jcmd} missing)
+     * @param liveHeapActiveMiB the same with the streams open
+     * @param heapKiBPerStream  the difference, per stream, KiB
+     * @param rssIdleMiB        resident set size with no stream open, MiB; null where unknown
+     * @param rssActiveMiB      the same with the streams open (the JVM's heap grows in steps, so this is coarse)
+     */
+    public record ProcessMemory(Double liveHeapIdleMiB, Double liveHeapActiveMiB, Double heapKiBPerStream,
+                                Double rssIdleMiB, Double rssActiveMiB) {
+    }
+
+    /**
+     * Opens {@code streams} streams of {@link #TRICKLE} through Tokenstream, each with a WebSocket client, waits
+     * until every client has its first token, measures each process, then cancels them all.
+     */
+    public Memory memory(int streams) throws Exception {
+        Map<String, Double> idleHeap = new LinkedHashMap<>();
+        Map<String, Double> idleRss = new LinkedHashMap<>();
+        tokenstreamPids.forEach((name, pid) -> {
+            idleHeap.put(name, ProcessUsage.liveHeapMiB(pid));
+            idleRss.put(name, ProcessUsage.rssMiB(pid));
+        });
+        List<String> ids = new ArrayList<>();
+        List<TokenstreamClient.Subscription> subscriptions = new ArrayList<>();
+        var firstTokens = new CountDownLatch(streams);
+        List<String> endedEarly = new CopyOnWriteArrayList<>();
+        try {
+            for (int i = 0; i < streams; i++) {
+                var started = tokenstream.start(StartStream.prompt("simulator", TRICKLE, "bench memory "
+                        + UUID.randomUUID(), new GenerationParams(600, null, 1L)));
+                ids.add(started.streamId());
+                var first = new AtomicBoolean();
+                subscriptions.add(tokenstream.subscribe(started.ws(), -1, frame -> {
+                    if (frame.isTerminal() && !first.get()) {
+                        endedEarly.add(frame.type());
+                    }
+                    if ((frame.isToken() || frame.isTerminal()) && first.compareAndSet(false, true)) {
+                        firstTokens.countDown();
+                    }
+                }));
+            }
+            if (!firstTokens.await(5, TimeUnit.MINUTES)) {
+                throw new IllegalStateException(firstTokens.getCount() + " of " + streams
+                        + " memory streams had no token within 5 minutes");
+            }
+            if (!endedEarly.isEmpty()) {
+                throw new IllegalStateException(endedEarly.size() + " of " + streams + " memory streams ended "
+                        + "before their first token (" + endedEarly.get(0) + "); is " + TRICKLE
+                        + " a profile of the simulator?");
+            }
+            Map<String, ProcessMemory> memory = new LinkedHashMap<>();
+            tokenstreamPids.forEach((name, pid) -> {
+                Double heap = ProcessUsage.liveHeapMiB(pid);
+                Double idle = idleHeap.get(name);
+                memory.put(name, new ProcessMemory(idle, heap,
+                        heap == null || idle == null ? null : (heap - idle) * 1024 / streams,
+                        idleRss.get(name), ProcessUsage.rssMiB(pid)));
+            });
+            return new Memory(streams, memory);
+        } finally {
+            for (String id : ids) {
+                try {
+                    tokenstream.cancel(id);
+                } catch (TokenstreamException e) {
+                    // already ended
+                }
+            }
+            for (var subscription : subscriptions) {
+                subscription.awaitClose(Duration.ofSeconds(30));
+            }
+        }
+    }
+
     /** A frame's type and when it arrived, epoch microseconds. */
     private record Seen(long at, String type) {
     }
@@ -227,9 +355,7 @@ public final class Benchmark {
     private long awaitUpstreamClosed() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> stats = http.send(HttpRequest.newBuilder(URI.create(simulator + "/simulator/stats"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            if (Json.MAPPER.readTree(stats.body()).path("openStreams").asLong() == 0) {
+            if (openUpstreamStreams() == 0) {
                 return Micros.now();
             }
             Thread.sleep(1);
@@ -247,16 +373,22 @@ public final class Benchmark {
         pipeline.reset();
         var usage = new ProcessUsage(system.equals("direct") ? relayPids : tokenstreamPids);
         long start = System.nanoTime();
-        for (int i = 0; i < streams; i++) {
-            String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
-            prompts.add(prompt);
-            runs.add(streamer.stream(prompt));
+        double seconds;
+        int peakUpstream;
+        try (var upstream = new UpstreamPeak()) {
+            for (int i = 0; i < streams; i++) {
+                String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
+                prompts.add(prompt);
+                runs.add(streamer.stream(prompt));
+            }
+            CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+            seconds = (System.nanoTime() - start) / 1e9;
+            peakUpstream = upstream.peak();
         }
-        CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
-        double seconds = (System.nanoTime() - start) / 1e9;
         var added = new Histogram(MAX_MICROS, 3);
         var first = new Histogram(MAX_MICROS, 3);
         long tokens = 0;
+        long missing = 0;
         for (int i = 0; i < streams; i++) {
             List<Long> received = runs.get(i).get();
             List<Long> written = written(prompts.get(i));
@@ -268,10 +400,55 @@ public final class Benchmark {
                 first.recordValue(clamp(received.get(0) - written.get(0)));
             }
             tokens += received.size();
+            missing += Math.max(0, written.size() - received.size());
         }
-        return new Result(system, streams, tokens, Percentiles.of(added), Percentiles.of(first),
+        return new Result(system, streams, tokens, missing, peakUpstream, Percentiles.of(added), Percentiles.of(first),
                 pipeline.getTotalCount() == 0 ? null : Percentiles.of(pipeline), tokens / seconds, seconds,
                 usage.since(tokens));
+    }
+
+    /**
+     * Polls the simulator's open streams every 50 ms on a thread of its own while a scenario runs.
+     */
+    private final class UpstreamPeak implements AutoCloseable {
+
+        private final Thread poller;
+        private volatile int peak;
+        private volatile boolean stop;
+
+        UpstreamPeak() {
+            poller = new Thread(() -> {
+                while (!stop) {
+                    try {
+                        peak = Math.max(peak, openUpstreamStreams());
+                        Thread.sleep(50);
+                    } catch (IOException e) {
+                        // one missed sample
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-upstream-peak");
+            poller.setDaemon(true);
+            poller.start();
+        }
+
+        int peak() {
+            return peak;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            poller.join();
+        }
+    }
+
+    /** @return the streams the simulator serves now ({@code openStreams} of {@code /simulator/stats}) */
+    private int openUpstreamStreams() throws IOException, InterruptedException {
+        HttpResponse<String> stats = http.send(HttpRequest.newBuilder(URI.create(simulator + "/simulator/stats"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(stats.body()).path("openStreams").asInt();
     }
 
     private static long clamp(long micros) {

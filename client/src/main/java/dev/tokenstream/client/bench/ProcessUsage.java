@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * CPU time and resident memory of the processes a scenario runs on, by name: CPU from the operating system's
@@ -46,7 +47,46 @@ public final class ProcessUsage {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
-    private static Double rssMiB(long pid) {
+    /**
+     * The live heap of a JVM: {@code jcmd <pid> GC.class_histogram} runs a full collection and totals what it
+     * keeps. {@code jcmd} is taken from beside the process's own {@code java}.
+     *
+     * @return MiB, or null when the process is not a JVM with a {@code jcmd} beside it, or does not answer
+     */
+    static Double liveHeapMiB(long pid) {
+        var java = ProcessHandle.of(pid).flatMap(h -> h.info().command()).map(Path::of);
+        if (java.isEmpty() || !java.get().getFileName().toString().equals("java")) {
+            return null;
+        }
+        Path jcmd = java.get().resolveSibling("jcmd");
+        if (!Files.isExecutable(jcmd)) {
+            return null;
+        }
+        try {
+            Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "GC.class_histogram")
+                    .redirectErrorStream(true).start();
+            String total = null;
+            try (var lines = process.inputReader().lines()) {
+                for (String line : (Iterable<String>) lines::iterator) {
+                    if (line.startsWith("Total ")) {
+                        total = line;
+                    }
+                }
+            }
+            if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0 || total == null) {
+                return null;
+            }
+            String[] columns = total.trim().split("\\s+");
+            return Long.parseLong(columns[columns.length - 1]) / (1024.0 * 1024.0);
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static Double rssMiB(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
                 if (line.startsWith("VmRSS:")) {

@@ -28,7 +28,7 @@ public final class BenchCommand implements Callable<Integer> {
     @ParentCommand
     TokenstreamCli cli;
 
-    @Option(names = "--streams", split = ",", defaultValue = "1,10,100",
+    @Option(names = "--streams", split = ",", defaultValue = "1,10,100,1000",
             description = "concurrent streams per scenario (default: ${DEFAULT-VALUE})")
     List<Integer> streams = new ArrayList<>();
 
@@ -43,6 +43,15 @@ public final class BenchCommand implements Callable<Integer> {
             + "after another to time control (default: ${DEFAULT-VALUE})")
     int control;
 
+    @Option(names = "--limit-max", defaultValue = "256", description = "search the highest rate with p99 added "
+            + "latency under 50 ms with 1, 2, 4, ... streams up to this many, per system; 0 skips it "
+            + "(default: ${DEFAULT-VALUE})")
+    int limitMax;
+
+    @Option(names = "--memory", defaultValue = "100", description = "streams held open (one token a second) to "
+            + "measure the memory each holds in every service; 0 skips it (default: ${DEFAULT-VALUE})")
+    int memory;
+
     @Option(names = "--out", defaultValue = "target/bench", description = "where bench.json and bench.png go "
             + "(default: ${DEFAULT-VALUE})")
     Path out;
@@ -55,7 +64,8 @@ public final class BenchCommand implements Callable<Integer> {
             stack.up();
         }
         try {
-            BenchReport report = run(stack, cli.client(), streams, tokens, warmUp, control, out);
+            BenchReport report = run(stack, cli.client(), new Plan(streams, tokens, warmUp, control, limitMax, memory),
+                    out);
             report.print(System.out);
             System.out.println("written: " + out.resolve("bench.json") + ", " + out.resolve("bench.png"));
             return 0;
@@ -66,9 +76,27 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What a run measures.
+     *
+     * @param streams  concurrent streams of each scenario
+     * @param tokens   tokens per stream
+     * @param warmUp   concurrent streams of each of the two warm-up rounds per system; 0 for none
+     * @param control  streams paused, resumed and cancelled for control latency; 0 for none
+     * @param limitMax most concurrent streams of the search for the highest rate under the p99 bound; 0 for none
+     * @param memory   streams held open for the memory figures; 0 for none
+     */
+    public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory) {
+    }
+
+    /** The p99 added latency the throughput search stays under, ms. */
+    static final double P99_BOUND_MILLIS = 50;
+
     /** Runs the benchmark against a running {@code stack} and writes its report into {@code out}. */
-    public static BenchReport run(LocalStack stack, TokenstreamClient client, List<Integer> streams, int tokens,
-                                  int warmUp, int control, Path out) throws Exception {
+    public static BenchReport run(LocalStack stack, TokenstreamClient client, Plan plan, Path out) throws Exception {
+        List<Integer> streams = plan.streams();
+        int tokens = plan.tokens();
+        int warmUp = plan.warmUp();
         var settings = stack.settings();
         try (var relay = DirectRelay.start(settings.home(),
                 settings.simulatorUrl(), out.resolve("direct-relay.log"))) {
@@ -90,7 +118,13 @@ public final class BenchCommand implements Callable<Integer> {
                 results.add(bench.direct(n, tokens));
                 results.add(bench.tokenstream(n, tokens));
             }
-            Benchmark.Control controlLatency = control > 0 ? bench.control(control) : null;
+            List<Benchmark.Limit> limits = new ArrayList<>();
+            if (plan.limitMax() > 0) {
+                limits.add(bench.limit("direct", plan.limitMax(), tokens, P99_BOUND_MILLIS));
+                limits.add(bench.limit("tokenstream", plan.limitMax(), tokens, P99_BOUND_MILLIS));
+            }
+            Benchmark.Control controlLatency = plan.control() > 0 ? bench.control(plan.control()) : null;
+            Benchmark.Memory memory = plan.memory() > 0 ? bench.memory(plan.memory()) : null;
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");
             run.put("tokensPerStream", tokens);
@@ -99,8 +133,12 @@ public final class BenchCommand implements Callable<Integer> {
             run.put("topicLayout", settings.topicLayout());
             run.put("partitions", settings.partitions());
             run.put("coalescing", "none");
-            run.put("controlStreams", control);
-            var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency);
+            run.put("controlStreams", plan.control());
+            run.put("throughputSearch", plan.limitMax() > 0 ? "1, 2, 4, ... streams up to " + plan.limitMax()
+                    + ", p99 under " + P99_BOUND_MILLIS + " ms" : "none");
+            run.put("memoryStreams", plan.memory() > 0 ? plan.memory() + " streams of " + Benchmark.TRICKLE
+                    + " (one token a second)" : "none");
+            var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency, limits, memory);
             report.write(out);
             return report;
         }

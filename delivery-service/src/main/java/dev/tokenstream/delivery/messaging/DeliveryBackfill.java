@@ -3,6 +3,8 @@ package dev.tokenstream.delivery.messaging;
 import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.replay.ReplayException;
 import dev.tokenstream.replay.StreamLog;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
@@ -19,7 +21,9 @@ import java.util.concurrent.Executors;
  * Reads a stream's older delivery frames from {@code tokenstream.deliveries}, for a client resuming a stream
  * that memory does not hold (older than {@code delivery.replay-window}, or evicted): only the partition its key
  * hashes to, from shortly before the stream was accepted ({@link StreamLog}). Runs on one thread of its own,
- * never on the event loop.
+ * never on the event loop. Each read-back counts in {@code tokenstream_delivery_backfills_total}, tagged
+ * {@code outcome} {@code read} (frames found), {@code none} (the stream is not in Kafka, or expired) or
+ * {@code error}.
  */
 @ApplicationScoped
 public class DeliveryBackfill {
@@ -31,9 +35,25 @@ public class DeliveryBackfill {
         return thread;
     });
 
-    /** @param kafka the service's Kafka client configuration (all {@code kafka.*} settings) */
-    public DeliveryBackfill(@Identifier("default-kafka-broker") Map<String, Object> kafka) {
+    private final Counter read;
+    private final Counter none;
+    private final Counter failed;
+
+    /**
+     * @param kafka    the service's Kafka client configuration (all {@code kafka.*} settings)
+     * @param registry where the read-backs are counted
+     */
+    public DeliveryBackfill(@Identifier("default-kafka-broker") Map<String, Object> kafka, MeterRegistry registry) {
         this.connection = KafkaConnection.of(kafka);
+        this.read = backfills(registry, "read");
+        this.none = backfills(registry, "none");
+        this.failed = backfills(registry, "error");
+    }
+
+    private static Counter backfills(MeterRegistry registry, String outcome) {
+        return Counter.builder("tokenstream.delivery.backfills")
+                .description("Streams whose older frames were read back from Kafka for a client")
+                .tag("outcome", outcome).register(registry);
     }
 
     /** Reads the stream's frames and hands them to {@code log}; a stream not (yet) in Kafka is left alone. */
@@ -45,10 +65,13 @@ public class DeliveryBackfill {
                     Frame.parse(json).ifPresent(parsed -> frames.add(parsed.frame()));
                 }
                 log.backfill(frames);
+                read.increment();
                 Log.infof("stream %s: %d frames read back from Kafka for a resume", log.streamId(), frames.size());
             } catch (ReplayException e) {
+                none.increment();
                 Log.debugf("stream %s: nothing to read back (%s)", log.streamId(), e.reason());
             } catch (IOException | RuntimeException e) {
+                failed.increment();
                 Log.warnf("stream %s: cannot read its frames back from Kafka: %s", log.streamId(), e.getMessage());
             }
         });

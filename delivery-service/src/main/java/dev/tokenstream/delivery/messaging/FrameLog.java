@@ -57,6 +57,14 @@ public final class FrameLog {
         return subscriber;
     }
 
+    boolean hasSubscriber(Subscriber subscriber) {
+        return subscribers.contains(subscriber);
+    }
+
+    synchronized boolean isEmpty() {
+        return frames.isEmpty();
+    }
+
     void unsubscribe(Subscriber subscriber) {
         subscribers.remove(subscriber);
         lastActivityNanos = System.nanoTime();

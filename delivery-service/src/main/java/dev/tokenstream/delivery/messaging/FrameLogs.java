@@ -51,7 +51,8 @@ public class FrameLogs {
 
     /**
      * Subscribes a client to a stream, known yet or not (a client may connect before the first frame). When
-     * memory lacks the frames the client asks for, they are read back from Kafka ({@link DeliveryBackfill}).
+     * memory lacks the frames the client asks for, they are read back from Kafka ({@link DeliveryBackfill}); when
+     * memory holds none of the stream's frames, only if none arrive within {@code delivery.backfill-delay}.
      *
      * @param afterSeq the last seq the client saw, or -1
      */
@@ -59,10 +60,23 @@ public class FrameLogs {
         FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
         Subscriber subscriber = log.subscribe(afterSeq, sink, new Backpressure(
                 config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()), lag);
+        if (!log.isEmpty()) {
+            backfillIfNeeded(log, afterSeq);
+        } else {
+            // Most often a new stream whose first frame is on its way: read back only if it does not come.
+            vertx.setTimer(Math.max(1, config.backfillDelay().toMillis()), timer -> {
+                if (log.hasSubscriber(subscriber)) {
+                    backfillIfNeeded(log, afterSeq);
+                }
+            });
+        }
+        return subscriber;
+    }
+
+    private void backfillIfNeeded(FrameLog log, long afterSeq) {
         if (log.needsBackfill(afterSeq)) {
             backfill.fill(log);
         }
-        return subscriber;
     }
 
     /**
