@@ -26,9 +26,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -47,6 +50,8 @@ public final class Benchmark {
     /** The simulator profile of the streams held open for the memory figures: one token a second. */
     public static final String TRICKLE = "sim-trickle";
     private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+    /** Threads that start a scenario's streams. */
+    private static final int STARTERS = 64;
 
     private final TokenstreamClient tokenstream;
     private final URI simulator;
@@ -375,15 +380,26 @@ public final class Benchmark {
         long start = System.nanoTime();
         double seconds;
         int peakUpstream;
+        // Streams start from a pool, not one after another: a start waits for the control API or a WebSocket
+        // handshake, and 1000 of those in a row would have the first streams done before the last began.
+        ExecutorService starters = Executors.newFixedThreadPool(Math.min(streams, STARTERS));
         try (var upstream = new UpstreamPeak()) {
             for (int i = 0; i < streams; i++) {
                 String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
                 prompts.add(prompt);
-                runs.add(streamer.stream(prompt));
+                runs.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return streamer.stream(prompt);
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, starters).thenCompose(received -> received));
             }
             CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
             seconds = (System.nanoTime() - start) / 1e9;
             peakUpstream = upstream.peak();
+        } finally {
+            starters.shutdownNow();
         }
         var added = new Histogram(MAX_MICROS, 3);
         var first = new Histogram(MAX_MICROS, 3);

@@ -11,6 +11,7 @@ import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Target;
@@ -89,7 +90,7 @@ public class StreamsResource {
         if (problem != null) {
             throw new ProblemException(Reason.INVALID_REQUEST, problem);
         }
-        String id = UUID.randomUUID().toString();
+        String id = StreamIds.newId();
         List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
         long accepted = Micros.now();
         List<StreamRequest> requests = new ArrayList<>();

@@ -13,15 +13,6 @@ public interface DeliveryConfig {
     @WithDefault("PT1H")
     Duration replayWindow();
 
-    /**
-     * A client subscribing to a stream of which memory holds no frame yet waits this long for the stream's live
-     * frames before its older frames are read back from Kafka: a new stream's first frame normally arrives within
-     * it, and a read-back costs a consumer and a scan of the stream's partition. A resume of a stream that memory
-     * no longer holds is answered this much later.
-     */
-    @WithDefault("PT1S")
-    Duration backfillDelay();
-
     /** Keep a finished stream's frames in memory this long after its last frame, for late resumes. */
     @WithDefault("PT30M")
     Duration retainFinished();

@@ -57,14 +57,6 @@ public final class FrameLog {
         return subscriber;
     }
 
-    boolean hasSubscriber(Subscriber subscriber) {
-        return subscribers.contains(subscriber);
-    }
-
-    synchronized boolean isEmpty() {
-        return frames.isEmpty();
-    }
-
     void unsubscribe(Subscriber subscriber) {
         subscribers.remove(subscriber);
         lastActivityNanos = System.nanoTime();
@@ -72,10 +64,11 @@ public final class FrameLog {
 
     /**
      * Asks, once per log, whether frames older than memory holds should be read from Kafka for a subscriber that
-     * resumes after {@code afterSeq}: when memory holds nothing, or starts above {@code afterSeq + 1}.
+     * resumes after {@code afterSeq}: when memory starts above {@code afterSeq + 1}, or holds nothing of a stream
+     * it does not hold {@code whole}.
      */
-    synchronized boolean needsBackfill(long afterSeq) {
-        if (backfillRequested || (!frames.isEmpty() && frames.get(0).seq() <= afterSeq + 1)) {
+    synchronized boolean needsBackfill(long afterSeq, boolean whole) {
+        if (backfillRequested || (frames.isEmpty() ? whole : frames.get(0).seq() <= afterSeq + 1)) {
             return false;
         }
         backfillRequested = true;

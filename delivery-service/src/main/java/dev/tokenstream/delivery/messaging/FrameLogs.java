@@ -1,6 +1,7 @@
 package dev.tokenstream.delivery.messaging;
 
 import dev.tokenstream.delivery.config.DeliveryConfig;
+import dev.tokenstream.events.StreamIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -11,22 +12,34 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@link FrameLog}s of the streams this instance knows, by stream id. Finished streams nobody reads are
- * dropped after {@code delivery.retain-finished}; unfinished ones nobody reads after twice that. Metrics:
+ * dropped after {@code delivery.retain-finished}; unfinished ones nobody reads after twice that.
+ *
+ * <p>Memory holds every stream created since a point in time whole: since the replay window's start when the
+ * deliveries partitions were assigned ({@link #holdWholeSince}), and after the newest stream dropped from memory.
+ * A client of a stream created after that point (its {@link StreamIds version 7 id} tells when) gets its frames
+ * from memory as they arrive; any other stream memory holds no frame of is read back from Kafka. Metrics:
  * {@code tokenstream_delivery_lag_seconds} (ingest received a token to its frame written to a client; the two
  * clocks must agree, as NTP keeps them) and {@code tokenstream_delivery_streams} (streams held in memory).
  */
 @ApplicationScoped
 public class FrameLogs {
 
+    /** Clocks of the services may differ this much: a frame's timestamp may precede its stream's id time. */
+    private static final long CLOCK_SKEW_MILLIS = 60_000;
+
     private final Map<String, FrameLog> logs = new ConcurrentHashMap<>();
     private final DeliveryConfig config;
     private final Vertx vertx;
     private final DeliveryBackfill backfill;
     private final Timer lag;
+    /** Streams created at or after this time (epoch ms) are whole in memory; none before an assignment. */
+    private final AtomicLong wholeSinceMillis = new AtomicLong(Long.MAX_VALUE);
 
     public FrameLogs(DeliveryConfig config, Vertx vertx, DeliveryBackfill backfill, MeterRegistry registry) {
         this.config = config;
@@ -51,8 +64,7 @@ public class FrameLogs {
 
     /**
      * Subscribes a client to a stream, known yet or not (a client may connect before the first frame). When
-     * memory lacks the frames the client asks for, they are read back from Kafka ({@link DeliveryBackfill}); when
-     * memory holds none of the stream's frames, only if none arrive within {@code delivery.backfill-delay}.
+     * memory lacks the frames the client asks for, they are read back from Kafka ({@link DeliveryBackfill}).
      *
      * @param afterSeq the last seq the client saw, or -1
      */
@@ -60,23 +72,35 @@ public class FrameLogs {
         FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
         Subscriber subscriber = log.subscribe(afterSeq, sink, new Backpressure(
                 config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()), lag);
-        if (!log.isEmpty()) {
-            backfillIfNeeded(log, afterSeq);
-        } else {
-            // Most often a new stream whose first frame is on its way: read back only if it does not come.
-            vertx.setTimer(Math.max(1, config.backfillDelay().toMillis()), timer -> {
-                if (log.hasSubscriber(subscriber)) {
-                    backfillIfNeeded(log, afterSeq);
-                }
-            });
+        if (log.needsBackfill(afterSeq, isWhole(streamId))) {
+            backfill.fill(log);
         }
         return subscriber;
     }
 
-    private void backfillIfNeeded(FrameLog log, long afterSeq) {
-        if (log.needsBackfill(afterSeq)) {
-            backfill.fill(log);
-        }
+    /**
+     * Memory holds, from now on, every frame of the streams created at or after {@code sinceMillis}: the
+     * deliveries partitions were just assigned and read from that time on.
+     */
+    public void holdWholeSince(long sinceMillis) {
+        wholeSinceMillis.accumulateAndGet(sinceMillis,
+                (current, since) -> current == Long.MAX_VALUE ? since : Math.max(current, since));
+    }
+
+    /** @return whether the deliveries partitions were assigned, so memory fills from the replay window on */
+    public boolean isAssigned() {
+        return wholeSinceMillis.get() != Long.MAX_VALUE;
+    }
+
+    /** @return whether memory holds all of the stream's frames (none yet for a new stream) */
+    private boolean isWhole(String streamId) {
+        OptionalLong created = StreamIds.createdAtMillis(streamId);
+        return created.isPresent() && created.getAsLong() - CLOCK_SKEW_MILLIS >= wholeSinceMillis.get();
+    }
+
+    private void dropped(String streamId) {
+        StreamIds.createdAtMillis(streamId).ifPresent(created -> wholeSinceMillis.accumulateAndGet(
+                created + CLOCK_SKEW_MILLIS + 1, Math::max));
     }
 
     /**
@@ -85,6 +109,7 @@ public class FrameLogs {
      */
     public void forget(String streamId) {
         logs.remove(streamId);
+        dropped(streamId);
     }
 
     /** @return how many streams are held in memory */
@@ -96,7 +121,13 @@ public class FrameLogs {
         long now = System.nanoTime();
         long finished = config.retainFinished().toNanos();
         int before = logs.size();
-        logs.values().removeIf(log -> log.isIdleFor(log.isFinished() ? finished : 2 * finished, now));
+        logs.values().removeIf(log -> {
+            boolean idle = log.isIdleFor(log.isFinished() ? finished : 2 * finished, now);
+            if (idle) {
+                dropped(log.streamId());
+            }
+            return idle;
+        });
         if (logs.size() < before) {
             Log.debugf("evicted %d idle streams", before - logs.size());
         }

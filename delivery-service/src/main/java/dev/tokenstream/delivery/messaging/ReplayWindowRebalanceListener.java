@@ -11,26 +11,30 @@ import org.apache.kafka.common.TopicPartition;
 
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * On partition assignment, seeks each deliveries partition to the first offset of {@code delivery.replay-window}
- * ago (found by timestamp, not by scanning), so a fresh instance can serve resumes of recent streams.
+ * ago (found by timestamp, not by scanning), so a fresh instance can serve resumes of recent streams, and tells
+ * {@link FrameLogs} from when on memory holds streams whole.
  */
 @ApplicationScoped
 @Identifier("deliveries-replay-window")
 public class ReplayWindowRebalanceListener implements KafkaConsumerRebalanceListener {
 
     private final DeliveryConfig config;
+    private final FrameLogs logs;
 
-    public ReplayWindowRebalanceListener(DeliveryConfig config) {
+    public ReplayWindowRebalanceListener(DeliveryConfig config, FrameLogs logs) {
         this.config = config;
+        this.logs = logs;
     }
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         long since = System.currentTimeMillis() - config.replayWindow().toMillis();
+        // The end before the query: a record appended while the query runs is read, not skipped.
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
         Map<TopicPartition, Long> query = new HashMap<>();
         partitions.forEach(p -> query.put(p, since));
         Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(query);
@@ -39,9 +43,10 @@ public class ReplayWindowRebalanceListener implements KafkaConsumerRebalanceList
             if (found != null) {
                 consumer.seek(partition, found.offset());
             } else {
-                consumer.seekToEnd(List.of(partition));
+                consumer.seek(partition, end.get(partition));
             }
         }
+        logs.holdWholeSince(since);
         Log.infof("deliveries: reading %d partitions from %s back", partitions.size(), config.replayWindow());
     }
 }

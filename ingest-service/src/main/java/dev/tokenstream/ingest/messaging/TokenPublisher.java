@@ -1,53 +1,91 @@
 package dev.tokenstream.ingest.messaging;
 
+import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.TokenEvent;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import dev.tokenstream.events.serde.EventSerdes;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Publishes {@link TokenEvent}s to the {@code tokens} channel ({@code tokenstream.tokens}), keyed by stream id (a
- * merge group member's by its group's id, {@link Merge#partitionKey}, so a group meets in one partition), or to the
- * stream's own topic in the per-stream layout ({@link StreamTopics}). Events sent from one thread reach the
- * partition in the order sent (idempotent producer).
+ * Publishes {@link TokenEvent}s to {@code tokenstream.tokens}, keyed by stream id (a merge group member's by its
+ * group's id, {@link Merge#partitionKey}, so a group meets in one partition), or to the stream's own topic in the
+ * per-stream layout ({@link StreamTopics}). Events sent from one thread reach the partition in the order sent
+ * (idempotent producer, {@code acks=all}, {@code linger.ms=1}: each token is latency-sensitive).
+ *
+ * <p>A Kafka producer of its own, not a Reactive Messaging emitter: when the producer's buffer is full,
+ * {@link #publish} blocks the stream's worker thread (up to {@code max.block.ms}), which stops reading the
+ * provider's response, so backpressure reaches the provider's socket instead of overflowing a buffer in between
+ * (an emitter fails the send). Its client metrics are in {@code /q/metrics} ({@code kafka_producer_*}).
  */
 @ApplicationScoped
 public class TokenPublisher {
 
-    private final Emitter<TokenEvent> emitter;
+    private final Producer<String, TokenEvent> producer;
+    private final KafkaClientMetrics metrics;
     private final StreamTopics streamTopics;
 
-    public TokenPublisher(@Channel("tokens") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 16384)
-                          Emitter<TokenEvent> emitter, StreamTopics streamTopics) {
-        this.emitter = emitter;
+    /**
+     * @param kafka        the service's Kafka client configuration (all {@code kafka.*} settings), for the
+     *                     connection
+     * @param streamTopics the per-stream layout's topics
+     * @param registry     where the producer's client metrics go
+     */
+    public TokenPublisher(@Identifier("default-kafka-broker") Map<String, Object> kafka, StreamTopics streamTopics,
+                          MeterRegistry registry) {
+        Map<String, Object> config = KafkaConnection.of(kafka);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "tokenstream-ingest-tokens");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new EventSerdes.TokenEvents());
+        this.metrics = new KafkaClientMetrics(producer);
+        this.metrics.bindTo(registry);
         this.streamTopics = streamTopics;
     }
 
     /**
+     * Hands the event to the producer; blocks while the producer's buffer is full.
+     *
      * @param event the event to publish
      * @return completes when the broker acknowledged the write, or exceptionally when it failed
      */
     public CompletionStage<Void> publish(TokenEvent event) {
         var acked = new CompletableFuture<Void>();
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(Merge.partitionKey(event.streamId()));
-        streamTopics.topicOf(event.streamId(), event.seq() == 0).ifPresent(metadata::withTopic);
-        emitter.send(Message.of(event)
-                .addMetadata(metadata.build())
-                .withAck(() -> {
-                    acked.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(failure -> {
-                    acked.completeExceptionally(failure);
-                    return CompletableFuture.completedFuture(null);
-                }));
+        String topic = streamTopics.topicOf(event.streamId(), event.seq() == 0).orElse(Topics.TOKENS);
+        try {
+            producer.send(new ProducerRecord<>(topic, Merge.partitionKey(event.streamId()), event),
+                    (metadata, failure) -> {
+                        if (failure == null) {
+                            acked.complete(null);
+                        } else {
+                            acked.completeExceptionally(failure);
+                        }
+                    });
+        } catch (KafkaException e) {
+            acked.completeExceptionally(e);
+        }
         return acked;
+    }
+
+    @PreDestroy
+    void close() {
+        producer.close(Duration.ofSeconds(10));
+        metrics.close();
     }
 }
