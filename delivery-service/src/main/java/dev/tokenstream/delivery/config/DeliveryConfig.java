@@ -18,6 +18,14 @@ public interface DeliveryConfig {
     Duration retainFinished();
 
     /**
+     * Most finished streams nobody reads kept in memory, however recent: past it, those idle longest are dropped
+     * first (a later reader gets them back from Kafka). Bounds the memory of finished streams, about 55 KiB each
+     * for 100 tokens (docs/performance.md).
+     */
+    @WithDefault("5000")
+    int maxFinishedStreams();
+
+    /**
      * A client this many frames behind the stream gets its waiting token frames merged into one frame per write
      * (no text lost; the merged frame has the last seq it covers and a {@code coalesced} count).
      */

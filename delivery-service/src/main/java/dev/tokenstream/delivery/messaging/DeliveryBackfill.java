@@ -6,6 +6,7 @@ import dev.tokenstream.replay.StreamLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,10 +22,11 @@ import java.util.concurrent.Executors;
  * Reads a stream's older delivery frames from {@code tokenstream.deliveries}, for a client resuming a stream
  * that memory does not hold (older than {@code delivery.replay-window}, or evicted): only the partition its key
  * hashes to, from shortly before the stream was accepted ({@link StreamLog}). Runs on one thread of its own,
- * never on the event loop. Each read-back counts in {@code tokenstream_delivery_backfills_total}, tagged
+ * never on the event loop. Made at startup, so its metric shows 0 before any read-back. Each read-back counts in {@code tokenstream_delivery_backfills_total}, tagged
  * {@code outcome} {@code read} (frames found), {@code none} (the stream is not in Kafka, or expired) or
  * {@code error}.
  */
+@Startup
 @ApplicationScoped
 public class DeliveryBackfill {
 

@@ -136,6 +136,10 @@ public final class FrameLog {
         return subscribers.isEmpty() && nowNanos - lastActivityNanos > idleNanos;
     }
 
+    long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
     boolean isFinished() {
         return finished;
     }

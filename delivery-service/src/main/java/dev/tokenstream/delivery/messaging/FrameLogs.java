@@ -11,6 +11,8 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@link FrameLog}s of the streams this instance knows, by stream id. Finished streams nobody reads are
- * dropped after {@code delivery.retain-finished}; unfinished ones nobody reads after twice that.
+ * dropped after {@code delivery.retain-finished}, or sooner, idle longest first, while there are more than
+ * {@code delivery.max-finished-streams}; unfinished ones nobody reads after twice the retention.
  *
  * <p>Memory holds every stream created since a point in time whole: since the replay window's start when the
  * deliveries partitions were assigned ({@link #holdWholeSince}), and after the newest stream dropped from memory.
@@ -54,7 +57,7 @@ public class FrameLogs {
 
     @PostConstruct
     void scheduleEviction() {
-        vertx.setPeriodic(30_000, t -> evict());
+        vertx.setPeriodic(10_000, t -> evict());
     }
 
     /** Appends a frame from the deliveries topic to its stream's log. */
@@ -112,6 +115,11 @@ public class FrameLogs {
         dropped(streamId);
     }
 
+    /** @return whether memory holds the stream (any frame of it, or a subscriber waiting for them) */
+    public boolean isHeld(String streamId) {
+        return logs.containsKey(streamId);
+    }
+
     /** @return how many streams are held in memory */
     public int streamCount() {
         return logs.size();
@@ -128,6 +136,13 @@ public class FrameLogs {
             }
             return idle;
         });
+        List<FrameLog> unread = logs.values().stream().filter(log -> log.isFinished() && log.isIdleFor(0, now))
+                .sorted(Comparator.comparingLong(FrameLog::lastActivityNanos)).toList();
+        for (FrameLog log : unread.subList(0, Math.max(0, unread.size() - config.maxFinishedStreams()))) {
+            if (logs.remove(log.streamId(), log)) {
+                dropped(log.streamId());
+            }
+        }
         if (logs.size() < before) {
             Log.debugf("evicted %d idle streams", before - logs.size());
         }

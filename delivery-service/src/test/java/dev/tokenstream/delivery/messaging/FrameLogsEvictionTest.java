@@ -1,0 +1,105 @@
+package dev.tokenstream.delivery.messaging;
+
+import dev.tokenstream.delivery.config.DeliveryConfig;
+import dev.tokenstream.events.StreamIds;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Memory of finished streams stays bounded: past the most kept, the streams idle longest go first. */
+class FrameLogsEvictionTest {
+
+    private final Vertx vertx = Vertx.vertx();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final FrameLogs logs = new FrameLogs(config(2), vertx,
+            new DeliveryBackfill(Map.of("bootstrap.servers", "localhost:1"), registry), registry);
+
+    @AfterEach
+    void close() {
+        vertx.close();
+    }
+
+    @Test
+    void shouldDropTheFinishedStreamsIdleLongestPastTheMostKept() throws Exception {
+        List<String> finished = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String id = StreamIds.newId();
+            finished.add(id);
+            logs.append(id, frame(0, "started", false));
+            logs.append(id, frame(1, "completed", true));
+            Thread.sleep(2);
+        }
+        String running = StreamIds.newId();
+        logs.append(running, frame(0, "started", false));
+
+        logs.evict();
+
+        assertThat(logs.streamCount()).isEqualTo(3);
+        assertThat(logs.isHeld(finished.get(0))).isFalse();
+        assertThat(logs.isHeld(finished.get(1))).isFalse();
+        assertThat(logs.isHeld(finished.get(2))).isTrue();
+        assertThat(logs.isHeld(finished.get(3))).isTrue();
+        assertThat(logs.isHeld(running)).as("a stream still running is never dropped for the bound").isTrue();
+    }
+
+    private static Frame frame(long seq, String type, boolean terminal) {
+        return new Frame(seq, type, "{\"type\":\"" + type + "\",\"seq\":" + seq + "}", terminal, null, 1, 0);
+    }
+
+    private static DeliveryConfig config(int maxFinishedStreams) {
+        return new DeliveryConfig() {
+            @Override
+            public Duration replayWindow() {
+                return Duration.ofHours(1);
+            }
+
+            @Override
+            public Duration retainFinished() {
+                return Duration.ofMinutes(30);
+            }
+
+            @Override
+            public int maxFinishedStreams() {
+                return maxFinishedStreams;
+            }
+
+            @Override
+            public int coalesceLagFrames() {
+                return 64;
+            }
+
+            @Override
+            public int maxCoalescedFrames() {
+                return 512;
+            }
+
+            @Override
+            public int maxLagFrames() {
+                return 5000;
+            }
+
+            @Override
+            public String controlPublicUrl() {
+                return "http://localhost:8080";
+            }
+
+            @Override
+            public String facadeDefaultProvider() {
+                return "simulator";
+            }
+
+            @Override
+            public Duration sseHeartbeat() {
+                return Duration.ofSeconds(15);
+            }
+        };
+    }
+}
