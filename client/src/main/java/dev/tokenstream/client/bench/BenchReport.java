@@ -2,8 +2,8 @@ package dev.tokenstream.client.bench;
 
 import dev.tokenstream.events.serde.Json;
 import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -103,6 +103,11 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
         }
     }
 
+    /** A log axis has no 0: below 0.1 ms is drawn at 0.1. */
+    private static double plotted(double millis) {
+        return Math.max(0.1, millis);
+    }
+
     private static String mib(Double value) {
         return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
@@ -119,17 +124,19 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("bench.json").toFile(), this);
-        CategoryChart chart = new CategoryChartBuilder().width(900).height(500)
-                .title("Added latency per token (ms), by concurrent streams").xAxisTitle("concurrent streams")
-                .yAxisTitle("ms").build();
+        XYChart chart = new XYChartBuilder().width(900).height(500)
+                .title("Added latency per token, by concurrent streams (log scales)")
+                .xAxisTitle("concurrent streams").yAxisTitle("ms").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
         for (String system : List.of("direct", "tokenstream")) {
             List<Benchmark.Result> rows = results.stream().filter(r -> r.system().equals(system)).toList();
             if (rows.isEmpty()) {
                 continue;
             }
             List<Integer> streams = rows.stream().map(Benchmark.Result::streams).toList();
-            chart.addSeries(system + " p50", streams, rows.stream().map(r -> r.addedLatency().p50()).toList());
-            chart.addSeries(system + " p99", streams, rows.stream().map(r -> r.addedLatency().p99()).toList());
+            chart.addSeries(system + " p50", streams, rows.stream().map(r -> plotted(r.addedLatency().p50())).toList());
+            chart.addSeries(system + " p99", streams, rows.stream().map(r -> plotted(r.addedLatency().p99())).toList());
         }
         BitmapEncoder.saveBitmap(chart, dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
     }

@@ -19,7 +19,7 @@ public interface DeliveryConfig {
 
     /**
      * Most finished streams nobody reads kept in memory, however recent: past it, those idle longest are dropped
-     * first (a later reader gets them back from Kafka). Bounds the memory of finished streams, about 55 KiB each
+     * first (a later reader gets them back from Kafka). Bounds the memory of finished streams, about 26 KiB each
      * for 100 tokens (docs/performance.md).
      */
     @WithDefault("5000")
