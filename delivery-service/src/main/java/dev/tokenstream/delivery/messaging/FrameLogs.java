@@ -90,11 +90,6 @@ public class FrameLogs {
                 (current, since) -> current == Long.MAX_VALUE ? since : Math.max(current, since));
     }
 
-    /** @return whether the deliveries partitions were assigned, so memory fills from the replay window on */
-    public boolean isAssigned() {
-        return wholeSinceMillis.get() != Long.MAX_VALUE;
-    }
-
     /** @return whether memory holds all of the stream's frames (none yet for a new stream) */
     private boolean isWhole(String streamId) {
         OptionalLong created = StreamIds.createdAtMillis(streamId);

@@ -24,10 +24,16 @@ public class ReplayWindowRebalanceListener implements KafkaConsumerRebalanceList
 
     private final DeliveryConfig config;
     private final FrameLogs logs;
+    private volatile Map<TopicPartition, Long> endAtAssignment;
 
     public ReplayWindowRebalanceListener(DeliveryConfig config, FrameLogs logs) {
         this.config = config;
         this.logs = logs;
+    }
+
+    /** @return each assigned partition's end offset when it was assigned; null before the first assignment */
+    public Map<TopicPartition, Long> endAtAssignment() {
+        return endAtAssignment;
     }
 
     @Override
@@ -47,6 +53,7 @@ public class ReplayWindowRebalanceListener implements KafkaConsumerRebalanceList
             }
         }
         logs.holdWholeSince(since);
+        endAtAssignment = Map.copyOf(end);
         Log.infof("deliveries: reading %d partitions from %s back", partitions.size(), config.replayWindow());
     }
 }
