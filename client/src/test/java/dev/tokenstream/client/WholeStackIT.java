@@ -82,7 +82,8 @@ class WholeStackIT {
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("client/target/bench-smoke-" + topicLayout());
 
-        BenchReport report = BenchCommand.run(stack, client, new BenchCommand.Plan(List.of(2), 10, 0, 1, 2, 2), out);
+        BenchReport report = BenchCommand.run(stack, client, new BenchCommand.Plan(List.of(2), 10, 0, 1, 2, 2, null),
+                out);
 
         report.print(System.out);
         assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");

@@ -5,6 +5,7 @@ import dev.tokenstream.client.StartStream;
 import dev.tokenstream.client.StreamFrame;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.client.TokenstreamException;
+import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.serde.Json;
@@ -58,6 +59,7 @@ public final class Benchmark {
     private final URI relay;
     private final Map<String, Long> tokenstreamPids;
     private final Map<String, Long> relayPids;
+    private final Buffering buffering;
     private final HttpClient http = HttpClient.newHttpClient();
     /** Tokenstream's share of the added latency, of the scenario running now. */
     private final Histogram pipeline = new ConcurrentHistogram(MAX_MICROS, 3);
@@ -68,14 +70,16 @@ public final class Benchmark {
      * @param relay       the direct relay's WebSocket base URL ({@code ws://localhost:8090})
      * @param tokenstreamPids the processes of the stack (broker, services, simulator), by name
      * @param relayPids   the processes of the relay path (relay, simulator), by name
+     * @param buffering   how the processor coalesces Tokenstream's token frames; null for none (each token a frame)
      */
     public Benchmark(TokenstreamClient tokenstream, URI simulator, URI relay, Map<String, Long> tokenstreamPids,
-                     Map<String, Long> relayPids) {
+                     Map<String, Long> relayPids, Buffering buffering) {
         this.tokenstream = tokenstream;
         this.simulator = simulator;
         this.relay = relay;
         this.tokenstreamPids = Map.copyOf(tokenstreamPids);
         this.relayPids = Map.copyOf(relayPids);
+        this.buffering = buffering == null ? Buffering.NONE : buffering;
     }
 
     /**
@@ -114,7 +118,7 @@ public final class Benchmark {
     public Result tokenstream(int streams, int maxTokens) throws Exception {
         return run("tokenstream", streams, maxTokens, prompt -> {
             var started = tokenstream.start(StartStream.prompt("simulator", MODEL, prompt,
-                    new GenerationParams(maxTokens, null, 1L)));
+                    new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
             List<Long> received = new CopyOnWriteArrayList<>();
             var subscription = tokenstream.subscribe(started.ws(), -1, frame -> onTokenstreamFrame(frame, received));
             return CompletableFuture.supplyAsync(() -> {

@@ -5,9 +5,12 @@ import dev.tokenstream.client.bench.BenchReport;
 import dev.tokenstream.client.bench.Benchmark;
 import dev.tokenstream.client.bench.DirectRelay;
 import dev.tokenstream.localstack.LocalStack;
+import dev.tokenstream.events.Buffering;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,6 +55,13 @@ public final class BenchCommand implements Callable<Integer> {
             + "measure the memory each holds in every service; 0 skips it (default: ${DEFAULT-VALUE})")
     int memory;
 
+    @Option(names = "--buffering", description = "coalescing of Tokenstream's token frames by the processor: none, "
+            + "words, sentences, tokens:<n>, characters:<n>, window:<ms> (default: none, a frame per token)")
+    String buffering;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--out", defaultValue = "target/bench", description = "where bench.json and bench.png go "
             + "(default: ${DEFAULT-VALUE})")
     Path out;
@@ -64,8 +74,8 @@ public final class BenchCommand implements Callable<Integer> {
             stack.up();
         }
         try {
-            BenchReport report = run(stack, cli.client(), new Plan(streams, tokens, warmUp, control, limitMax, memory),
-                    out);
+            BenchReport report = run(stack, cli.client(), new Plan(streams, tokens, warmUp, control, limitMax, memory,
+                    buffering == null ? null : StreamCommand.parseBuffering(spec, buffering)), out);
             report.print(System.out);
             System.out.println("written: " + out.resolve("bench.json") + ", " + out.resolve("bench.png"));
             return 0;
@@ -85,8 +95,10 @@ public final class BenchCommand implements Callable<Integer> {
      * @param control  streams paused, resumed and cancelled for control latency; 0 for none
      * @param limitMax most concurrent streams of the search for the highest rate under the p99 bound; 0 for none
      * @param memory   streams held open for the memory figures; 0 for none
+     * @param buffering how the processor coalesces Tokenstream's token frames; null for none
      */
-    public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory) {
+    public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory,
+                       Buffering buffering) {
     }
 
     /** The p99 added latency the throughput search stays under, ms. */
@@ -108,7 +120,7 @@ public final class BenchCommand implements Callable<Integer> {
                 relayPids.put("provider-simulator", stackPids.get("provider-simulator"));
             }
             var bench = new Benchmark(client, URI.create(settings.simulatorUrl()), relay.webSocket(), stackPids,
-                    relayPids);
+                    relayPids, plan.buffering());
             for (int round = 0; round < 2 && warmUp > 0; round++) {
                 bench.direct(warmUp, tokens);
                 bench.tokenstream(warmUp, tokens);
@@ -132,7 +144,7 @@ public final class BenchCommand implements Callable<Integer> {
             run.put("warmUp", "2 rounds of " + warmUp + " concurrent streams of " + tokens + " tokens per system");
             run.put("topicLayout", settings.topicLayout());
             run.put("partitions", settings.partitions());
-            run.put("coalescing", "none");
+            run.put("coalescing", plan.buffering() == null ? "none" : plan.buffering());
             run.put("controlStreams", plan.control());
             run.put("throughputSearch", plan.limitMax() > 0 ? "1, 2, 4, ... streams up to " + plan.limitMax()
                     + ", p99 under " + P99_BOUND_MILLIS + " ms" : "none");

@@ -83,7 +83,7 @@ final class StreamCommand implements Callable<Integer> {
         var params = new GenerationParams(maxTokens, null, seed, reasoningBudget, tools.stream()
                 .map(StreamCommand::tool).toList());
         var request = (targets.isEmpty() ? StartStream.prompt(provider, model, String.join(" ", prompt), params)
-                : group(params)).withBuffering(buffering == null ? null : parse(buffering));
+                : group(params)).withBuffering(buffering == null ? null : parseBuffering(spec, buffering));
         try (StreamSession session = client.start(request, new ConsoleStreamHandler())) {
             System.err.println("stream " + session.metadata().streamId());
             StreamResult result = session.awaitResult(Duration.ofHours(1));
@@ -123,7 +123,12 @@ final class StreamCommand implements Callable<Integer> {
                 "type", "object", "properties", Map.of("query", Map.of("type", "string")), "required", List.of("query")));
     }
 
-    private Buffering parse(String value) {
+    /**
+     * @param value {@code none}, {@code words}, {@code sentences}, {@code tokens:<n>}, {@code characters:<n>} or
+     *              {@code window:<ms>}
+     * @throws ParameterException naming the option, for any other value
+     */
+    static Buffering parseBuffering(CommandSpec spec, String value) {
         int colon = value.indexOf(':');
         try {
             var mode = Buffering.Mode.fromWire(colon < 0 ? value : value.substring(0, colon));
