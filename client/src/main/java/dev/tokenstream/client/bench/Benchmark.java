@@ -91,8 +91,8 @@ public final class Benchmark {
      * @param missingTokens   tokens the simulator wrote that no client received (0 unless something was lost)
      * @param peakUpstream    most streams the simulator served at once during the scenario (fewer than
      *                        {@code streams} when the path caps its concurrent upstream calls)
-     * @param addedLatency    per token, microseconds
-     * @param firstToken      first-token overhead per stream, microseconds
+     * @param addedLatency    per token, milliseconds
+     * @param firstToken      first-token overhead per stream, milliseconds
      * @param pipeline        Tokenstream only (null for the relay): per token, the client's receipt minus ingest's
      *                        receipt from the provider ({@code emittedAtMicros}): Kafka, processor and delivery
      * @param tokensPerSecond tokens received per second of the scenario's wall time, all streams together
