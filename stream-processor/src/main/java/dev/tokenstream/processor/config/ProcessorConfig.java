@@ -73,7 +73,10 @@ public interface ProcessorConfig {
     @WithDefault("PT1H")
     Duration retainTerminal();
 
-    /** How often the state store is swept for stalled and expired streams (wall-clock punctuation). */
+    /**
+     * How often the running streams are checked for stalls and counted (wall-clock punctuation). Finished streams
+     * past {@code retain-terminal} are dropped in a pass over the whole store every twelfth of that retention.
+     */
     @WithDefault("PT5S")
     Duration sweepInterval();
 }

@@ -22,8 +22,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.HdrHistogram.IntCountsHistogram;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,11 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private final StreamMetrics metrics;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, StreamProgress> states;
+    /**
+     * The ids of this task's started or paused streams, kept beside the store so the sweep reads only those (the
+     * store also keeps every finished stream for {@code retainTerminal}); rebuilt from the store at init.
+     */
+    private final Set<String> running = new HashSet<>();
     private KeyValueStore<String, TokenEvent> held;
     /** Window-mode streams with pending text; rebuilt by the next token after a restart. */
     private final Set<String> windowed = new LinkedHashSet<>();
@@ -82,7 +89,17 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.states = context.getStateStore(StreamTopology.STATE_STORE);
         this.held = context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), this);
+        try (KeyValueIterator<String, StreamProgress> all = states.all()) {
+            all.forEachRemaining(kv -> {
+                if (isRunning(kv.value)) {
+                    running.add(kv.key);
+                }
+            });
+        }
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        Duration expiryInterval = settings.retainTerminal().dividedBy(12);
+        context.schedule(expiryInterval.compareTo(settings.sweepInterval()) > 0 ? expiryInterval
+                : settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
         context.schedule(settings.windowTick(), PunctuationType.WALL_CLOCK_TIME, now -> {
             flushDueWindows(now);
             groups.checkFirstTokenTimeouts();
@@ -92,31 +109,20 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
 
     /**
      * Fails streams that went silent (started or paused, no event from ingest for the stall timeout), so no
-     * stream stays open forever, and drops the state of streams that ended more than the retention ago.
+     * stream stays open forever, and counts the running ones. Reads only the running streams' state.
      */
     private void sweep(long nowMillis) {
-        List<String> expired = new ArrayList<>();
         List<String> stalled = new ArrayList<>();
-        int[] active = {0};
-        try (KeyValueIterator<String, StreamProgress> all = states.all()) {
-            all.forEachRemaining(kv -> {
-                long idleMillis = nowMillis - kv.value.lastActivityMillis;
-                boolean running = kv.value.state == StreamState.STARTED || kv.value.state == StreamState.PAUSED;
-                if (kv.value.state.isTerminal() && idleMillis > settings.retainTerminal().toMillis()) {
-                    expired.add(kv.key);
-                } else if (running && idleMillis > settings.stallTimeout().toMillis()) {
-                    stalled.add(kv.key);
-                } else if (running) {
-                    active[0]++;
-                }
-            });
+        int active = 0;
+        for (String id : running) {
+            StreamProgress progress = states.get(id);
+            if (progress != null && nowMillis - progress.lastActivityMillis > settings.stallTimeout().toMillis()) {
+                stalled.add(id);
+            } else if (progress != null) {
+                active++;
+            }
         }
-        metrics.active(this, active[0]);
-        expired.forEach(id -> {
-            states.delete(id);
-            itl.remove(id);
-        });
-        groups.expire(nowMillis, settings.retainTerminal().toMillis());
+        metrics.active(this, active);
         for (String id : stalled) {
             StreamProgress progress = states.get(id);
             if (progress.state == StreamState.PAUSED) {
@@ -126,13 +132,48 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             var error = new ErrorInfo("stalled", "no event from the provider for "
                     + settings.stallTimeout().toSeconds() + " s", true);
             end(id, progress, TokenEvent.failed(id, progress.lastEventSeq + 1, error, null, nowMicros()));
-            states.put(id, progress);
+            save(id, progress);
             // Ingest may still hold the upstream call (a provider slower than the timeout): close it.
             context.forward(new Record<>(Merge.partitionKey(id), (Object) new ControlCommand("stalled-" + id, id,
                     ControlAction.CANCEL, nowMicros()), nowMillis), StreamTopology.CONTROL_SINK);
             LOG.warnf("stream %s failed: stalled after %d tokens", id, progress.tokenCount);
         }
         dispatchMemberFrames();
+    }
+
+    /**
+     * Drops the state of streams that ended more than the retention ago (and of expired merge groups): a pass over
+     * the whole store, every twelfth of the retention.
+     */
+    private void expire(long nowMillis) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, StreamProgress> all = states.all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.value.state.isTerminal()
+                        && nowMillis - kv.value.lastActivityMillis > settings.retainTerminal().toMillis()) {
+                    expired.add(kv.key);
+                }
+            });
+        }
+        expired.forEach(id -> {
+            states.delete(id);
+            itl.remove(id);
+        });
+        groups.expire(nowMillis, settings.retainTerminal().toMillis());
+    }
+
+    private static boolean isRunning(StreamProgress progress) {
+        return progress.state == StreamState.STARTED || progress.state == StreamState.PAUSED;
+    }
+
+    /** Writes a stream's state, and keeps {@link #running} in step. */
+    private void save(String id, StreamProgress progress) {
+        states.put(id, progress);
+        if (isRunning(progress)) {
+            running.add(id);
+        } else {
+            running.remove(id);
+        }
     }
 
     @Override
@@ -163,7 +204,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             throw new IllegalArgumentException("unexpected input " + record.value());
         }
         if (changed) {
-            states.put(id, progress);
+            save(id, progress);
         }
         dispatchMemberFrames();
     }
@@ -200,7 +241,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             progress.lastActivityMillis = context.currentSystemTimeMs();
         }
         if (onCommand(memberId, progress, command)) {
-            states.put(memberId, progress);
+            save(memberId, progress);
         }
     }
 
@@ -482,7 +523,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             Buffering buffering = progress.buffering != null ? progress.buffering : settings.defaultBuffering();
             if (nowMillis - progress.pendingSinceMillis >= buffering.size()) {
                 flushPending(id, progress);
-                states.put(id, progress);
+                save(id, progress);
                 it.remove();
             }
         }
