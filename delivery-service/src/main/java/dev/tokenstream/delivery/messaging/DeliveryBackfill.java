@@ -66,8 +66,8 @@ public class DeliveryBackfill {
                 for (String json : streamLog.deliveryFrames(log.streamId())) {
                     Frame.parse(json).ifPresent(parsed -> frames.add(parsed.frame()));
                 }
-                log.backfill(frames);
                 read.increment();
+                log.backfill(frames);
                 Log.infof("stream %s: %d frames read back from Kafka for a resume", log.streamId(), frames.size());
             } catch (ReplayException e) {
                 none.increment();
