@@ -85,17 +85,10 @@ public class StreamDirectory {
 
         StreamState state() {
             StreamState processed = stats == null ? StreamState.REQUESTED : stats.state();
-            if (processed.isTerminal()) {
+            if (lastCommand == null || !processed.allows(lastCommand)) {
                 return processed;
             }
-            if (lastCommand == null) {
-                return processed;
-            }
-            return switch (lastCommand) {
-                case CANCEL -> StreamState.CANCELLED;
-                case PAUSE -> StreamState.PAUSED;
-                case RESUME -> processed == StreamState.PAUSED ? StreamState.STARTED : processed;
-            };
+            return processed.after(lastCommand, stats != null && stats.ttftMillis() != null);
         }
     }
 }

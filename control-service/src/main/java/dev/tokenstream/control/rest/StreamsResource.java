@@ -31,10 +31,8 @@ import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -46,7 +44,6 @@ import java.util.UUID;
 public class StreamsResource {
 
     private static final Duration KAFKA_ACK_TIMEOUT = Duration.ofSeconds(10);
-    private static final Set<StreamState> PAUSABLE = EnumSet.of(StreamState.REQUESTED, StreamState.STARTED);
 
     private final CommandPublisher publisher;
     private final StreamDirectory directory;
@@ -148,12 +145,7 @@ public class StreamsResource {
 
     private Uni<Response> command(String id, ControlAction action) {
         StreamState state = directory.state(id).orElseThrow(() -> notFound(id));
-        boolean allowed = switch (action) {
-            case PAUSE -> PAUSABLE.contains(state);
-            case RESUME -> state == StreamState.PAUSED;
-            case CANCEL -> !state.isTerminal();
-        };
-        if (!allowed) {
+        if (!state.allows(action)) {
             throw new ProblemException(Reason.STATE_CONFLICT, "cannot " + action.name().toLowerCase(Locale.ROOT)
                     + " stream " + id + " in state " + state);
         }

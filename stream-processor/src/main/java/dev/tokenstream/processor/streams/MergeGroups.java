@@ -292,12 +292,7 @@ final class MergeGroups {
      */
     boolean onCommand(String groupId, ControlCommand command) {
         GroupProgress group = store.get(groupId);
-        boolean fits = switch (command.action()) {
-            case PAUSE -> group.state == StreamState.STARTED || group.state == StreamState.REQUESTED;
-            case RESUME -> group.state == StreamState.PAUSED;
-            case CANCEL -> !group.state.isTerminal();
-        };
-        if (!fits) {
+        if (!group.state.allows(command.action())) {
             LOG.infof("group %s: %s rejected in state %s (command %s)", groupId, command.action(), group.state,
                     command.commandId());
             return false;
@@ -310,8 +305,7 @@ final class MergeGroups {
         if (command.action() == ControlAction.CANCEL) {
             end(groupId, group, type, "cancelled", null, group.winner);
         } else {
-            group.state = command.action() == ControlAction.PAUSE ? StreamState.PAUSED
-                    : group.started ? StreamState.STARTED : StreamState.REQUESTED;
+            group.state = group.state.after(command.action(), group.started);
             outputs.deliver(DeliveryFrame.of(type, groupId, group.nextDeliverySeq(), outputs.nowMicros()));
             publishStats(groupId, group);
         }

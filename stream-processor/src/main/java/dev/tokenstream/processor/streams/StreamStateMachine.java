@@ -378,37 +378,31 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     }
 
     private boolean onCommand(String id, StreamProgress progress, ControlCommand command) {
+        if (!progress.state.allows(command.action())) {
+            return reject(id, progress, command);
+        }
         switch (command.action()) {
             case PAUSE -> {
-                if (progress.state != StreamState.STARTED && progress.state != StreamState.REQUESTED) {
-                    return reject(id, progress, command);
-                }
                 flushPending(id, progress);
-                progress.state = StreamState.PAUSED;
+                progress.state = progress.state.after(command.action(), progress.started);
                 progress.pausedAtMicros = command.issuedAtMicros();
                 frame(id, DeliveryFrame.of(FrameType.PAUSED, id, progress.nextDeliverySeq(), nowMicros()));
                 LOG.infof("stream %s paused after %d tokens", id, progress.tokenCount);
             }
             case RESUME -> {
-                if (progress.state != StreamState.PAUSED) {
-                    return reject(id, progress, command);
-                }
                 addPausedTime(progress, command.issuedAtMicros());
-                progress.state = progress.started ? StreamState.STARTED : StreamState.REQUESTED;
+                progress.state = progress.state.after(command.action(), progress.started);
                 frame(id, DeliveryFrame.of(FrameType.RESUMED, id, progress.nextDeliverySeq(), nowMicros()));
                 int flushed = flushHeld(id, progress);
                 LOG.infof("stream %s resumed: %d held events flushed", id, flushed);
             }
             case CANCEL -> {
-                if (progress.state.isTerminal()) {
-                    return reject(id, progress, command);
-                }
                 if (progress.state == StreamState.PAUSED) {
                     addPausedTime(progress, command.issuedAtMicros());
                     dropHeld(id, progress);
                 }
                 flushPending(id, progress);
-                progress.state = StreamState.CANCELLED;
+                progress.state = progress.state.after(command.action(), progress.started);
                 progress.finishReason = "cancelled";
                 progress.endedAtMicros = command.issuedAtMicros();
                 progress.lastActivityMillis = context.currentSystemTimeMs();

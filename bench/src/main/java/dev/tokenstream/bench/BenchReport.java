@@ -1,0 +1,143 @@
+package dev.tokenstream.bench;
+
+import dev.tokenstream.events.serde.Json;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The benchmark's output: a table on the terminal, the same as JSON, and a PNG plot of the added latency per
+ * token by concurrency, Tokenstream beside the direct relay.
+ *
+ * @param machine  what ran it: cores, JDK, OS
+ * @param settings every setting of the run
+ * @param results  each scenario, each system
+ * @param control  control latency (Tokenstream); null when not measured
+ * @param limits   the highest rate under the p99 bound, per system; empty when not searched
+ * @param memory   what active streams hold in each process of the stack; null when not measured
+ */
+public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
+                          List<Benchmark.Result> results, Benchmark.Control control, List<Benchmark.Limit> limits,
+                          Benchmark.Memory memory) {
+
+    /** @return the machine this JVM runs on */
+    public static Map<String, Object> thisMachine() {
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cores", Runtime.getRuntime().availableProcessors());
+        machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        return machine;
+    }
+
+    /** Prints the table: one row per scenario and system, then Tokenstream's cost as a ratio to the relay. */
+    public void print(PrintStream out) {
+        out.println("machine: " + machine);
+        out.println("settings: " + settings);
+        out.printf("%-12s %7s %8s %7s %7s | %-28s | %-16s | %-16s | %9s%n", "system", "streams", "upstream",
+                "tokens", "missing", "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "Kafka+ ms p50/p99",
+                "tokens/s");
+        for (Benchmark.Result r : results) {
+            out.printf(Locale.ROOT,
+                    "%-12s %7d %8d %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %7s %7s | %9.0f%n",
+                    r.system(), r.streams(), r.peakUpstream(), r.tokens(), r.missingTokens(), r.addedLatency().p50(),
+                    r.addedLatency().p95(),
+                    r.addedLatency().p99(), r.addedLatency().max(), r.firstToken().p50(), r.firstToken().p95(),
+                    r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p50()),
+                    r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p99()),
+                    r.tokensPerSecond());
+        }
+        out.println("(upstream: most streams the simulator served at once; missing: tokens written but not received; "
+                + "added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
+                + "receipt, i.e. Kafka, processor and delivery)");
+        for (Benchmark.Limit limit : limits) {
+            var steps = new StringBuilder();
+            limit.steps().forEach(step -> steps.append(String.format(Locale.ROOT, " %d: %.1f ms/%.0f tok/s;",
+                    step.streams(), step.addedLatency().p99(), step.tokensPerSecond())));
+            out.printf(Locale.ROOT, "highest rate with p99 added latency under %.0f ms, %s: %s (p99 by concurrent "
+                            + "streams:%s)%n", limit.p99BoundMillis(), limit.system(), limit.best() == null
+                            ? "none, one stream exceeds it" : String.format(Locale.ROOT, "%.0f tokens/s at %d streams",
+                            limit.best().tokensPerSecond(), limit.best().streams()), steps);
+        }
+        if (memory != null) {
+            out.printf("memory with %d streams open (live heap after a full collection, MiB, none open -> open, and "
+                    + "KiB per stream; RSS MiB, none open -> open):%n", memory.streams());
+            memory.processes().forEach((name, m) -> out.printf(Locale.ROOT, "  %-20s heap %s -> %s (%s KiB/stream), "
+                    + "RSS %s -> %s%n", name, mib(m.liveHeapIdleMiB()), mib(m.liveHeapActiveMiB()),
+                    mib(m.heapKiBPerStream()), mib(m.rssIdleMiB()), mib(m.rssActiveMiB())));
+        }
+        if (control != null) {
+            out.printf(Locale.ROOT, "control, ms p50/max over %d streams: pause -> paused frame %.1f/%.1f, pause -> "
+                    + "last token before it %.1f/%.1f, cancel -> cancelled frame %.1f/%.1f, cancel -> upstream "
+                    + "closed %.1f/%.1f%n", control.pausedFrame().count(), control.pausedFrame().p50(),
+                    control.pausedFrame().max(), control.lastTokenAfterPause().p50(),
+                    control.lastTokenAfterPause().max(), control.cancelledFrame().p50(),
+                    control.cancelledFrame().max(), control.upstreamClosed().p50(), control.upstreamClosed().max());
+        }
+        out.println("CPU seconds per 1000 tokens / RSS MiB at the end, per process:");
+        for (Benchmark.Result r : results) {
+            var line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %4d:", r.system(), r.streams()));
+            r.processes().forEach((name, usage) -> line.append(String.format(Locale.ROOT, " %s %.2f/%s", name,
+                    usage.cpuSecondsPer1000Tokens(), usage.rssMiB() == null ? "-"
+                            : String.format(Locale.ROOT, "%.0f", usage.rssMiB()))));
+            out.println(line);
+        }
+        for (Benchmark.Result r : results) {
+            if (r.system().equals("tokenstream")) {
+                direct(r.streams()).ifPresent(d -> out.printf(Locale.ROOT,
+                        "%d streams: Tokenstream adds %.1f ms per token at p50 (%.1fx the direct relay's %.1f ms), "
+                                + "%.1f ms at p99 (%.1fx)%n", r.streams(), r.addedLatency().p50(),
+                        ratio(r.addedLatency().p50(), d.addedLatency().p50()), d.addedLatency().p50(),
+                        r.addedLatency().p99(), ratio(r.addedLatency().p99(), d.addedLatency().p99())));
+            }
+        }
+    }
+
+    /** A log axis has no 0: below 0.1 ms is drawn at 0.1. */
+    private static double plotted(double millis) {
+        return Math.max(0.1, millis);
+    }
+
+    private static String mib(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private Optional<Benchmark.Result> direct(int streams) {
+        return results.stream().filter(r -> r.system().equals("direct") && r.streams() == streams).findFirst();
+    }
+
+    private static double ratio(double a, double b) {
+        return b <= 0 ? Double.NaN : a / b;
+    }
+
+    /** Writes {@code bench.json} and {@code bench.png} into {@code dir}. */
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("bench.json").toFile(), this);
+        XYChart chart = new XYChartBuilder().width(900).height(500)
+                .title("Added latency per token, by concurrent streams (log scales)")
+                .xAxisTitle("concurrent streams").yAxisTitle("ms").build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        chart.getStyler().setYAxisLogarithmic(true);
+        for (String system : List.of("direct", "tokenstream")) {
+            List<Benchmark.Result> rows = results.stream().filter(r -> r.system().equals(system)).toList();
+            if (rows.isEmpty()) {
+                continue;
+            }
+            List<Integer> streams = rows.stream().map(Benchmark.Result::streams).toList();
+            chart.addSeries(system + " p50", streams, rows.stream().map(r -> plotted(r.addedLatency().p50())).toList());
+            chart.addSeries(system + " p99", streams, rows.stream().map(r -> plotted(r.addedLatency().p99())).toList());
+        }
+        BitmapEncoder.saveBitmap(chart, dir.resolve("bench.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.tokenstream.bench;
+
+import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.events.Buffering;
+import dev.tokenstream.localstack.LocalStack;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One benchmark run against a running local stack: the direct relay started beside it, both warmed up, then every
+ * scenario of a {@link Plan} through both systems, and the report written. The CLI's {@code bench} command and the
+ * whole-stack smoke run both call {@link #run}.
+ */
+public final class BenchRun {
+
+    private BenchRun() {
+    }
+
+    /**
+     * What a run measures.
+     *
+     * @param streams  concurrent streams of each scenario
+     * @param tokens   tokens per stream
+     * @param warmUp   concurrent streams of each of the two warm-up rounds per system; 0 for none
+     * @param control  streams paused, resumed and cancelled for control latency; 0 for none
+     * @param limitMax most concurrent streams of the search for the highest rate under the p99 bound; 0 for none
+     * @param memory   streams held open for the memory figures; 0 for none
+     * @param buffering how the processor coalesces Tokenstream's token frames; null for none
+     */
+    public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory,
+                       Buffering buffering) {
+    }
+
+    /** The p99 added latency the throughput search stays under, ms. */
+    public static final double P99_BOUND_MILLIS = 50;
+
+    /** Runs the benchmark against a running {@code stack} and writes its report into {@code out}. */
+    public static BenchReport run(LocalStack stack, TokenstreamClient client, Plan plan, Path out) throws Exception {
+        List<Integer> streams = plan.streams();
+        int tokens = plan.tokens();
+        int warmUp = plan.warmUp();
+        var settings = stack.settings();
+        try (var relay = DirectRelay.start(settings.home(),
+                settings.simulatorUrl(), out.resolve("direct-relay.log"))) {
+            Map<String, Long> stackPids = new LinkedHashMap<>();
+            stack.status().forEach(process -> stackPids.put(process.name(), process.pid()));
+            Map<String, Long> relayPids = new LinkedHashMap<>();
+            relayPids.put("direct-relay", relay.pid());
+            if (stackPids.containsKey("provider-simulator")) {
+                relayPids.put("provider-simulator", stackPids.get("provider-simulator"));
+            }
+            var bench = new Benchmark(client, URI.create(settings.simulatorUrl()), relay.webSocket(), stackPids,
+                    relayPids, plan.buffering());
+            for (int round = 0; round < 2 && warmUp > 0; round++) {
+                bench.direct(warmUp, tokens);
+                bench.tokenstream(warmUp, tokens);
+            }
+            List<Benchmark.Result> results = new ArrayList<>();
+            for (int n : streams) {
+                results.add(bench.direct(n, tokens));
+                results.add(bench.tokenstream(n, tokens));
+            }
+            List<Benchmark.Limit> limits = new ArrayList<>();
+            if (plan.limitMax() > 0) {
+                limits.add(bench.limit("direct", plan.limitMax(), tokens, P99_BOUND_MILLIS));
+                limits.add(bench.limit("tokenstream", plan.limitMax(), tokens, P99_BOUND_MILLIS));
+            }
+            Benchmark.Control controlLatency = plan.control() > 0 ? bench.control(plan.control()) : null;
+            Benchmark.Memory memory = plan.memory() > 0 ? bench.memory(plan.memory()) : null;
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");
+            run.put("tokensPerStream", tokens);
+            run.put("streams", streams);
+            run.put("warmUp", "2 rounds of " + warmUp + " concurrent streams of " + tokens + " tokens per system");
+            run.put("topicLayout", settings.topicLayout());
+            run.put("partitions", settings.partitions());
+            run.put("coalescing", plan.buffering() == null ? "none" : plan.buffering());
+            run.put("controlStreams", plan.control());
+            run.put("throughputSearch", plan.limitMax() > 0 ? "1, 2, 4, ... streams up to " + plan.limitMax()
+                    + ", p99 under " + P99_BOUND_MILLIS + " ms" : "none");
+            run.put("memoryStreams", plan.memory() > 0 ? plan.memory() + " streams of " + Benchmark.TRICKLE
+                    + " (one token a second)" : "none");
+            var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency, limits, memory);
+            report.write(out);
+            return report;
+        }
+    }
+}

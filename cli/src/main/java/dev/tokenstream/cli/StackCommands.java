@@ -1,0 +1,61 @@
+package dev.tokenstream.cli;
+
+import dev.tokenstream.localstack.LocalStack;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.concurrent.Callable;
+
+/** {@code up}, {@code down} and {@code status}: the local stack in the background. */
+final class StackCommands {
+
+    private StackCommands() {
+    }
+
+    @Command(name = "up", description = "Start Kafka and every service in the background (logs in .tokenstream/logs).")
+    static final class Up implements Callable<Integer> {
+        @ParentCommand
+        TokenstreamCli cli;
+
+        @Override
+        public Integer call() {
+            cli.stack().up();
+            return 0;
+        }
+    }
+
+    @Command(name = "down", description = "Stop the local stack.")
+    static final class Down implements Callable<Integer> {
+        @ParentCommand
+        TokenstreamCli cli;
+
+        @Override
+        public Integer call() {
+            cli.stack().down();
+            return 0;
+        }
+    }
+
+    @Command(name = "status", description = "Say what runs where.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        TokenstreamCli cli;
+
+        @Override
+        public Integer call() {
+            var statuses = cli.stack().status();
+            if (statuses.isEmpty()) {
+                System.out.println("No local stack is running. Start one with ./tokenstream up");
+                return 3;
+            }
+            System.out.printf("%-20s %8s %6s  %-9s %s%n", "PROCESS", "PID", "PORT", "STATE", "LOG");
+            boolean allReady = true;
+            for (LocalStack.ProcessStatus s : statuses) {
+                String state = !s.alive() ? "stopped" : s.ready() ? "ready" : "starting";
+                allReady &= s.ready();
+                System.out.printf("%-20s %8d %6d  %-9s %s%n", s.name(), s.pid(), s.port(), state, s.log());
+            }
+            return allReady ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,585 @@
+package dev.tokenstream.systemtests;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.bench.BenchReport;
+import dev.tokenstream.bench.BenchRun;
+import dev.tokenstream.bench.Benchmark;
+import dev.tokenstream.client.BufferedStreamHandler;
+import dev.tokenstream.client.CallbackStreamHandler;
+import dev.tokenstream.client.StartStream;
+import dev.tokenstream.client.StreamFrame;
+import dev.tokenstream.client.StreamResult;
+import dev.tokenstream.client.StreamSession;
+import dev.tokenstream.client.TokenstreamException;
+import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.events.Buffering;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.MergeMode;
+import dev.tokenstream.events.Micros;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.Target;
+import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.localstack.LocalStack;
+import dev.tokenstream.localstack.StackSettings;
+import dev.tokenstream.testsupport.ExternalCommand;
+import dev.tokenstream.testsupport.ExternalCommand.Output;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole stack as users run it: a Kafka broker process and the five services from their built jars (the
+ * local stack, on free ports in a temporary folder), driven through the public API and the WebSocket.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WholeStackIT {
+
+    private static Path home;
+    private static LocalStack stack;
+    private static TokenstreamClient client;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** @return the topic layout this run of the tests uses; {@link PerStreamWholeStackIT} runs them per stream */
+    String topicLayout() {
+        return "shared";
+    }
+
+    @BeforeAll
+    void startStack() throws IOException {
+        home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
+        // Under target/, so the services' logs are there to read when this test fails.
+        Path workDir = home.resolve("system-tests/target/whole-stack-it-" + topicLayout());
+        int[] ports = freePorts(7);
+        var settings = StackSettings.of(home, workDir, ports, 3).withTopicLayout(topicLayout());
+        stack = new LocalStack(settings, new PrintStream(System.out, true));
+        stack.up();
+        client = new TokenstreamClient(URI.create(settings.controlUrl()));
+    }
+
+    @AfterAll
+    void stopStack() {
+        if (stack != null) {
+            stack.down();
+        }
+    }
+
+    /** The benchmark keeps working: a short run through both paths; its figures are printed, not asserted. */
+    @Test
+    void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
+        Path out = home.resolve("system-tests/target/bench-smoke-" + topicLayout());
+
+        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null),
+                out);
+
+        report.print(System.out);
+        assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
+        assertThat(report.results()).allSatisfy(r -> {
+            assertThat(r.tokens()).as(r.system()).isEqualTo(20);
+            assertThat(r.addedLatency().count()).as(r.system()).isEqualTo(20);
+            assertThat(r.firstToken().count()).as(r.system()).isEqualTo(2);
+            assertThat(r.missingTokens()).as(r.system()).isZero();
+            assertThat(r.peakUpstream()).as(r.system()).isBetween(1, 2);
+        });
+        assertThat(report.limits()).extracting(Benchmark.Limit::system).containsExactly("direct", "tokenstream");
+        assertThat(report.limits()).allSatisfy(limit -> assertThat(limit.steps()).isNotEmpty().first()
+                .extracting(Benchmark.Result::streams).isEqualTo(1));
+        assertThat(report.memory().streams()).isEqualTo(2);
+        assertThat(report.memory().processes()).containsKeys("delivery-service", "stream-processor", "ingest-service")
+                .allSatisfy((name, memory) -> assertThat(memory.liveHeapActiveMiB()).as(name).isPositive());
+        assertThat(report.settings()).containsEntry("topicLayout", topicLayout());
+        assertThat(report.results().get(1).processes()).containsKeys("kafka", "ingest-service", "stream-processor",
+                "delivery-service").allSatisfy((name, usage) -> assertThat(usage.rssMiB()).as(name).isPositive());
+        assertThat(report.results().get(0).processes()).containsKeys("direct-relay", "provider-simulator");
+        assertThat(report.control().pausedFrame().count()).isEqualTo(1);
+        assertThat(report.control().upstreamClosed().count()).isEqualTo(1);
+        assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
+        assertThat(out.resolve("bench.png")).isNotEmptyFile();
+    }
+
+    /** Not a timing assertion: the figure for the README's choice of topic layout, printed. */
+    @Test
+    void shouldReportTimeToFirstTokenAtTheClientForItsTopicLayout() throws Exception {
+        List<Double> millis = new ArrayList<>();
+        int warmUp = 3;
+        for (int i = 0; i < warmUp + 10; i++) {
+            var started = client.start(StartStream.prompt("simulator", "sim-fast", "Say hi " + i,
+                    new GenerationParams(5, null, (long) i)));
+            try (var recorder = new Recorder(client, started.ws(), -1)) {
+                assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+                long firstToken = recorder.receivedAtMicros.stream().findFirst().orElseThrow();
+                long accepted = awaitTerminalStats(started.streamId()).stats().acceptedAtMicros();
+                if (i >= warmUp) {
+                    millis.add((firstToken - accepted) / 1000.0);
+                }
+            }
+        }
+        millis.sort(Double::compare);
+        System.out.printf("%s topic layout: request accepted -> first token at the client, sim-fast (80 ms to first "
+                + "token): p50 %.0f ms, max %.0f ms over %d streams%n", topicLayout(), millis.get(millis.size() / 2),
+                millis.get(millis.size() - 1), millis.size());
+        assertThat(millis).hasSize(10);
+    }
+
+    @Test
+    void shouldStreamTheSimulatorsExactTextInOrderWithoutDuplicates() throws Exception {
+        String prompt = "Explain Kafka partitions";
+        var params = new GenerationParams(64, null, 11L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+
+        var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+
+        assertThat(frames).extracting(StreamFrame::seq)
+                .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
+        assertThat(frames.get(0).type()).isEqualTo("started");
+        assertThat(frames.get(frames.size() - 1).type()).isEqualTo("completed");
+        assertThat(text(frames)).isEqualTo(expected);
+
+        var status = awaitTerminalStats(started.streamId());
+        assertThat(status.state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(status.stats().outputTokens()).isEqualTo(frames.stream().filter(StreamFrame::isToken).count());
+        assertThat(status.stats().ttftMillis()).isPositive();
+        assertThat(status.stats().itlP50Millis()).isPositive();
+
+        try (var resumed = new Recorder(client, started.ws(), 10)) {
+            assertThat(resumed.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+            assertThat(resumed.frames).extracting(StreamFrame::seq)
+                    .containsExactlyElementsOf(LongStream.range(11, frames.size()).boxed().toList());
+        }
+    }
+
+    @Test
+    void shouldCoalesceTokensIntoWholeWordsWhenTheRequestAsksForIt() throws Exception {
+        String prompt = "Explain Kafka partitions";
+        var params = new GenerationParams(64, null, 11L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+
+        var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params)
+                .withBuffering(new Buffering(Buffering.Mode.WORDS, null)));
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+
+        assertThat(text(frames)).isEqualTo(expected);
+        int outputTokens = (int) awaitTerminalStats(started.streamId()).stats().outputTokens();
+        List<StreamFrame> words = frames.stream().filter(StreamFrame::isToken).toList();
+        assertThat(words).hasSizeLessThan(outputTokens);
+        // Every frame after the first starts a new word.
+        assertThat(words.subList(1, words.size())).allSatisfy(frame -> assertThat(frame.text()).matches("(?s)\\s.*"));
+        assertThat(words.stream().mapToInt(f -> f.json().path("tokens").asInt(1)).sum()).isEqualTo(outputTokens);
+    }
+
+    @Test
+    void shouldPauseResumeAndCancelAStreamAndCloseTheUpstreamCall() throws Exception {
+        var started = client.start(StartStream.prompt("simulator", "sim-fast", "Tell me a long story",
+                new GenerationParams(2000, null, 5L)));
+        String id = started.streamId();
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 10);
+
+            client.pause(id);
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.has("paused"));
+            int atPause = recorder.frames.size();
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> recorder.frames.size() == atPause);
+            assertThat(client.status(id).state()).isEqualTo(StreamState.PAUSED);
+
+            client.resume(id);
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.frames.size() > atPause + 40);
+            assertThat(recorder.frames.get(atPause).type()).isEqualTo("resumed");
+
+            client.cancel(id);
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+            List<StreamFrame> frames = new ArrayList<>(recorder.frames);
+            assertThat(frames.get(frames.size() - 1).type()).isEqualTo("cancelled");
+            assertThat(frames).extracting(StreamFrame::seq)
+                    .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
+        }
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(simulatorStats().path("openStreams").asInt()).isZero());
+        assertThat(simulatorStats().path("streamsClosedByClient").asInt()).isPositive();
+        var status = awaitTerminalStats(id);
+        assertThat(status.state()).isEqualTo(StreamState.CANCELLED);
+        assertThat(status.stats().pausedMillis()).isGreaterThanOrEqualTo(1500.0);
+        assertThat(assertRefused(() -> client.resume(id))).isEqualTo(409);
+    }
+
+    @Test
+    void shouldStreamThroughTheSimulatorsAnthropicAndOpenAiEndpointsFromTheCli() throws Exception {
+        String prompt = "Explain consumer groups";
+        String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(40, null, 0L));
+
+        Cli openai = cli("stream", "--provider", "openai", "--model", "sim-fast", "--max-tokens", "40", "--seed", "0",
+                prompt);
+        Cli anthropic = cli("stream", "--provider", "anthropic", "--model", "sim-fast", "--max-tokens", "40", prompt);
+        Cli thinkingTool = cli("stream", "--provider", "anthropic", "--model", "sim-fast", "--max-tokens", "200",
+                "--reasoning-budget", "256", "--tool", "get_weather", "weather in Oslo");
+
+        assertThat(openai.exit).as(openai.err).isZero();
+        assertThat(openai.out.strip()).isEqualTo(expected.strip());
+        assertThat(anthropic.exit).as(anthropic.err).isZero();
+        assertThat(anthropic.out.strip()).isEqualTo(expected.strip());
+        assertThat(thinkingTool.exit).as(thinkingTool.err).isZero();
+        assertThat(thinkingTool.out).startsWith("[reasoning] ")
+                .contains("[tool call get_weather {\"query\":\"weather in Oslo\"}]");
+    }
+
+    @Test
+    void shouldDeliverReasoningAndToolCallFramesAndEndMidStreamFaultsAsFailedFrames() throws Exception {
+        var params = new GenerationParams(200, null, null, 256, List.of(new dev.tokenstream.events.ToolDefinition(
+                "get_weather", null, null)));
+        var started = client.start(StartStream.prompt("anthropic", "sim-fast", "weather in Oslo", params));
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+        assertThat(frames).extracting(StreamFrame::type).contains("reasoning", "tool_call");
+        JsonNode whole = frames.stream().filter(f -> f.type().equals("tool_call")
+                && f.json().path("toolCall").path("complete").asBoolean()).findFirst().orElseThrow().json();
+        assertThat(whole.path("toolCall").path("id").asText()).startsWith("toolu_");
+        assertThat(whole.path("toolCall").path("arguments").asText()).isEqualTo("{\"query\":\"weather in Oslo\"}");
+        assertThat(frames.get(frames.size() - 1).json().path("finishReason").asText()).isEqualTo("tool_use");
+
+        var failing = client.start(StartStream.prompt("openai", "sim-fast?fault=midstream-error&after=3",
+                "fail me", new GenerationParams(50, null, 1L)));
+        List<StreamFrame> failed = new CopyOnWriteArrayList<>();
+        try (var subscription = client.subscribe(failing.ws(), -1, failed::add)) {
+            assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        }
+        JsonNode last = failed.get(failed.size() - 1).json();
+        assertThat(last.path("type").asText()).isEqualTo("failed");
+        assertThat(last.path("error").path("code").asText()).isEqualTo("upstream_error");
+        assertThat(last.path("error").path("providerCode").asText()).isEqualTo("server_error");
+        assertThat(failed.stream().filter(StreamFrame::isToken).count()).isEqualTo(3);
+
+        var retried = client.start(StartStream.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
+                "retry me", new GenerationParams(20, null, null)));
+        assertThat(client.subscribe(retried.ws(), -1, f -> { }).awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
+        assertThat(awaitTerminalStats(retried.streamId()).state()).isEqualTo(StreamState.COMPLETED);
+    }
+
+    @Test
+    void shouldCloseAStalledAnthropicUpstreamConnectionOnCancel() throws Exception {
+        var started = client.start(StartStream.prompt("anthropic", "sim-fast?fault=stall&after=3&seconds=60",
+                "stall for a minute", new GenerationParams(200, null, null)));
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 3);
+            await().atMost(Duration.ofSeconds(5)).until(() -> simulatorStats().path("openStreams").asInt() == 1);
+
+            long sent = System.nanoTime();
+            client.cancel(started.streamId());
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> simulatorStats().path("openStreams").asInt() == 0);
+            System.out.printf("cancel accepted -> simulator saw the stalled connection closed: %.0f ms%n",
+                    (System.nanoTime() - sent) / 1e6);
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+        }
+        assertThat(awaitTerminalStats(started.streamId()).stats().usage().outputTokens()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRaceAFastAndASlowModelAndCloseTheSlowOnesUpstreamConnection() throws Exception {
+        String prompt = "Explain partition leaders";
+        var params = new GenerationParams(60, null, 5L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+        int closedBefore = simulatorStats().path("streamsClosedByClient").asInt();
+
+        long begin = System.nanoTime();
+        var started = client.start(StartStream.group(MergeMode.RACE, List.of(new Target("simulator", "sim-slow"),
+                new Target("simulator", "sim-fast")), prompt, params));
+        String slow = Merge.memberId(started.streamId(), 0);
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
+            assertThat(text(recorder.frames)).isEqualTo(expected);
+            assertThat(recorder.frames).filteredOn(StreamFrame::isToken)
+                    .allSatisfy(f -> assertThat(f.json().path("member").asInt()).isEqualTo(1));
+        }
+        // sim-slow needs 1.2 s to its first token and 80 ms a token after: it was cut off long before its end.
+        await().atMost(Duration.ofSeconds(5)).until(() -> simulatorStats().path("openStreams").asInt() == 0);
+        System.out.printf("race: the fast model's answer delivered and the slow upstream closed within %.0f ms%n",
+                (System.nanoTime() - begin) / 1e6);
+        assertThat(simulatorStats().path("streamsClosedByClient").asInt() - closedBefore).isGreaterThanOrEqualTo(1);
+        TokenstreamClient.Status group = awaitTerminalStats(started.streamId());
+        assertThat(group.stats().state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(group.stats().model()).isEqualTo("sim-fast");
+        assertThat(awaitTerminalStats(slow).stats().state()).isEqualTo(StreamState.CANCELLED);
+    }
+
+    @Test
+    void shouldCompareTwoModelsFromTheCliWithAComparisonTable() {
+        Cli compare = cli("stream", "--target", "simulator/sim-fast", "--target", "anthropic/sim-fast", "--merge",
+                "compare", "--max-tokens", "30", "Compare log compaction and retention");
+
+        assertThat(compare.exit).as(compare.err).isZero();
+        assertThat(compare.out).contains("[target 0] ").contains("[target 1] ")
+                .containsPattern("(?m)^0 +simulator/sim-fast +completed ")
+                .containsPattern("(?m)^1 +anthropic/sim-fast +completed .* 1\\.00 ");
+    }
+
+    @Test
+    void shouldKeepTheExactTextAcrossFiveReconnectionsOfTheClientSdk() throws Exception {
+        String prompt = "Tell me a long story about offsets";
+        var params = new GenerationParams(400, null, 3L);
+        String expected = simulatorAnswer("sim-fast", prompt, params);
+        var buffered = new BufferedStreamHandler();
+        List<String> completed = new CopyOnWriteArrayList<>();
+        var failing = CallbackStreamHandler.builder().onToken((token, index) -> {
+            throw new IllegalStateException("a handler bug");
+        }).onComplete(completed::add).build();
+
+        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params),
+                failing, buffered)) {
+            for (int i = 1; i <= 5; i++) {
+                long atLeast = i * 20L;
+                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= atLeast);
+                session.reconnect();
+            }
+            StreamResult result = session.awaitResult(Duration.ofSeconds(60));
+
+            assertThat(result.state()).isEqualTo(StreamState.COMPLETED);
+            assertThat(result.text()).isEqualTo(expected);
+            assertThat(buffered.text()).isEqualTo(expected);
+            assertThat(completed).containsExactly(expected);
+            assertThat(session.handlerErrors()).isEqualTo(result.tokens());
+        }
+    }
+
+    @Test
+    void shouldPauseResumeAndCancelThroughAStreamSession() throws Exception {
+        var buffered = new BufferedStreamHandler();
+        List<String> started = new CopyOnWriteArrayList<>();
+        List<String> ended = new CopyOnWriteArrayList<>();
+        var callbacks = CallbackStreamHandler.builder().onStart(m -> started.add(m.streamId()))
+                .onComplete(ended::add).build();
+
+        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-fast", "Tell me a long story",
+                new GenerationParams(2000, null, 9L)), buffered, callbacks)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 5);
+            session.pause();
+            await().atMost(Duration.ofSeconds(10)).until(() -> session.status().state() == StreamState.PAUSED);
+            session.resume();
+            await().atMost(Duration.ofSeconds(10)).until(() -> session.status().state() == StreamState.STARTED);
+            session.cancel();
+            StreamResult result = session.awaitResult(Duration.ofSeconds(30));
+
+            assertThat(result.state()).isEqualTo(StreamState.CANCELLED);
+            assertThat(result.text()).isEqualTo(buffered.text()).isNotEmpty();
+            assertThat(started).containsExactly(session.metadata().streamId());
+            assertThat(ended).containsExactly(result.text());
+            assertThat(session.handlerErrors()).isZero();
+        }
+    }
+
+    @Test
+    void shouldServeTheOfficialOpenAiNodeSdkThroughTheChatCompletionsFacade() throws Exception {
+        Path node = nodeModules();
+        String prompt = "Explain consumer groups";
+        String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(48, null, 5L));
+
+        Output output = run(node, "node", "facade.mjs", stack.settings().deliveryUrl() + "/v1", "simulator/sim-fast",
+                prompt, "5", "48");
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(result.path("text").asText()).isEqualTo(expected);
+        assertThat(result.path("completionText").asText()).isEqualTo(expected);
+        assertThat(result.path("finishReason").asText()).isIn("stop", "length");
+        assertThat(result.path("usage").path("completion_tokens").asInt()).isPositive();
+        assertThat(result.path("chunks").asInt()).isGreaterThan(2);
+        assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
+    }
+
+    @Test
+    void shouldDriveTheBrowserPageInHeadlessChromiumWithoutLosingTokens() throws Exception {
+        Path node = nodeModules();
+        String chromium = chromium();
+        Path screenshot = home.resolve("system-tests/target/page.png");
+
+        Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("CHROMIUM_PATH", chromium), "node",
+                "page.mjs", stack.settings().deliveryUrl() + "/", screenshot.toString());
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode page = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(page.path("tokensWhilePaused").asInt()).isZero();
+        assertThat(page.path("stateAfterResume").asText()).isEqualTo("started");
+        assertThat(page.path("state").asText()).isEqualTo("cancelled");
+        assertThat(page.path("reconnects").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(page.path("ttft").asText()).endsWith(" ms");
+        assertThat(page.path("rate").asText()).matches("\\d+\\.\\d");
+        assertThat(screenshot).exists();
+        // Everything delivered, read afresh from the start: the page lost no token across its reconnection.
+        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        String id = page.path("streamId").asText();
+        try (var all = client.subscribe(URI.create(stack.settings().deliveryUrl().replace("http", "ws")
+                + "/v1/streams/" + id + "/ws"), -1, frames::add)) {
+            assertThat(all.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
+        }
+        assertThat(page.path("text").asText()).isEqualTo(text(frames));
+    }
+
+    @Test
+    void shouldPublishAValidAsyncApiDocument() throws Exception {
+        Output output = run(nodeModules(), "node", "asyncapi.mjs", home.resolve("docs/asyncapi.yaml").toString());
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(result.path("valid").asBoolean()).isTrue();
+        assertThat(result.path("channels").asInt()).isEqualTo(7);
+    }
+
+    /** @return the node project of the tests, with its packages installed (npm ci, from the lock file) */
+    private static Path nodeModules() {
+        return ExternalCommand.npmInstalled(home.resolve("system-tests/src/test/node"),
+                List.of("openai", "playwright-core", "@asyncapi/parser"));
+    }
+
+    /** @return Debian's chromium, installed with apt-get when missing */
+    private static String chromium() {
+        return ExternalCommand.debianInstalled("chromium", Path.of("/usr/bin/chromium")).toString();
+    }
+
+    private static Output run(Path directory, String... command) {
+        return ExternalCommand.run(directory, Duration.ofMinutes(2), Map.of(), command);
+    }
+
+    @Test
+    void shouldAnswerProblemDetailsForUnknownStreams() {
+        assertThat(assertRefused(() -> client.status("no-such-stream"))).isEqualTo(404);
+        assertThat(assertRefused(() -> client.pause("no-such-stream"))).isEqualTo(404);
+    }
+
+    private static int assertRefused(Runnable call) {
+        try {
+            call.run();
+        } catch (TokenstreamException e) {
+            return e.status();
+        }
+        throw new AssertionError("the call was not refused");
+    }
+
+    /** Runs the CLI in this JVM against the stack, with the tokens it prints to standard output captured. */
+    private static synchronized Cli cli(String... args) {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.StringWriter();
+        PrintStream original = System.out;
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            var commandLine = dev.tokenstream.cli.TokenstreamCli.commandLine();
+            commandLine.setErr(new java.io.PrintWriter(err, true));
+            List<String> all = new ArrayList<>(List.of(args));
+            all.add("--control-url=" + stack.settings().controlUrl());
+            exit = commandLine.execute(all.toArray(String[]::new));
+        } finally {
+            System.setOut(original);
+        }
+        return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString());
+    }
+
+    private record Cli(int exit, String out, String err) {
+    }
+
+    private static TokenstreamClient.Status awaitTerminalStats(String id) {
+        return await().atMost(Duration.ofSeconds(10)).until(() -> client.status(id),
+                s -> s.stats() != null && s.stats().state().isTerminal());
+    }
+
+    /** Asks the simulator directly (no streaming) for the answer it generates for these inputs. */
+    private static String simulatorAnswer(String model, String prompt, GenerationParams params) throws Exception {
+        String body = Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode().put("model", model)
+                .put("max_tokens", params.maxTokens()).put("seed", params.seed())
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                        .put("role", "user").put("content", prompt))));
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(stack.settings().simulatorUrl() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content").asText();
+    }
+
+    private static JsonNode simulatorStats() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                URI.create(stack.settings().simulatorUrl() + "/simulator/stats")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    private static String text(List<StreamFrame> frames) {
+        return frames.stream().filter(StreamFrame::isToken).map(StreamFrame::text).collect(Collectors.joining());
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        int[] ports = new int[count];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                var socket = new ServerSocket(0);
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+        return ports;
+    }
+
+    /** Records a stream's frames from its WebSocket. */
+    private static final class Recorder implements AutoCloseable {
+        final List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        /** When each token frame arrived, epoch microseconds. */
+        final List<Long> receivedAtMicros = new CopyOnWriteArrayList<>();
+        final TokenstreamClient.Subscription subscription;
+
+        Recorder(TokenstreamClient client, URI ws, long after) {
+            subscription = client.subscribe(ws, after, frame -> {
+                if (frame.isToken()) {
+                    receivedAtMicros.add(Micros.now());
+                }
+                frames.add(frame);
+            });
+        }
+
+        long tokens() {
+            return frames.stream().filter(StreamFrame::isToken).count();
+        }
+
+        boolean has(String type) {
+            return frames.stream().anyMatch(f -> f.type().equals(type));
+        }
+
+        @Override
+        public void close() {
+            subscription.close();
+        }
+    }
+}
