@@ -2,7 +2,8 @@ package dev.tokenstream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.client.StartStream;
-import dev.tokenstream.client.StreamFrame;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.client.TokenstreamException;
 import dev.tokenstream.events.Buffering;
@@ -13,6 +14,7 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -128,12 +130,12 @@ public final class Benchmark {
         });
     }
 
-    private void onTokenstreamFrame(StreamFrame frame, List<Long> received) {
+    private void onTokenstreamFrame(DeliveryFrame frame, List<Long> received) {
         if (frame.isToken()) {
             long now = Micros.now();
             pipeline.recordValue(clamp(now - frame.emittedAtMicros()));
             // A frame merged for a slow client stands for several tokens, all received now.
-            int tokens = frame.json().path("tokens").asInt(1);
+            int tokens = frame.tokenCount();
             for (int i = 0; i < tokens; i++) {
                 received.add(now);
             }
@@ -154,7 +156,8 @@ public final class Benchmark {
                 public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
                     text.append(data);
                     if (last) {
-                        if (text.indexOf("\"type\":\"token\"") >= 0) {
+                        // Read as the SDK reads Tokenstream's frames, so both paths cost the client the same.
+                        if (readRelayFrame(text.toString()).isToken()) {
                             received.add(Micros.now());
                         }
                         text.setLength(0);
@@ -204,20 +207,20 @@ public final class Benchmark {
             List<Seen> frames = new CopyOnWriteArrayList<>();
             var subscription = tokenstream.subscribe(started.ws(), -1,
                     frame -> frames.add(new Seen(Micros.now(), frame.type())));
-            awaitFrames(frames, "token", 5);
+            awaitFrames(frames, FrameType.TOKEN, 5);
             long pauseSent = Micros.now();
             tokenstream.pause(started.streamId());
-            long pausedAt = awaitFrames(frames, "paused", 1);
-            long lastTokenAt = frames.stream().filter(f -> f.type().equals("token") && f.at() < pausedAt)
+            long pausedAt = awaitFrames(frames, FrameType.PAUSED, 1);
+            long lastTokenAt = frames.stream().filter(f -> f.type() == FrameType.TOKEN && f.at() < pausedAt)
                     .mapToLong(Seen::at).max().orElse(pauseSent);
             paused.recordValue(clamp(pausedAt - pauseSent));
             lastToken.recordValue(clamp(lastTokenAt - pauseSent));
             tokenstream.resume(started.streamId());
-            awaitFrames(frames, "token", frames.stream().filter(f -> f.type().equals("token")).count() + 1);
+            awaitFrames(frames, FrameType.TOKEN, frames.stream().filter(f -> f.type() == FrameType.TOKEN).count() + 1);
             long cancelSent = Micros.now();
             tokenstream.cancel(started.streamId());
             long closedAt = awaitUpstreamClosed();
-            cancelled.recordValue(clamp(awaitFrames(frames, "cancelled", 1) - cancelSent));
+            cancelled.recordValue(clamp(awaitFrames(frames, FrameType.CANCELLED, 1) - cancelSent));
             closed.recordValue(clamp(closedAt - cancelSent));
             subscription.awaitClose(Duration.ofSeconds(10));
         }
@@ -295,7 +298,7 @@ public final class Benchmark {
         List<String> ids = new ArrayList<>();
         List<TokenstreamClient.Subscription> subscriptions = new ArrayList<>();
         var firstTokens = new CountDownLatch(streams);
-        List<String> endedEarly = new CopyOnWriteArrayList<>();
+        List<FrameType> endedEarly = new CopyOnWriteArrayList<>();
         try {
             for (int i = 0; i < streams; i++) {
                 var started = tokenstream.start(StartStream.prompt("simulator", TRICKLE, "bench memory "
@@ -344,14 +347,23 @@ public final class Benchmark {
     }
 
     /** A frame's type and when it arrived, epoch microseconds. */
-    private record Seen(long at, String type) {
+    /** The relay's frames are a subset of {@link DeliveryFrame}: type, text and emittedAtMicros. */
+    private static DeliveryFrame readRelayFrame(String json) {
+        try {
+            return Json.MAPPER.readValue(json, DeliveryFrame.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the direct relay sent a frame that is not JSON", e);
+        }
+    }
+
+    private record Seen(long at, FrameType type) {
     }
 
     /** @return when the {@code count}-th frame of {@code type} arrived; waits up to 30 s */
-    private static long awaitFrames(List<Seen> frames, String type, long count) throws InterruptedException {
+    private static long awaitFrames(List<Seen> frames, FrameType type, long count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
-            List<Seen> matching = frames.stream().filter(f -> f.type().equals(type)).toList();
+            List<Seen> matching = frames.stream().filter(f -> f.type() == type).toList();
             if (matching.size() >= count) {
                 return matching.get((int) count - 1).at();
             }

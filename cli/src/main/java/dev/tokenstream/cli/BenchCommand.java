@@ -3,7 +3,6 @@ package dev.tokenstream.cli;
 import dev.tokenstream.bench.BenchReport;
 import dev.tokenstream.bench.BenchRun;
 import dev.tokenstream.localstack.LocalStack;
-import dev.tokenstream.events.Buffering;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,7 +1,8 @@
 package dev.tokenstream.cli;
 
 import dev.tokenstream.client.StartStream;
-import dev.tokenstream.client.StreamFrame;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.GenerationParams;
@@ -86,11 +87,11 @@ final class DemoCommand implements Callable<Integer> {
         out.printf("%n== Stream 1: \"%s\" (simulator, %s)%n", text, model);
         long sent = System.nanoTime();
         var started = client.start(StartStream.prompt("simulator", model, text, null));
-        BlockingQueue<StreamFrame> frames = new LinkedBlockingQueue<>();
+        BlockingQueue<DeliveryFrame> frames = new LinkedBlockingQueue<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             boolean firstToken = true;
             while (true) {
-                StreamFrame frame = next(frames);
+                DeliveryFrame frame = next(frames);
                 if (frame.isToken()) {
                     if (firstToken) {
                         out.printf("[first token after %d ms]%n", (System.nanoTime() - sent) / 1_000_000);
@@ -99,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
                     out.print(frame.text());
                     out.flush();
                 } else if (frame.isTerminal()) {
-                    out.printf("%n[%s]%n", frame.type());
+                    out.printf("%n[%s]%n", frame.type().wireName());
                     break;
                 }
             }
@@ -113,21 +114,21 @@ final class DemoCommand implements Callable<Integer> {
         var started = client.start(StartStream.prompt("simulator", "sim-fast",
                 "Tell me a long story about a stream processor", new GenerationParams(2000, null, 7L)));
         String id = started.streamId();
-        BlockingQueue<StreamFrame> frames = new LinkedBlockingQueue<>();
+        BlockingQueue<DeliveryFrame> frames = new LinkedBlockingQueue<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             int tokens = 0;
             while (tokens < TOKENS_BEFORE_PAUSE) {
                 tokens += print(next(frames));
             }
             client.pause(id);
-            StreamFrame frame;
-            while (!(frame = next(frames)).type().equals("paused")) {
+            DeliveryFrame frame;
+            while ((frame = next(frames)).type() != FrameType.PAUSED) {
                 print(frame);
             }
             out.printf("%n[paused: holding delivery for %d s while the model keeps generating]", PAUSE.toSeconds());
-            List<StreamFrame> whilePaused = new ArrayList<>();
+            List<DeliveryFrame> whilePaused = new ArrayList<>();
             frames.drainTo(whilePaused);
-            StreamFrame late = frames.poll(PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+            DeliveryFrame late = frames.poll(PAUSE.toMillis(), TimeUnit.MILLISECONDS);
             if (late != null) {
                 whilePaused.add(late);
             }
@@ -135,7 +136,7 @@ final class DemoCommand implements Callable<Integer> {
 
             long resumeAtMicros = Micros.now();
             client.resume(id);
-            while (!(frame = next(frames)).type().equals("resumed")) {
+            while ((frame = next(frames)).type() != FrameType.RESUMED) {
                 print(frame);
             }
             int held = 0;
@@ -144,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
             while (live < LIVE_TOKENS_BEFORE_CANCEL) {
                 frame = next(frames);
                 if (frame.isTerminal()) {
-                    out.printf("%n[%s before cancel]%n", frame.type());
+                    out.printf("%n[%s before cancel]%n", frame.type().wireName());
                     return id;
                 }
                 if (!frame.isToken()) {
@@ -167,13 +168,13 @@ final class DemoCommand implements Callable<Integer> {
                 print(frame);
             }
             int code = subscription.awaitClose(Duration.ofSeconds(5));
-            out.printf("%n[%s; the server closed the socket with %d; frames after it: %d]%n", frame.type(), code,
+            out.printf("%n[%s; the server closed the socket with %d; frames after it: %d]%n", frame.type().wireName(), code,
                     frames.size());
         }
         return id;
     }
 
-    private int print(StreamFrame frame) {
+    private int print(DeliveryFrame frame) {
         if (frame.isToken()) {
             out.print(frame.text());
             out.flush();
@@ -182,8 +183,8 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static StreamFrame next(BlockingQueue<StreamFrame> frames) throws InterruptedException {
-        StreamFrame frame = frames.poll(FRAME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    private static DeliveryFrame next(BlockingQueue<DeliveryFrame> frames) throws InterruptedException {
+        DeliveryFrame frame = frames.poll(FRAME_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (frame == null) {
             throw new IllegalStateException("no frame within " + FRAME_TIMEOUT.toSeconds()
                     + " s; see the service logs in .tokenstream/logs");

@@ -1,9 +1,8 @@
 package dev.tokenstream.client;
 
-import dev.tokenstream.events.Comparison;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.StreamState;
-import dev.tokenstream.events.ToolCall;
-import dev.tokenstream.events.serde.Json;
 
 import java.time.Duration;
 import java.util.List;
@@ -139,7 +138,7 @@ public final class StreamSession implements AutoCloseable {
         try {
             var opened = client.subscribe(metadata.ws(), after, new TokenstreamClient.FrameListener() {
                 @Override
-                public void onFrame(StreamFrame frame) {
+                public void onFrame(DeliveryFrame frame) {
                     StreamSession.this.onFrame(myGeneration, frame);
                 }
 
@@ -165,45 +164,40 @@ public final class StreamSession implements AutoCloseable {
         }
     }
 
-    private synchronized void onFrame(int frameGeneration, StreamFrame frame) {
+    private synchronized void onFrame(int frameGeneration, DeliveryFrame frame) {
         if (frameGeneration != generation || frame.seq() < 0 || frame.seq() <= lastSeq) {
-            return; // an answer to an op, a stale connection, or a frame already handled
+            return; // a stale connection, or a frame already handled
         }
         lastSeq = frame.seq();
         failedAttempts = 0;
         switch (frame.type()) {
-            case "started" -> each(h -> h.onStreamStart(metadata));
-            case "token" -> {
+            case STARTED -> each(h -> h.onStreamStart(metadata));
+            case TOKEN -> {
                 String token = frame.text() == null ? "" : frame.text();
                 text.append(token);
                 long index = tokens++;
-                if (frame.json().hasNonNull("member")) {
-                    int member = frame.json().get("member").asInt();
+                if (frame.member() != null) {
+                    int member = frame.member();
                     each(h -> h.onMemberToken(member, token, index));
                 } else {
                     each(h -> h.onToken(token, index));
                 }
             }
-            case "comparison" -> {
-                Comparison comparison = Json.MAPPER.convertValue(frame.json().path("comparison"), Comparison.class);
-                each(h -> h.onComparison(comparison));
-            }
-            case "reasoning" -> {
+            case COMPARISON -> each(h -> h.onComparison(frame.comparison()));
+            case REASONING -> {
                 String reasoning = frame.text() == null ? "" : frame.text();
                 each(h -> h.onReasoning(reasoning));
             }
-            case "tool_call" -> {
-                ToolCall call = Json.MAPPER.convertValue(frame.json().path("toolCall"), ToolCall.class);
-                each(h -> h.onToolCall(call));
+            case TOOL_CALL -> each(h -> h.onToolCall(frame.toolCall()));
+            case COMPLETED -> end(StreamState.COMPLETED, null);
+            case CANCELLED -> end(StreamState.CANCELLED, null);
+            case FAILED -> {
+                ErrorInfo error = frame.error();
+                end(StreamState.FAILED, error == null ? new StreamFailedException("upstream_error", "", false)
+                        : new StreamFailedException(error.code(), error.message(), error.retryable()));
             }
-            case "completed" -> end(StreamState.COMPLETED, null);
-            case "cancelled" -> end(StreamState.CANCELLED, null);
-            case "failed" -> end(StreamState.FAILED, new StreamFailedException(
-                    frame.json().path("error").path("code").asText("upstream_error"),
-                    frame.json().path("error").path("message").asText(""),
-                    frame.json().path("error").path("retryable").asBoolean(false)));
-            default -> {
-                // paused, resumed and frame types of later protocol versions
+            case PAUSED, RESUMED -> {
+                // the state is the control API's to tell; the frame only moves the position
             }
         }
     }

@@ -3,6 +3,10 @@ package dev.tokenstream.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.ClientOp;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.OpReply;
 import dev.tokenstream.events.serde.Json;
 
 import java.io.IOException;
@@ -121,8 +125,20 @@ public final class TokenstreamClient {
     /** Receives a stream's frames. Called on the WebSocket's thread, one frame at a time. */
     public interface FrameListener {
 
-        /** A frame arrived. */
-        void onFrame(StreamFrame frame);
+        /**
+         * A frame of the stream arrived.
+         *
+         * @param frame the frame, read with Jackson; frames of types a later protocol version adds are skipped
+         */
+        void onFrame(DeliveryFrame frame);
+
+        /**
+         * Delivery answered an op sent with {@link Subscription#sendOp}.
+         *
+         * @param reply the ack or the error
+         */
+        default void onReply(OpReply reply) {
+        }
 
         /** The server closed the connection (1000 after the terminal frame). */
         default void onClose(int code, String reason) {
@@ -147,7 +163,7 @@ public final class TokenstreamClient {
 
         /** Sends a client op ({@code pause}, {@code resume}, {@code cancel}); the answer comes as a frame. */
         public void sendOp(String op) {
-            socket.sendText("{\"op\":\"" + op + "\"}", true).join();
+            socket.sendText(Json.write(new ClientOp(op)), true).join();
         }
 
         /**
@@ -170,7 +186,13 @@ public final class TokenstreamClient {
                 String text = partial.toString();
                 partial.setLength(0);
                 try {
-                    listener.onFrame(StreamFrame.of(Json.MAPPER.readTree(text)));
+                    JsonNode message = Json.MAPPER.readTree(text);
+                    String type = message.path("type").asText("");
+                    if (type.equals(OpReply.ACK) || type.equals(OpReply.ERROR)) {
+                        listener.onReply(Json.MAPPER.treeToValue(message, OpReply.class));
+                    } else if (FrameType.isKnown(type)) {
+                        listener.onFrame(Json.MAPPER.treeToValue(message, DeliveryFrame.class));
+                    }
                 } catch (IOException e) {
                     listener.onError(e);
                 }

@@ -10,14 +10,14 @@ import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.smallrye.common.annotation.Blocking;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /relay?model=&prompt=&maxTokens=} as a WebSocket: streams one chat completion from the provider
@@ -39,16 +39,11 @@ public class RelaySocket {
     @OnOpen
     @Blocking
     public void onOpen(WebSocketConnection connection) {
-        var query = new HashMap<String, String>();
-        for (String pair : connection.handshakeRequest().query().split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                query.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        var params = ChatCompletionCreateParams.builder().model(query.getOrDefault("model", "sim-bench"))
-                .addUserMessage(query.getOrDefault("prompt", "hello"))
-                .maxCompletionTokens(Long.parseLong(query.getOrDefault("maxTokens", "100"))).build();
+        Map<String, List<String>> query = new QueryStringDecoder(connection.handshakeRequest().query(), false)
+                .parameters();
+        var params = ChatCompletionCreateParams.builder().model(first(query, "model", "sim-bench"))
+                .addUserMessage(first(query, "prompt", "hello"))
+                .maxCompletionTokens(Long.parseLong(first(query, "maxTokens", "100"))).build();
         try (StreamResponse<ChatCompletionChunk> stream = provider.chat().completions().createStreaming(params)) {
             stream.stream().forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().content()
                     .filter(text -> !text.isEmpty()).ifPresent(text -> connection.sendTextAndAwait(
@@ -61,5 +56,10 @@ public class RelaySocket {
             connection.sendTextAndAwait("{\"type\":\"failed\"}");
         }
         connection.closeAndAwait();
+    }
+
+    private static String first(Map<String, List<String>> query, String name, String absent) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? absent : values.get(0);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tokenstream.events;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * What a client receives, written by the stream processor to {@link Topics#DELIVERIES} and forwarded unchanged
  * over WebSocket. {@code seq} is the delivery sequence (0, 1, 2, ... per stream), the number a client resumes
@@ -20,10 +22,20 @@ package dev.tokenstream.events;
  * @param member          a merge group's frames of one member (content, and the terminal frame of race and
  *                        fallback): the member's index in the group's targets
  * @param comparison      comparison (compare groups, before the terminal frame): every member's result
+ * @param coalesced       token: how many token frames delivery merged into this one for a client that fell
+ *                        behind (its seq is the last one's); null when not merged
  */
 public record DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
                             String finishReason, Usage usage, ErrorInfo error, Integer tokens, ToolCall toolCall,
-                            Integer member, Comparison comparison) {
+                            Integer member, Comparison comparison, Integer coalesced) {
+
+    /** A frame as the processor writes it: never merged by delivery. */
+    public DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
+                         String finishReason, Usage usage, ErrorInfo error, Integer tokens, ToolCall toolCall,
+                         Integer member, Comparison comparison) {
+        this(type, streamId, seq, text, emittedAtMicros, finishReason, usage, error, tokens, toolCall, member,
+                comparison, null);
+    }
 
     /** A frame of a stream of its own. */
     public DeliveryFrame(FrameType type, String streamId, long seq, String text, long emittedAtMicros,
@@ -69,5 +81,35 @@ public record DeliveryFrame(FrameType type, String streamId, long seq, String te
     public static DeliveryFrame comparison(String groupId, long seq, Comparison comparison, long emittedAtMicros) {
         return new DeliveryFrame(FrameType.COMPARISON, groupId, seq, null, emittedAtMicros, null, null, null, null,
                 null, null, comparison);
+    }
+
+    /**
+     * Whether this is a token frame.
+     *
+     * @return true for {@link FrameType#TOKEN}
+     */
+    @JsonIgnore
+    public boolean isToken() {
+        return type == FrameType.TOKEN;
+    }
+
+    /**
+     * Whether the stream ends with this frame.
+     *
+     * @return true for completed, failed and cancelled
+     */
+    @JsonIgnore
+    public boolean isTerminal() {
+        return type.isTerminal();
+    }
+
+    /**
+     * How many provider tokens a token frame holds, merged by the processor's coalescing or by delivery.
+     *
+     * @return {@link #tokens()}, or 1 when it is null
+     */
+    @JsonIgnore
+    public int tokenCount() {
+        return tokens == null ? 1 : tokens;
     }
 }

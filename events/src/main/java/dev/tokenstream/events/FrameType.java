@@ -19,7 +19,27 @@ public enum FrameType {
         return valueOf(name.toUpperCase(Locale.ROOT));
     }
 
-    /** @return true for the frames after which a stream sends nothing more. */
+    /**
+     * Whether a type name on the wire is one of this protocol version's; a client skips frames of types that later
+     * versions add.
+     *
+     * @param name a frame's {@code type} as sent
+     * @return true when {@link #fromWire} knows it
+     */
+    public static boolean isKnown(String name) {
+        for (FrameType type : values()) {
+            if (type.wireName().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a stream sends nothing more after a frame of this type.
+     *
+     * @return true for completed, failed and cancelled
+     */
     public boolean isTerminal() {
         return this == COMPLETED || this == FAILED || this == CANCELLED;
     }

@@ -7,7 +7,8 @@ import dev.tokenstream.bench.Benchmark;
 import dev.tokenstream.client.BufferedStreamHandler;
 import dev.tokenstream.client.CallbackStreamHandler;
 import dev.tokenstream.client.StartStream;
-import dev.tokenstream.client.StreamFrame;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamException;
@@ -19,6 +20,7 @@ import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.Target;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.localstack.LocalStack;
 import dev.tokenstream.localstack.StackSettings;
@@ -149,26 +151,26 @@ class WholeStackIT {
         String expected = simulatorAnswer("sim-fast", prompt, params);
 
         var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
-        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
         }
 
-        assertThat(frames).extracting(StreamFrame::seq)
+        assertThat(frames).extracting(DeliveryFrame::seq)
                 .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
-        assertThat(frames.get(0).type()).isEqualTo("started");
-        assertThat(frames.get(frames.size() - 1).type()).isEqualTo("completed");
+        assertThat(frames.get(0).type()).isEqualTo(FrameType.STARTED);
+        assertThat(frames.get(frames.size() - 1).type()).isEqualTo(FrameType.COMPLETED);
         assertThat(text(frames)).isEqualTo(expected);
 
         var status = awaitTerminalStats(started.streamId());
         assertThat(status.state()).isEqualTo(StreamState.COMPLETED);
-        assertThat(status.stats().outputTokens()).isEqualTo(frames.stream().filter(StreamFrame::isToken).count());
+        assertThat(status.stats().outputTokens()).isEqualTo(frames.stream().filter(DeliveryFrame::isToken).count());
         assertThat(status.stats().ttftMillis()).isPositive();
         assertThat(status.stats().itlP50Millis()).isPositive();
 
         try (var resumed = new Recorder(client, started.ws(), 10)) {
             assertThat(resumed.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
-            assertThat(resumed.frames).extracting(StreamFrame::seq)
+            assertThat(resumed.frames).extracting(DeliveryFrame::seq)
                     .containsExactlyElementsOf(LongStream.range(11, frames.size()).boxed().toList());
         }
     }
@@ -181,18 +183,18 @@ class WholeStackIT {
 
         var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params)
                 .withBuffering(new Buffering(Buffering.Mode.WORDS, null)));
-        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
         }
 
         assertThat(text(frames)).isEqualTo(expected);
         int outputTokens = (int) awaitTerminalStats(started.streamId()).stats().outputTokens();
-        List<StreamFrame> words = frames.stream().filter(StreamFrame::isToken).toList();
+        List<DeliveryFrame> words = frames.stream().filter(DeliveryFrame::isToken).toList();
         assertThat(words).hasSizeLessThan(outputTokens);
         // Every frame after the first starts a new word.
         assertThat(words.subList(1, words.size())).allSatisfy(frame -> assertThat(frame.text()).matches("(?s)\\s.*"));
-        assertThat(words.stream().mapToInt(f -> f.json().path("tokens").asInt(1)).sum()).isEqualTo(outputTokens);
+        assertThat(words.stream().mapToInt(DeliveryFrame::tokenCount).sum()).isEqualTo(outputTokens);
     }
 
     @Test
@@ -204,7 +206,7 @@ class WholeStackIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 10);
 
             client.pause(id);
-            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.has("paused"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> recorder.has(FrameType.PAUSED));
             int atPause = recorder.frames.size();
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
                     .until(() -> recorder.frames.size() == atPause);
@@ -212,13 +214,13 @@ class WholeStackIT {
 
             client.resume(id);
             await().atMost(Duration.ofSeconds(10)).until(() -> recorder.frames.size() > atPause + 40);
-            assertThat(recorder.frames.get(atPause).type()).isEqualTo("resumed");
+            assertThat(recorder.frames.get(atPause).type()).isEqualTo(FrameType.RESUMED);
 
             client.cancel(id);
             assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
-            List<StreamFrame> frames = new ArrayList<>(recorder.frames);
-            assertThat(frames.get(frames.size() - 1).type()).isEqualTo("cancelled");
-            assertThat(frames).extracting(StreamFrame::seq)
+            List<DeliveryFrame> frames = new ArrayList<>(recorder.frames);
+            assertThat(frames.get(frames.size() - 1).type()).isEqualTo(FrameType.CANCELLED);
+            assertThat(frames).extracting(DeliveryFrame::seq)
                     .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
         }
 
@@ -256,28 +258,28 @@ class WholeStackIT {
         var params = new GenerationParams(200, null, null, 256, List.of(new dev.tokenstream.events.ToolDefinition(
                 "get_weather", null, null)));
         var started = client.start(StartStream.prompt("anthropic", "sim-fast", "weather in Oslo", params));
-        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
         }
-        assertThat(frames).extracting(StreamFrame::type).contains("reasoning", "tool_call");
-        JsonNode whole = frames.stream().filter(f -> f.type().equals("tool_call")
-                && f.json().path("toolCall").path("complete").asBoolean()).findFirst().orElseThrow().json();
-        assertThat(whole.path("toolCall").path("id").asText()).startsWith("toolu_");
-        assertThat(whole.path("toolCall").path("arguments").asText()).isEqualTo("{\"query\":\"weather in Oslo\"}");
-        assertThat(frames.get(frames.size() - 1).json().path("finishReason").asText()).isEqualTo("tool_use");
+        assertThat(frames).extracting(DeliveryFrame::type).contains(FrameType.REASONING, FrameType.TOOL_CALL);
+        ToolCall whole = frames.stream().filter(f -> f.type() == FrameType.TOOL_CALL && f.toolCall().complete())
+                .findFirst().orElseThrow().toolCall();
+        assertThat(whole.id()).startsWith("toolu_");
+        assertThat(whole.arguments()).isEqualTo("{\"query\":\"weather in Oslo\"}");
+        assertThat(frames.get(frames.size() - 1).finishReason()).isEqualTo("tool_use");
 
         var failing = client.start(StartStream.prompt("openai", "sim-fast?fault=midstream-error&after=3",
                 "fail me", new GenerationParams(50, null, 1L)));
-        List<StreamFrame> failed = new CopyOnWriteArrayList<>();
+        List<DeliveryFrame> failed = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(failing.ws(), -1, failed::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
         }
-        JsonNode last = failed.get(failed.size() - 1).json();
-        assertThat(last.path("type").asText()).isEqualTo("failed");
-        assertThat(last.path("error").path("code").asText()).isEqualTo("upstream_error");
-        assertThat(last.path("error").path("providerCode").asText()).isEqualTo("server_error");
-        assertThat(failed.stream().filter(StreamFrame::isToken).count()).isEqualTo(3);
+        DeliveryFrame last = failed.get(failed.size() - 1);
+        assertThat(last.type()).isEqualTo(FrameType.FAILED);
+        assertThat(last.error().code()).isEqualTo("upstream_error");
+        assertThat(last.error().providerCode()).isEqualTo("server_error");
+        assertThat(failed.stream().filter(DeliveryFrame::isToken).count()).isEqualTo(3);
 
         var retried = client.start(StartStream.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
                 "retry me", new GenerationParams(20, null, null)));
@@ -318,8 +320,8 @@ class WholeStackIT {
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
             assertThat(text(recorder.frames)).isEqualTo(expected);
-            assertThat(recorder.frames).filteredOn(StreamFrame::isToken)
-                    .allSatisfy(f -> assertThat(f.json().path("member").asInt()).isEqualTo(1));
+            assertThat(recorder.frames).filteredOn(DeliveryFrame::isToken)
+                    .allSatisfy(f -> assertThat(f.member()).isEqualTo(1));
         }
         // sim-slow needs 1.2 s to its first token and 80 ms a token after: it was cut off long before its end.
         await().atMost(Duration.ofSeconds(5)).until(() -> simulatorStats().path("openStreams").asInt() == 0);
@@ -435,7 +437,7 @@ class WholeStackIT {
         assertThat(page.path("rate").asText()).matches("\\d+\\.\\d");
         assertThat(screenshot).exists();
         // Everything delivered, read afresh from the start: the page lost no token across its reconnection.
-        List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         String id = page.path("streamId").asText();
         try (var all = client.subscribe(URI.create(stack.settings().deliveryUrl().replace("http", "ws")
                 + "/v1/streams/" + id + "/ws"), -1, frames::add)) {
@@ -532,8 +534,8 @@ class WholeStackIT {
         return Json.MAPPER.readTree(response.body());
     }
 
-    private static String text(List<StreamFrame> frames) {
-        return frames.stream().filter(StreamFrame::isToken).map(StreamFrame::text).collect(Collectors.joining());
+    private static String text(List<DeliveryFrame> frames) {
+        return frames.stream().filter(DeliveryFrame::isToken).map(DeliveryFrame::text).collect(Collectors.joining());
     }
 
     private static int[] freePorts(int count) throws IOException {
@@ -555,7 +557,7 @@ class WholeStackIT {
 
     /** Records a stream's frames from its WebSocket. */
     private static final class Recorder implements AutoCloseable {
-        final List<StreamFrame> frames = new CopyOnWriteArrayList<>();
+        final List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         /** When each token frame arrived, epoch microseconds. */
         final List<Long> receivedAtMicros = new CopyOnWriteArrayList<>();
         final TokenstreamClient.Subscription subscription;
@@ -570,11 +572,11 @@ class WholeStackIT {
         }
 
         long tokens() {
-            return frames.stream().filter(StreamFrame::isToken).count();
+            return frames.stream().filter(DeliveryFrame::isToken).count();
         }
 
-        boolean has(String type) {
-            return frames.stream().anyMatch(f -> f.type().equals(type));
+        boolean has(FrameType type) {
+            return frames.stream().anyMatch(f -> f.type() == type);
         }
 
         @Override

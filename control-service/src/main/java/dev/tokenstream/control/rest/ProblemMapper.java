@@ -1,5 +1,6 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.events.Problem;
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
@@ -26,12 +27,12 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
         if (exception instanceof WebApplicationException web) {
             int status = web.getResponse().getStatus();
             String detail = status == 400 ? "the request body is not valid JSON for this operation" : web.getMessage();
-            return respond(new Problem("about:blank", Response.Status.fromStatusCode(status) == null ? "Error"
-                    : Response.Status.fromStatusCode(status).getReasonPhrase(), status, detail, path));
+            return respond(Problem.of(status, Response.Status.fromStatusCode(status) == null ? "Error"
+                    : Response.Status.fromStatusCode(status).getReasonPhrase(), detail, path));
         }
         Log.errorf(exception, "unexpected failure on %s", path);
-        return respond(new Problem("about:blank", "Internal Server Error", 500,
-                "an unexpected error occurred; see the service log", path));
+        return respond(Problem.of(500, "Internal Server Error", "an unexpected error occurred; see the service log",
+                path));
     }
 
     static String path(UriInfo uriInfo) {

@@ -1,5 +1,6 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.events.Problem;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;

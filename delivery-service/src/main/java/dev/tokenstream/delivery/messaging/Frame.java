@@ -1,7 +1,7 @@
 package dev.tokenstream.delivery.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.serde.Json;
 
@@ -13,16 +13,14 @@ import java.util.Optional;
  * One delivery frame as it came from {@code tokenstream.deliveries}: its JSON, forwarded to clients unchanged.
  *
  * @param seq      the frame's delivery seq
- * @param type     its type on the wire ({@code token}, {@code completed}, ...)
- * @param json     the frame's JSON text
- * @param terminal whether the stream ends with it
+ * @param type     its type
+ * @param json     the frame's JSON text, a {@link DeliveryFrame}
  * @param text     token frames: the text; otherwise null
  * @param tokens   token frames: how many provider tokens the text holds (the processor may coalesce several)
  * @param emittedAtMicros when the frame's content was emitted (tokens: when ingest received them), epoch
  *                 microseconds; 0 when the frame does not say
  */
-public record Frame(long seq, String type, String json, boolean terminal, String text, int tokens,
-                    long emittedAtMicros) {
+public record Frame(long seq, FrameType type, String json, String text, int tokens, long emittedAtMicros) {
 
     /**
      * Reads a frame as the processor wrote it to the deliveries topic.
@@ -38,8 +36,8 @@ public record Frame(long seq, String type, String json, boolean terminal, String
         if (streamId == null || type == null || !node.path("seq").canConvertToLong()) {
             return Optional.empty();
         }
-        return Optional.of(new Parsed(streamId, new Frame(node.path("seq").asLong(), type, json,
-                FrameType.fromWire(type).isTerminal(), node.hasNonNull("text") ? node.get("text").asText() : null,
+        return Optional.of(new Parsed(streamId, new Frame(node.path("seq").asLong(), FrameType.fromWire(type), json,
+                node.hasNonNull("text") ? node.get("text").asText() : null,
                 node.path("tokens").asInt(1), node.path("emittedAtMicros").asLong(0))));
     }
 
@@ -47,9 +45,22 @@ public record Frame(long seq, String type, String json, boolean terminal, String
     record Parsed(String streamId, Frame frame) {
     }
 
-    /** @return whether this is a token frame */
+    /**
+     * Whether this is a token frame.
+     *
+     * @return true for {@link FrameType#TOKEN}
+     */
     public boolean isToken() {
-        return "token".equals(type);
+        return type == FrameType.TOKEN;
+    }
+
+    /**
+     * Whether the stream ends with this frame.
+     *
+     * @return true for completed, failed and cancelled
+     */
+    public boolean terminal() {
+        return type.isTerminal();
     }
 
     /**
@@ -62,9 +73,8 @@ public record Frame(long seq, String type, String json, boolean terminal, String
         Frame last = tokens.get(tokens.size() - 1);
         long emittedAt = last.emittedAtMicros();
         int count = tokens.stream().mapToInt(Frame::tokens).sum();
-        ObjectNode json = Json.MAPPER.createObjectNode().put("type", "token").put("streamId", streamId)
-                .put("seq", last.seq()).put("text", text.toString()).put("emittedAtMicros", emittedAt)
-                .put("tokens", count).put("coalesced", tokens.size());
-        return new Frame(last.seq(), "token", json.toString(), false, text.toString(), count, emittedAt);
+        var merged = new DeliveryFrame(FrameType.TOKEN, streamId, last.seq(), text.toString(), emittedAt, null, null,
+                null, count, null, null, null, tokens.size());
+        return new Frame(last.seq(), FrameType.TOKEN, Json.write(merged), text.toString(), count, emittedAt);
     }
 }

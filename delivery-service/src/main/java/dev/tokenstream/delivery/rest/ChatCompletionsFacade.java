@@ -7,6 +7,7 @@ import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -107,11 +108,11 @@ public class ChatCompletionsFacade {
                 JsonNode json = parse(frame);
                 StringBuilder out = new StringBuilder();
                 switch (frame.type()) {
-                    case "started" -> out.append(data(chunk(id, created, model, includeUsage,
+                    case STARTED -> out.append(data(chunk(id, created, model, includeUsage,
                             Json.MAPPER.createObjectNode().put("role", "assistant").put("content", ""), null)));
-                    case "token" -> out.append(data(chunk(id, created, model, includeUsage,
+                    case TOKEN -> out.append(data(chunk(id, created, model, includeUsage,
                             Json.MAPPER.createObjectNode().put("content", frame.text()), null)));
-                    case "completed", "cancelled" -> {
+                    case COMPLETED, CANCELLED -> {
                         out.append(data(chunk(id, created, model, includeUsage, Json.MAPPER.createObjectNode(),
                                 json.path("finishReason").asText("stop").equals("cancelled") ? "stop"
                                         : json.path("finishReason").asText("stop"))));
@@ -123,7 +124,7 @@ public class ChatCompletionsFacade {
                         }
                         out.append("data: [DONE]\n\n");
                     }
-                    case "failed" -> {
+                    case FAILED -> {
                         ObjectNode error = Json.MAPPER.createObjectNode();
                         error.putObject("error").put("message", json.path("error").path("message").asText())
                                 .put("type", "api_error").put("code", json.path("error").path("code").asText());
@@ -158,7 +159,7 @@ public class ChatCompletionsFacade {
                     text.append(frame.text());
                 } else if (frame.terminal()) {
                     JsonNode json = parse(frame);
-                    if (frame.type().equals("failed")) {
+                    if (frame.type() == FrameType.FAILED) {
                         error(response, 502, "api_error", json.path("error").path("message").asText());
                     } else {
                         ObjectNode body = envelope(id, System.currentTimeMillis() / 1000, model)

@@ -5,6 +5,8 @@ import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
+import dev.tokenstream.events.Problem;
+import dev.tokenstream.events.serde.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
@@ -52,9 +54,9 @@ public class StreamEventsRoute {
         try {
             afterSeq = after == null ? -1 : Long.parseLong(after.trim());
         } catch (NumberFormatException e) {
-            ctx.response().setStatusCode(400).putHeader("content-type", "application/problem+json")
-                    .end("{\"type\":\"about:blank\",\"title\":\"Bad Request\",\"status\":400,"
-                            + "\"detail\":\"Last-Event-ID and after must be a delivery seq\"}");
+            ctx.response().setStatusCode(400).putHeader("content-type", Problem.MEDIA_TYPE)
+                    .end(Json.write(Problem.of(400, "Bad Request", "Last-Event-ID and after must be a delivery seq",
+                            null)));
             return;
         }
         HttpServerResponse response = ctx.response().setChunked(true)
@@ -73,7 +75,7 @@ public class StreamEventsRoute {
         Subscriber subscriber = logs.subscribe(id, afterSeq, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
-                String event = "id: " + frame.seq() + "\nevent: " + frame.type() + "\ndata: " + frame.json() + "\n\n";
+                String event = "id: " + frame.seq() + "\nevent: " + frame.type().wireName() + "\ndata: " + frame.json() + "\n\n";
                 return Uni.createFrom().completionStage(response.write(event).toCompletionStage());
             }
 

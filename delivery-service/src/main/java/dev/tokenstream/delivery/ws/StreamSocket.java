@@ -1,12 +1,13 @@
 package dev.tokenstream.delivery.ws;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
 import dev.tokenstream.delivery.rest.ControlApi;
+import dev.tokenstream.events.ClientOp;
+import dev.tokenstream.events.OpReply;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
@@ -17,13 +18,13 @@ import io.quarkus.websockets.next.OnOpen;
 import io.quarkus.websockets.next.OnTextMessage;
 import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -88,19 +89,19 @@ public class StreamSocket {
     @OnTextMessage
     public Uni<Void> onMessage(String message, WebSocketConnection connection) {
         String id = connection.pathParam("id");
-        String op;
+        ClientOp op;
         try {
-            JsonNode node = Json.MAPPER.readTree(message);
-            op = node == null ? null : node.path("op").asText(null);
+            op = Json.MAPPER.readValue(message, ClientOp.class);
         } catch (IOException e) {
             return connection.sendText(error(id, null, 400, "client frames are JSON objects like {\"op\":\"pause\"}"));
         }
-        if (op == null || !OPS.contains(op)) {
-            return connection.sendText(error(id, op, 400, "op must be one of pause, resume, cancel"));
+        if (op == null || op.op() == null || !OPS.contains(op.op())) {
+            return connection.sendText(error(id, null, 400, "op must be one of pause, resume, cancel"));
         }
-        return control.command(id, op)
-                .onItem().transform(response -> answer(id, op, response))
-                .onFailure().recoverWithItem(e -> error(id, op, 503, "control-service unreachable: " + e.getMessage()))
+        String name = op.op();
+        return control.command(id, name)
+                .onItem().transform(response -> answer(id, name, response))
+                .onFailure().recoverWithItem(e -> error(id, name, 503, "control-service unreachable: " + e.getMessage()))
                 .chain(connection::sendText);
     }
 
@@ -115,44 +116,36 @@ public class StreamSocket {
     private static String answer(String id, String op, Response response) {
         JsonNode body = ControlApi.body(response);
         if (response.getStatus() == 202) {
-            ObjectNode ack = Json.MAPPER.createObjectNode().put("type", "ack").put("streamId", id).put("op", op);
-            ack.put("commandId", body.path("commandId").asText(null));
-            return ack.toString();
+            return Json.write(OpReply.ack(id, op, body.path("commandId").asText(null)));
         }
         return error(id, op, response.getStatus(), body.path("detail").asText("control-service answered "
                 + response.getStatus()));
     }
 
-
     static String error(String id, String op, int status, String detail) {
-        ObjectNode error = Json.MAPPER.createObjectNode().put("type", "error").put("streamId", id);
-        if (op != null) {
-            error.put("op", op);
-        }
-        return error.put("status", status).put("detail", detail).toString();
+        return Json.write(OpReply.error(id, op, status, detail));
     }
 
-    /** Parses {@code after} from a raw query string; absent means -1 (from the first frame). */
+    /**
+     * Reads {@code after} from the handshake's raw query string (Netty's decoder).
+     *
+     * @return the seq to resume after; -1 (from the first frame) when absent
+     * @throws IllegalArgumentException when it is not an integer from -1
+     */
     static long afterSeq(String query) {
-        if (query == null || query.isEmpty()) {
+        List<String> values = new QueryStringDecoder(query == null ? "" : query, false).parameters().get("after");
+        if (values == null || values.isEmpty()) {
             return -1;
         }
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            if (name.equals("after")) {
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                try {
-                    long after = Long.parseLong(value);
-                    if (after >= -1) {
-                        return after;
-                    }
-                } catch (NumberFormatException e) {
-                    // reported below
-                }
-                throw new IllegalArgumentException("after must be a delivery seq (an integer from -1), not '" + value + "'");
+        String value = values.get(0);
+        try {
+            long after = Long.parseLong(value);
+            if (after >= -1) {
+                return after;
             }
+        } catch (NumberFormatException e) {
+            // reported below
         }
-        return -1;
+        throw new IllegalArgumentException("after must be a delivery seq (an integer from -1)");
     }
 }

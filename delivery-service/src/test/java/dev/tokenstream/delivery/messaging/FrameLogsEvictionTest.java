@@ -1,6 +1,7 @@
 package dev.tokenstream.delivery.messaging;
 
 import dev.tokenstream.delivery.config.DeliveryConfig;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamIds;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -54,7 +55,9 @@ class FrameLogsEvictionTest {
     }
 
     private static Frame frame(long seq, String type, boolean terminal) {
-        return new Frame(seq, type, "{\"type\":\"" + type + "\",\"seq\":" + seq + "}", terminal, null, 1, 0);
+        FrameType frameType = FrameType.fromWire(type);
+        assertThat(frameType.isTerminal()).isEqualTo(terminal);
+        return new Frame(seq, frameType, "{\"type\":\"" + type + "\",\"seq\":" + seq + "}", null, 1, 0);
     }
 
     private static DeliveryConfig config(int maxFinishedStreams) {

@@ -1,6 +1,7 @@
 package dev.tokenstream.processor.query;
 
 import dev.tokenstream.events.ModelStats;
+import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamStats;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;
@@ -13,7 +14,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * The processor's interactive queries (JSON; errors as RFC 9457 problem details):
@@ -69,7 +69,6 @@ public class StatsResource {
     }
 
     private static Response problem(int status, String title, String detail) {
-        return Response.status(status).type("application/problem+json")
-                .entity(Map.of("type", "about:blank", "title", title, "status", status, "detail", detail)).build();
+        return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, title, detail, null)).build();
     }
 }
