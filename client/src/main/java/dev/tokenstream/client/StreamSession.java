@@ -49,17 +49,29 @@ public final class StreamSession implements AutoCloseable {
         return metadata;
     }
 
-    /** Holds delivery; generation goes on upstream. @return the command id */
+    /**
+     * Holds delivery; generation goes on upstream.
+     *
+     * @return the command id
+     */
     public String pause() {
         return client.pause(metadata.streamId());
     }
 
-    /** Delivers the held tokens, then goes on live. @return the command id */
+    /**
+     * Delivers the held tokens, then goes on live.
+     *
+     * @return the command id
+     */
     public String resume() {
         return client.resume(metadata.streamId());
     }
 
-    /** Ends the stream and aborts the provider call. @return the command id */
+    /**
+     * Ends the stream and aborts the provider call.
+     *
+     * @return the command id
+     */
     public String cancel() {
         return client.cancel(metadata.streamId());
     }

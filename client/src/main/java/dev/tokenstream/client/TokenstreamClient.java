@@ -58,7 +58,11 @@ public final class TokenstreamClient {
     public record Status(String streamId, StreamState state, StreamStats stats) {
     }
 
-    /** Starts a stream. @return its id and links, once Kafka has the request */
+    /**
+     * Starts a stream.
+     *
+     * @return its id and links, once Kafka has the request
+     */
     public Started start(StartStream request) {
         JsonNode body = call("POST", "/v1/streams", request, 201);
         return new Started(body.path("streamId").asText(), URI.create(body.path("links").path("ws").asText()),
@@ -78,17 +82,29 @@ public final class TokenstreamClient {
         return session;
     }
 
-    /** Pauses delivery of a stream. @return the command id, once Kafka has the command */
+    /**
+     * Pauses delivery of a stream.
+     *
+     * @return the command id, once Kafka has the command
+     */
     public String pause(String streamId) {
         return command(streamId, "pause");
     }
 
-    /** Resumes a paused stream. @return the command id */
+    /**
+     * Resumes a paused stream.
+     *
+     * @return the command id
+     */
     public String resume(String streamId) {
         return command(streamId, "resume");
     }
 
-    /** Cancels a stream; the provider call is aborted. @return the command id */
+    /**
+     * Cancels a stream; the provider call is aborted.
+     *
+     * @return the command id
+     */
     public String cancel(String streamId) {
         return command(streamId, "cancel");
     }

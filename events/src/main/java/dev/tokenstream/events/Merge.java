@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A merge group (DESIGN.md, "dual-track"): one start request naming several targets streams from each at once,
+ * A merge group (docs/design.md, "Merge groups"): one start request naming several targets streams from each at once,
  * each as a member stream of its own, and clients read the group's merged stream under the group's id. Every
  * member's {@link StreamRequest} carries the whole group, so the processor knows it from whichever member's
  * request it reads first.

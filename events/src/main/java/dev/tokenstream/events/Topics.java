@@ -1,7 +1,7 @@
 package dev.tokenstream.events;
 
 /**
- * Names of the Kafka topics that connect the services (DESIGN.md, "Topics"). Every record is keyed by
+ * Names of the Kafka topics that connect the services (docs/design.md, "Topics"). Every record is keyed by
  * stream id, so the events of one stream stay in order within one partition.
  */
 public final class Topics {

@@ -1,5 +1,6 @@
 package dev.tokenstream.localstack;
 
+import dev.tokenstream.events.TopicSpec;
 import dev.tokenstream.events.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -355,20 +356,16 @@ public final class LocalStack {
     }
 
     /**
-     * Creates the topics of DESIGN.md (stream-stats compacted, the others with the configured retention) and
-     * applies the configured retention to topics that exist already.
+     * Creates the topics of the contract ({@link TopicSpec#ALL}: compacted ones as such, the others with the
+     * configured retention) and applies the configured retention to topics that exist already.
      */
     private void createTopics() {
         int partitions = settings.partitions();
         List<NewTopic> topics = new ArrayList<>();
-        for (String name : List.of(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
-                Topics.MODEL_SAMPLES, Topics.DLQ)) {
-            topics.add(new NewTopic(name, name.equals(Topics.DLQ) ? 1 : partitions, (short) 1)
-                    .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, retentionMs(name))));
-        }
-        for (String name : List.of(Topics.STREAM_STATS, Topics.MODEL_STATS)) {
-            topics.add(new NewTopic(name, partitions, (short) 1)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        for (TopicSpec spec : TopicSpec.ALL) {
+            topics.add(new NewTopic(spec.name(), spec.partitions(partitions), (short) 1).configs(spec.compacted()
+                    ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+                    : Map.of(TopicConfig.RETENTION_MS_CONFIG, retentionMs(spec.name()))));
         }
         int created = 0;
         try (Admin admin = admin()) {

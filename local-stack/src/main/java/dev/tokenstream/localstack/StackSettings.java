@@ -1,6 +1,6 @@
 package dev.tokenstream.localstack;
 
-import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.TopicSpec;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,6 +8,7 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Where the local stack lives and which ports it uses. Defaults come from the environment
@@ -32,13 +33,9 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
                             Map<String, Duration> retention, String topicLayout) {
 
     /** Default retention of each topic with one; {@code TOKENSTREAM_RETENTION_<NAME>} (ISO-8601, e.g. P30D) overrides. */
-    public static final Map<String, Duration> DEFAULT_RETENTION = Map.of(
-            Topics.REQUESTS, Duration.ofDays(7),
-            Topics.TOKENS, Duration.ofDays(7),
-            Topics.CONTROL, Duration.ofDays(7),
-            Topics.DELIVERIES, Duration.ofDays(7),
-            Topics.MODEL_SAMPLES, Duration.ofDays(1),
-            Topics.DLQ, Duration.ofDays(30));
+    public static final Map<String, Duration> DEFAULT_RETENTION = TopicSpec.ALL.stream()
+            .filter(topic -> !topic.compacted())
+            .collect(Collectors.toUnmodifiableMap(TopicSpec::name, TopicSpec::retention));
 
     public StackSettings {
         retention = Map.copyOf(retention);

@@ -222,7 +222,11 @@ public final class RecordedSseServer implements AutoCloseable {
         }
     }
 
-    /** Waits {@code millis}, watching the socket. @return false as soon as the client closed its end */
+    /**
+     * Waits {@code millis}, watching the socket.
+     *
+     * @return false as soon as the client closed its end
+     */
     private static boolean waitWhileOpen(Socket socket, long millis) throws IOException {
         long end = System.nanoTime() + millis * 1_000_000;
         socket.setSoTimeout(1);

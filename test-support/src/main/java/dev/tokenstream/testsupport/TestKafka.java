@@ -1,6 +1,6 @@
 package dev.tokenstream.testsupport;
 
-import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.TopicSpec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -41,13 +41,13 @@ public final class TestKafka {
     }
 
     /**
-     * Creates the topics of DESIGN.md with {@code partitions} partitions each, ignoring those that exist.
+     * Creates the topics of the contract ({@link TopicSpec#ALL}) with {@code partitions} partitions each, ignoring
+     * those that exist.
      *
      * @param partitions partitions per topic
      */
     public static void createContractTopics(int partitions) {
-        createTopics(partitions, Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
-                Topics.STREAM_STATS, Topics.MODEL_SAMPLES, Topics.MODEL_STATS, Topics.DLQ);
+        createTopics(partitions, TopicSpec.ALL.stream().map(TopicSpec::name).toArray(String[]::new));
     }
 
     /** Creates {@code names} with {@code partitions} partitions each, ignoring those that exist. */

@@ -28,7 +28,7 @@ import java.io.IOException;
  * {@code stream: true} the answer is OpenAI's data-only SSE (role chunk, content deltas, finish chunk, a usage
  * chunk when {@code stream_options.include_usage} is set, {@code data: [DONE]}); without it, one
  * {@code chat.completion}. Header {@code x-tokenstream-stream-id} names the stream, for the control API.
- * Errors use OpenAI's {@code {"error": {...}}} shape. Format: ../shared/reference/provider-wire-formats.md §1.
+ * Errors use OpenAI's {@code {"error": {...}}} shape. Format: docs/provider-wire-formats.md §1.
  */
 @ApplicationScoped
 public class ChatCompletionsFacade {

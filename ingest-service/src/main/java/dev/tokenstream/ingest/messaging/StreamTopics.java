@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The per-stream topic layout (DESIGN.md, "Topic layout"): each stream's token events in a topic of its own,
+ * The per-stream topic layout (docs/design.md, "Topic layout"): each stream's token events in a topic of its own,
  * {@code tokenstream.tokens.<streamId>}, one partition, created before the stream's first event (about 35 ms
  * on one broker), with {@code ingest.per-stream-retention}. In the shared layout (the default) nothing is made
  * and events go to {@code tokenstream.tokens}.

@@ -30,7 +30,7 @@ import java.util.Map;
 
 /**
  * Anthropic Messages streaming ({@code POST <base-url>/v1/messages}, {@code stream: true}) through the official
- * {@code com.anthropic:anthropic-java} SDK. Wire format: ../shared/reference/provider-wire-formats.md section 3.
+ * {@code com.anthropic:anthropic-java} SDK. Wire format: docs/provider-wire-formats.md section 3.
  * <ul>
  *   <li>{@code text_delta}: text; {@code thinking_delta}: reasoning, kept apart from the answer;</li>
  *   <li>a {@code tool_use} block: its {@code input_json_delta} fragments stream as tool-call fragments and are

@@ -29,7 +29,7 @@ import java.util.Optional;
 /**
  * OpenAI Chat Completions streaming ({@code POST <base-url>/chat/completions}, {@code stream: true}) through the
  * official {@code com.openai:openai-java} SDK, for OpenAI and every OpenAI-compatible server. Wire format:
- * ../shared/reference/provider-wire-formats.md sections 1 and 4.
+ * docs/provider-wire-formats.md sections 1 and 4.
  * <ul>
  *   <li>{@code delta.content}: text; {@code delta.refusal}: text marked as a refusal;</li>
  *   <li>{@code delta.reasoning} (Ollama) and {@code delta.reasoning_content} (vLLM, DeepSeek): reasoning;</li>

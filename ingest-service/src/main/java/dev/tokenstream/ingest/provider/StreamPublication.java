@@ -40,7 +40,11 @@ final class StreamPublication {
         return tokens;
     }
 
-    /** Waits until Kafka acknowledged the last event. @throws IllegalStateException when it did not */
+    /**
+     * Waits until Kafka acknowledged the last event.
+     *
+     * @throws IllegalStateException when it did not
+     */
     void awaitLastAck() {
         if (last == null) {
             return;

@@ -173,7 +173,11 @@ public class StreamWorker {
         return Duration.ofMillis(ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1));
     }
 
-    /** Waits for a permit of a provider with a concurrency limit. @return false when cancelled meanwhile */
+    /**
+     * Waits for a permit of a provider with a concurrency limit.
+     *
+     * @return false when cancelled meanwhile
+     */
     private static boolean acquire(ProviderRegistry.Provider provider, UpstreamCall call) {
         if (provider.permits() == null) {
             return true;

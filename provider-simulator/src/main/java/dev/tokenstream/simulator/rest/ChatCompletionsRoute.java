@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An OpenAI Chat Completions endpoint, {@code POST /v1/chat/completions}, that streams simulated answers in the
- * wire format of ../shared/reference/provider-wire-formats.md section 1: data-only SSE, a role chunk, content
+ * wire format of docs/provider-wire-formats.md section 1: data-only SSE, a role chunk, content
  * deltas one token each (or {@code tool_calls} fragments when the request offers tools, finish reason
  * {@code tool_calls}), a finish chunk, a usage chunk with {@code choices:[]} when
  * {@code stream_options.include_usage} is set, then {@code data: [DONE]}. Delays follow the model's latency

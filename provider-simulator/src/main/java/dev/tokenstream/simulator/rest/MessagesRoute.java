@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An Anthropic Messages endpoint, {@code POST /v1/messages}, streaming simulated answers in the wire format of
- * ../shared/reference/provider-wire-formats.md section 3: named SSE events {@code message_start} (input tokens),
+ * docs/provider-wire-formats.md section 3: named SSE events {@code message_start} (input tokens),
  * {@code ping}, per content block {@code content_block_start}, {@code content_block_delta}s and
  * {@code content_block_stop}, then {@code message_delta} (stop reason, cumulative output tokens) and
  * {@code message_stop}. With {@code thinking.type: enabled} a thinking block ({@code thinking_delta}s, then a

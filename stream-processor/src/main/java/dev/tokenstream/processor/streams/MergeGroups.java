@@ -24,7 +24,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Merge groups (DESIGN.md, "dual-track"): turns the frames of a group's member streams, made by the per-stream
+ * Merge groups (docs/design.md, "Merge groups"): turns the frames of a group's member streams, made by the per-stream
  * state machine, into the group's one stream of frames under the group's id.
  * <ul>
  *   <li>{@code race}: the first member to deliver content (a token, reasoning or a tool call) wins; the others

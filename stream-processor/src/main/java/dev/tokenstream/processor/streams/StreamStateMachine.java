@@ -32,7 +32,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The per-stream state machine of DESIGN.md: {@code REQUESTED -> STARTED -> (PAUSED <-> STARTED)* -> COMPLETED |
+ * The per-stream state machine of docs/design.md: {@code REQUESTED -> STARTED -> (PAUSED <-> STARTED)* -> COMPLETED |
  * FAILED | CANCELLED}. Reads decoded token events and control commands keyed by stream id; writes delivery
  * frames (each with the next delivery seq) and stream statistics.
  * <ul>

@@ -9,7 +9,7 @@ import java.util.zip.DataFormatException;
 /**
  * Statistics of one stream, measured on ingest's clock (when the provider's bytes arrived): time to first token,
  * inter-token latency percentiles (HdrHistogram, microsecond resolution, 2 significant digits), tokens per
- * second, counts, durations. Names follow DESIGN.md and the OpenTelemetry GenAI conventions' notions of time to
+ * second, counts, durations. Names follow docs/design.md and the OpenTelemetry GenAI conventions' notions of time to
  * first chunk and time per output chunk.
  */
 final class StreamStatistics {

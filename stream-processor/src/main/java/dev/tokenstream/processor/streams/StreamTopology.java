@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  * control-source  -> decode-control  --+     [stream-state,       --> stream-stats-sink (tokenstream.stream-stats)
  * requests-source -> decode-requests --+      pause-buffer,       --> control-sink (tokenstream.control): cancel of
  *                      |                      merge-groups]           stalled streams and of merge-group losers
- *                      +--> dlq-sink (tokenstream.dlq) <-- undecodable records
+ *                      +--> dlq-sink (tokenstream.dlq) &lt;-- undecodable records
  * </pre>
  * The tokens, control and requests topics must have the same number of partitions: a stream's events, commands
  * and request (and a merge group's, all keyed by the group's id) meet in one task by partition number. The
