@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Merge groups (docs/design.md, "Merge groups"): turns the frames of a group's member streams, made by the per-stream
@@ -43,33 +44,15 @@ final class MergeGroups {
 
     private static final Logger LOG = Logger.getLogger(MergeGroups.class);
 
-    /** What the group logic needs from the state machine. */
-    interface Outputs {
-
-        /** Writes a frame of the group to the deliveries topic. */
-        void deliver(DeliveryFrame frame);
-
-        /** Asks for a member's cancel: a command on the control topic, which ingest and the processor read. */
-        void cancelMember(String memberId);
-
-        /** Applies a group's command to one member's state machine. */
-        void commandMember(String memberId, ControlCommand command);
-
-        /** Writes the group's statistics to the stream-stats topic. */
-        void publishStats(StreamStats stats);
-
-        /** @return the processor's wall clock, epoch microseconds */
-        long nowMicros();
-    }
-
     private final KeyValueStore<String, GroupProgress> store;
-    private final Outputs outputs;
+    /** The processor's wall clock, epoch microseconds. */
+    private final LongSupplier nowMicros;
     /** Undecided fallback groups, checked for the primary's first-token timeout; rebuilt by their next frame. */
     private final Set<String> waitingForPrimary = new LinkedHashSet<>();
 
-    MergeGroups(KeyValueStore<String, GroupProgress> store, Outputs outputs) {
+    MergeGroups(KeyValueStore<String, GroupProgress> store, LongSupplier nowMicros) {
         this.store = store;
-        this.outputs = outputs;
+        this.nowMicros = nowMicros;
     }
 
     /** @return whether {@code streamId} names a merge group this task knows */
@@ -83,7 +66,8 @@ final class MergeGroups {
      *
      * @param memberProgress a member's current state, by member id
      */
-    void register(Merge merge, long acceptedAtMicros, Function<String, StreamProgress> memberProgress) {
+    void register(Merge merge, long acceptedAtMicros, Function<String, StreamProgress> memberProgress,
+                  Emissions out) {
         GroupProgress group = load(merge.groupId());
         if (group.registered) {
             return;
@@ -102,7 +86,7 @@ final class MergeGroups {
         List<DeliveryFrame> early = group.early;
         group.early = new ArrayList<>();
         for (DeliveryFrame frame : early) {
-            apply(merge.groupId(), group, frame, memberProgress.apply(frame.streamId()));
+            apply(merge.groupId(), group, frame, memberProgress.apply(frame.streamId()), out);
         }
         store.put(merge.groupId(), group);
         LOG.infof("group %s: %s of %s", merge.groupId(), merge.mode().wireName(), merge.targets());
@@ -113,18 +97,19 @@ final class MergeGroups {
      *
      * @param progress the member's state after the frame (its statistics at its end)
      */
-    void onMemberFrame(DeliveryFrame frame, StreamProgress progress) {
+    void onMemberFrame(DeliveryFrame frame, StreamProgress progress, Emissions out) {
         String groupId = Merge.groupOf(frame.streamId()).orElseThrow();
         GroupProgress group = load(groupId);
         if (!group.registered) {
             group.early.add(frame);
         } else {
-            apply(groupId, group, frame, progress);
+            apply(groupId, group, frame, progress, out);
         }
         store.put(groupId, group);
     }
 
-    private void apply(String groupId, GroupProgress group, DeliveryFrame frame, StreamProgress progress) {
+    private void apply(String groupId, GroupProgress group, DeliveryFrame frame, StreamProgress progress,
+                       Emissions out) {
         int index = Merge.memberIndexOf(frame.streamId());
         if (group.state.isTerminal() || index < 0 || index >= group.members.size()) {
             return;
@@ -137,13 +122,13 @@ final class MergeGroups {
                     if (group.state == StreamState.REQUESTED) {
                         group.state = StreamState.STARTED;
                     }
-                    outputs.deliver(DeliveryFrame.of(FrameType.STARTED, groupId, group.nextDeliverySeq(),
-                            outputs.nowMicros()));
-                    publishStats(groupId, group);
+                    out.groupFrame(DeliveryFrame.of(FrameType.STARTED, groupId, group.nextDeliverySeq(),
+                            nowMicros.getAsLong()));
+                    publishStats(groupId, group, out);
                 }
             }
-            case TOKEN, REASONING, TOOL_CALL -> onContent(groupId, group, index, member, frame);
-            case COMPLETED, FAILED, CANCELLED -> onMemberEnd(groupId, group, index, member, frame, progress);
+            case TOKEN, REASONING, TOOL_CALL -> onContent(groupId, group, index, member, frame, out);
+            case COMPLETED, FAILED, CANCELLED -> onMemberEnd(groupId, group, index, member, frame, progress, out);
             default -> {
                 // A member's own paused and resumed frames: the group reports its own.
             }
@@ -151,31 +136,32 @@ final class MergeGroups {
     }
 
     private void onContent(String groupId, GroupProgress group, int index, GroupProgress.Member member,
-                           DeliveryFrame frame) {
+                           DeliveryFrame frame, Emissions out) {
         member.content = true;
         switch (group.mode) {
             case COMPARE -> {
                 if (frame.type() == FrameType.TOKEN && frame.text() != null) {
                     member.text += frame.text();
                 }
-                deliver(groupId, group, frame, index);
+                deliver(groupId, group, frame, index, out);
             }
             case RACE -> {
                 if (!group.decided()) {
-                    decide(groupId, group, index, "first content");
+                    decide(groupId, group, index, "first content", out);
                 }
                 if (group.winner == index) {
-                    deliver(groupId, group, frame, index);
+                    deliver(groupId, group, frame, index, out);
                 }
             }
             case FALLBACK -> {
                 if (group.decided()) {
                     if (group.winner == index) {
-                        deliver(groupId, group, frame, index);
+                        deliver(groupId, group, frame, index, out);
                     }
                 } else if (index == group.candidate) {
-                    decide(groupId, group, index, index == 0 ? "the primary delivered in time" : "next target");
-                    deliver(groupId, group, frame, index);
+                    decide(groupId, group, index, index == 0 ? "the primary delivered in time" : "next target",
+                            out);
+                    deliver(groupId, group, frame, index, out);
                 } else if (index > group.candidate) {
                     member.held.add(frame);
                 }
@@ -185,41 +171,41 @@ final class MergeGroups {
     }
 
     private void onMemberEnd(String groupId, GroupProgress group, int index, GroupProgress.Member member,
-                             DeliveryFrame frame, StreamProgress progress) {
+                             DeliveryFrame frame, StreamProgress progress, Emissions out) {
         member.ended = true;
         member.error = frame.error();
-        member.finalStats = StreamStatistics.of(frame.streamId(), progress, outputs.nowMicros());
+        member.finalStats = StreamStatistics.of(frame.streamId(), progress, nowMicros.getAsLong());
         member.held.clear();
         if (group.mode == MergeMode.COMPARE) {
             if (group.members.stream().allMatch(m -> m.ended)) {
-                outputs.deliver(DeliveryFrame.comparison(groupId, group.nextDeliverySeq(), comparison(group),
-                        outputs.nowMicros()));
+                out.groupFrame(DeliveryFrame.comparison(groupId, group.nextDeliverySeq(), comparison(group),
+                        nowMicros.getAsLong()));
                 boolean anyCompleted = group.members.stream()
                         .anyMatch(m -> m.finalStats.state() == StreamState.COMPLETED);
                 end(groupId, group, anyCompleted ? FrameType.COMPLETED : FrameType.FAILED, null,
-                        anyCompleted ? null : member.error, null);
+                        anyCompleted ? null : member.error, null, out);
             }
             return;
         }
         if (group.decided()) {
             if (group.winner == index) {
-                end(groupId, group, frame.type(), frame.finishReason(), frame.error(), index);
+                end(groupId, group, frame.type(), frame.finishReason(), frame.error(), index, out);
             }
             return;
         }
         if (group.mode == MergeMode.FALLBACK && index == group.candidate) {
             LOG.infof("group %s: target %d ended before its first token; falling back", groupId, index);
-            advanceCandidate(groupId, group);
+            advanceCandidate(groupId, group, out);
         }
         if (!group.decided() && group.members.stream().allMatch(m -> m.ended)) {
             ErrorInfo error = member.error != null ? member.error
                     : new ErrorInfo("upstream_error", "every target of the group ended without content", false);
-            end(groupId, group, FrameType.FAILED, null, error, null);
+            end(groupId, group, FrameType.FAILED, null, error, null, out);
         }
     }
 
     /** Fallback: the next member that has not ended becomes the candidate; held content of its decides. */
-    private void advanceCandidate(String groupId, GroupProgress group) {
+    private void advanceCandidate(String groupId, GroupProgress group, Emissions out) {
         int next = group.candidate + 1;
         while (next < group.members.size() && group.members.get(next).ended) {
             next++;
@@ -232,40 +218,42 @@ final class MergeGroups {
         if (!candidate.held.isEmpty()) {
             List<DeliveryFrame> held = candidate.held;
             candidate.held = new ArrayList<>();
-            decide(groupId, group, next, "next target");
+            decide(groupId, group, next, "next target", out);
             for (DeliveryFrame frame : held) {
-                deliver(groupId, group, frame, next);
+                deliver(groupId, group, frame, next, out);
             }
         }
     }
 
     /** The group delivers {@code index} from now on; every other member that has not ended is cancelled. */
-    private void decide(String groupId, GroupProgress group, int index, String why) {
+    private void decide(String groupId, GroupProgress group, int index, String why, Emissions out) {
         group.winner = index;
         waitingForPrimary.remove(groupId);
         for (int i = 0; i < group.members.size(); i++) {
             GroupProgress.Member other = group.members.get(i);
             other.held.clear();
             if (i != index) {
-                cancel(groupId, i, other);
+                cancel(groupId, i, other, out);
             }
         }
         Target target = group.targets.get(index);
         LOG.infof("group %s: %s decided for target %d (%s/%s): %s", groupId, group.mode.wireName(), index,
                 target.provider(), target.model(), why);
-        publishStats(groupId, group);
+        publishStats(groupId, group, out);
     }
 
-    private void cancel(String groupId, int index, GroupProgress.Member member) {
+    private void cancel(String groupId, int index, GroupProgress.Member member, Emissions out) {
         if (!member.ended && !member.cancelRequested) {
             member.cancelRequested = true;
-            outputs.cancelMember(Merge.memberId(groupId, index));
+            String memberId = Merge.memberId(groupId, index);
+            out.command(new ControlCommand("merge-" + memberId, memberId, ControlAction.CANCEL,
+                    nowMicros.getAsLong()));
         }
     }
 
     /** Fallback groups whose primary is past its first-token timeout switch to the next target. */
-    void checkFirstTokenTimeouts() {
-        long now = outputs.nowMicros();
+    void checkFirstTokenTimeouts(Emissions out) {
+        long now = nowMicros.getAsLong();
         for (var it = waitingForPrimary.iterator(); it.hasNext();) {
             String groupId = it.next();
             GroupProgress group = store.get(groupId);
@@ -278,8 +266,8 @@ final class MergeGroups {
                 LOG.infof("group %s: the primary has no token after %d ms; falling back", groupId,
                         group.firstTokenTimeoutMillis);
                 it.remove();
-                cancel(groupId, 0, group.members.get(0));
-                advanceCandidate(groupId, group);
+                cancel(groupId, 0, group.members.get(0), out);
+                advanceCandidate(groupId, group, out);
                 store.put(groupId, group);
             }
         }
@@ -290,7 +278,7 @@ final class MergeGroups {
      *
      * @return false when the command does not fit the group's state (it is rejected, like a stream's)
      */
-    boolean onCommand(String groupId, ControlCommand command) {
+    boolean onCommand(String groupId, ControlCommand command, Emissions out) {
         GroupProgress group = store.get(groupId);
         if (!group.state.allows(command.action())) {
             LOG.infof("group %s: %s rejected in state %s (command %s)", groupId, command.action(), group.state,
@@ -303,18 +291,18 @@ final class MergeGroups {
             case CANCEL -> FrameType.CANCELLED;
         };
         if (command.action() == ControlAction.CANCEL) {
-            end(groupId, group, type, "cancelled", null, group.winner);
+            end(groupId, group, type, "cancelled", null, group.winner, out);
         } else {
             group.state = group.state.after(command.action(), group.started);
-            outputs.deliver(DeliveryFrame.of(type, groupId, group.nextDeliverySeq(), outputs.nowMicros()));
-            publishStats(groupId, group);
+            out.groupFrame(DeliveryFrame.of(type, groupId, group.nextDeliverySeq(), nowMicros.getAsLong()));
+            publishStats(groupId, group, out);
         }
         store.put(groupId, group);
         for (int i = 0; i < group.members.size(); i++) {
             if (!group.members.get(i).ended) {
                 String memberId = Merge.memberId(groupId, i);
-                outputs.commandMember(memberId, new ControlCommand(command.commandId() + "/" + i, memberId,
-                        command.action(), command.issuedAtMicros()));
+                out.memberCommand(new ControlCommand(command.commandId() + "/" + i, memberId, command.action(),
+                        command.issuedAtMicros()));
             }
         }
         return true;
@@ -333,28 +321,28 @@ final class MergeGroups {
         expired.forEach(store::delete);
     }
 
-    private void deliver(String groupId, GroupProgress group, DeliveryFrame frame, int member) {
-        outputs.deliver(frame.inGroup(groupId, group.nextDeliverySeq(), member));
+    private void deliver(String groupId, GroupProgress group, DeliveryFrame frame, int member, Emissions out) {
+        out.groupFrame(frame.inGroup(groupId, group.nextDeliverySeq(), member));
     }
 
     private void end(String groupId, GroupProgress group, FrameType type, String finishReason, ErrorInfo error,
-                     Integer member) {
+                     Integer member, Emissions out) {
         group.state = switch (type) {
             case COMPLETED -> StreamState.COMPLETED;
             case FAILED -> StreamState.FAILED;
             default -> StreamState.CANCELLED;
         };
-        group.endedAtMillis = outputs.nowMicros() / 1000;
+        group.endedAtMillis = nowMicros.getAsLong() / 1000;
         waitingForPrimary.remove(groupId);
         StreamStats winner = member == null ? null : group.members.get(member).finalStats;
-        outputs.deliver(new DeliveryFrame(type, groupId, group.nextDeliverySeq(), null, outputs.nowMicros(),
+        out.groupFrame(new DeliveryFrame(type, groupId, group.nextDeliverySeq(), null, nowMicros.getAsLong(),
                 finishReason, winner == null ? null : winner.usage(), error, null, null, member, null));
-        publishStats(groupId, group);
+        publishStats(groupId, group, out);
         LOG.infof("group %s %s", groupId, group.state.name().toLowerCase(Locale.ROOT));
     }
 
-    private void publishStats(String groupId, GroupProgress group) {
-        outputs.publishStats(stats(groupId, group, outputs.nowMicros()));
+    private void publishStats(String groupId, GroupProgress group, Emissions out) {
+        out.stats(stats(groupId, group, nowMicros.getAsLong()));
     }
 
     /** @return the group's statistics: its own state, and the winner's figures once decided */
