@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * headers, a stall, a dropped connection. It counts the streams open right now, so a test can see a client close
  * its connection (it watches the socket between events and during stalls), and keeps the last request body of
  * each model. HTTP/1.1 on plain sockets, one request per connection, so a drop really cuts the TCP connection.
+ * <p>
+ * Ours rather than OkHttp's MockWebServer or WireMock: the cancel tests measure when the provider sees its
+ * connection closed, during a stall, and neither tells a test that a client closed a response it is still pacing.
  */
 public final class RecordedSseServer implements AutoCloseable {
 

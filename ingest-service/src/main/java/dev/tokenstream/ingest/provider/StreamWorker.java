@@ -27,6 +27,12 @@ import java.util.concurrent.TimeUnit;
  * {@link ActiveStreams} watchdog, which drops the connection. A provider with a concurrency limit makes streams
  * wait for a permit (cancellable) before they call it. A cancel drops the provider's connection at once; the
  * usage known so far goes out with the cancelled event.
+ * <p>
+ * The retry loop, its backoff and the permit wait are ours, not SmallRye Fault Tolerance's {@code @Retry} and
+ * {@code @Bulkhead}: the settings are per provider and known only at run time, a retry is allowed only while no
+ * content has gone out (a property of the attempt, not of the exception), {@code Retry-After} replaces the
+ * backoff or ends the stream, and every wait must end within {@value #PERMIT_POLL_MILLIS} ms of a cancel, which an
+ * interceptor's sleep or a bulkhead's queue cannot observe.
  */
 @ApplicationScoped
 public class StreamWorker {

@@ -36,6 +36,10 @@ import java.util.function.Supplier;
  * {@code provider/model}. A query for a key another instance owns is forwarded to it over HTTP (its
  * {@code application.server}); while a store is not queryable (a rebalance, a restore) a query is retried
  * {@value #ATTEMPTS} times, {@value #RETRY_MILLIS} ms apart, then answered {@link NotReadyException}.
+ * <p>
+ * The bounded retry is a loop of ours rather than SmallRye Fault Tolerance's {@code @Retry}: the interceptor acts
+ * only on CDI beans, and this class is also run outside CDI, two instances in one JVM, by the routing test that
+ * shows a query forwarded between instances on a real broker.
  */
 @ApplicationScoped
 public class StatsQueries {
