@@ -1,13 +1,23 @@
 package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstream.client.StartStream;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.Choice;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.Completion;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.CompletionUsage;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.Delta;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.Error;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.ErrorBody;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.Request;
+import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -20,6 +30,8 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
  * An OpenAI-compatible {@code POST /v1/chat/completions}, so an application using an official OpenAI SDK can
@@ -32,6 +44,9 @@ import java.io.IOException;
  */
 @ApplicationScoped
 public class ChatCompletionsFacade {
+
+    private static final String COMPLETION_ID_PREFIX = "chatcmpl-";
+    private static final String CHUNK = "chat.completion.chunk";
 
     private final ControlApi control;
     private final FrameLogs logs;
@@ -48,40 +63,27 @@ public class ChatCompletionsFacade {
     }
 
     private void handle(RoutingContext ctx) {
-        JsonNode body;
+        Request request;
         try {
-            body = Json.MAPPER.readTree(ctx.body().asString());
+            request = Json.MAPPER.readValue(ctx.body().asString(), Request.class);
         } catch (IOException | RuntimeException e) {
-            error(ctx.response(), 400, "invalid_request_error", "the body is not valid JSON");
+            error(ctx.response(), 400, "invalid_request_error", "the body is not a chat completion request: "
+                    + "'model' (string), 'messages' (array of {role, content} with text content) and the usual "
+                    + "options");
             return;
         }
-        if (body == null || !body.path("model").isTextual() || !body.path("messages").isArray()) {
+        if (request == null || request.model() == null || request.messages() == null) {
             error(ctx.response(), 400, "invalid_request_error", "'model' (string) and 'messages' (array) are required");
             return;
         }
-        String model = body.path("model").asText();
+        String model = request.model();
         int slash = model.indexOf('/');
-        ObjectNode start = Json.MAPPER.createObjectNode()
-                .put("provider", slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider())
-                .put("model", slash > 0 ? model.substring(slash + 1) : model);
-        ArrayNode messages = start.putArray("messages");
-        body.path("messages").forEach(m -> messages.addObject().put("role", m.path("role").asText("user"))
-                .put("content", m.path("content").asText("")));
-        ObjectNode params = start.putObject("params");
-        JsonNode maxTokens = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens")
-                : body.get("max_tokens");
-        if (maxTokens != null && maxTokens.canConvertToInt()) {
-            params.put("maxTokens", maxTokens.asInt());
-        }
-        if (body.path("temperature").isNumber()) {
-            params.put("temperature", body.get("temperature").asDouble());
-        }
-        if (body.path("seed").canConvertToLong()) {
-            params.put("seed", body.get("seed").asLong());
-        }
-        boolean stream = body.path("stream").asBoolean(false);
-        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        control.start(start.toString()).subscribe().with(response -> {
+        var start = new StartStream(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
+                slash > 0 ? model.substring(slash + 1) : model,
+                request.messages().stream().map(m -> new ChatMessage(m.role() == null ? "user" : m.role(),
+                        m.content() == null ? "" : m.content())).toList(),
+                new GenerationParams(request.outputLimit(), request.temperature(), request.seed()), null);
+        control.start(start).subscribe().with(response -> {
             JsonNode answer = ControlApi.body(response);
             if (response.getStatus() != 201) {
                 error(ctx.response(), response.getStatus() == 503 ? 503 : 400, "invalid_request_error",
@@ -90,8 +92,8 @@ public class ChatCompletionsFacade {
             }
             String id = answer.path("streamId").asText();
             ctx.response().putHeader("x-tokenstream-stream-id", id);
-            if (stream) {
-                streamChunks(ctx.response(), id, model, includeUsage);
+            if (request.stream()) {
+                streamChunks(ctx.response(), id, model, request.includeUsage());
             } else {
                 completion(ctx.response(), id, model);
             }
@@ -102,33 +104,30 @@ public class ChatCompletionsFacade {
         response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache").putHeader("X-Accel-Buffering", "no");
         long created = System.currentTimeMillis() / 1000;
+        Object usageSoFar = includeUsage ? Completion.NO_USAGE_YET : null;
         var subscriber = logs.subscribe(id, -1, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
-                JsonNode json = parse(frame);
                 StringBuilder out = new StringBuilder();
                 switch (frame.type()) {
-                    case STARTED -> out.append(data(chunk(id, created, model, includeUsage,
-                            Json.MAPPER.createObjectNode().put("role", "assistant").put("content", ""), null)));
-                    case TOKEN -> out.append(data(chunk(id, created, model, includeUsage,
-                            Json.MAPPER.createObjectNode().put("content", frame.text()), null)));
+                    case STARTED -> out.append(data(chunk(id, created, model, new Delta("assistant", ""), null,
+                            usageSoFar)));
+                    case TOKEN -> out.append(data(chunk(id, created, model, new Delta(null, frame.text()), null,
+                            usageSoFar)));
                     case COMPLETED, CANCELLED -> {
-                        out.append(data(chunk(id, created, model, includeUsage, Json.MAPPER.createObjectNode(),
-                                json.path("finishReason").asText("stop").equals("cancelled") ? "stop"
-                                        : json.path("finishReason").asText("stop"))));
+                        DeliveryFrame end = read(frame);
+                        out.append(data(chunk(id, created, model, new Delta(null, null), finishReason(end),
+                                usageSoFar)));
                         if (includeUsage) {
-                            ObjectNode usage = envelope(id, created, model);
-                            usage.putArray("choices");
-                            usage.set("usage", usage(json.path("usage")));
-                            out.append(data(usage));
+                            out.append(data(new Completion(COMPLETION_ID_PREFIX + id, CHUNK, created, model,
+                                    List.of(), CompletionUsage.of(end.usage()))));
                         }
                         out.append("data: [DONE]\n\n");
                     }
                     case FAILED -> {
-                        ObjectNode error = Json.MAPPER.createObjectNode();
-                        error.putObject("error").put("message", json.path("error").path("message").asText())
-                                .put("type", "api_error").put("code", json.path("error").path("code").asText());
-                        out.append(data(error));
+                        ErrorInfo error = read(frame).error();
+                        out.append(data(new ErrorBody(new Error(error == null ? "the stream failed" : error.message(),
+                                "api_error", null, error == null ? null : error.code()))));
                     }
                     default -> {
                         return Uni.createFrom().voidItem();
@@ -158,18 +157,16 @@ public class ChatCompletionsFacade {
                 if (frame.isToken()) {
                     text.append(frame.text());
                 } else if (frame.terminal()) {
-                    JsonNode json = parse(frame);
-                    if (frame.type() == FrameType.FAILED) {
-                        error(response, 502, "api_error", json.path("error").path("message").asText());
+                    DeliveryFrame end = read(frame);
+                    if (end.type() == FrameType.FAILED) {
+                        error(response, 502, "api_error", end.error() == null ? "the stream failed"
+                                : end.error().message());
                     } else {
-                        ObjectNode body = envelope(id, System.currentTimeMillis() / 1000, model)
-                                .put("object", "chat.completion");
-                        ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
-                        choice.putObject("message").put("role", "assistant").put("content", text.toString());
-                        choice.put("finish_reason", json.path("finishReason").asText("stop").equals("cancelled")
-                                ? "stop" : json.path("finishReason").asText("stop"));
-                        body.set("usage", usage(json.path("usage")));
-                        response.putHeader("content-type", "application/json").end(body.toString());
+                        var whole = new Completion(COMPLETION_ID_PREFIX + id, "chat.completion",
+                                System.currentTimeMillis() / 1000, model, List.of(new Choice(0, null,
+                                new Delta("assistant", text.toString()), finishReason(end))),
+                                CompletionUsage.of(end.usage()));
+                        response.putHeader("content-type", "application/json").end(Json.write(whole));
                     }
                 }
                 return Uni.createFrom().voidItem();
@@ -187,56 +184,37 @@ public class ChatCompletionsFacade {
         });
     }
 
-    private static ObjectNode envelope(String id, long created, String model) {
-        return Json.MAPPER.createObjectNode().put("id", "chatcmpl-" + id).put("object", "chat.completion.chunk")
-                .put("created", created).put("model", model);
+    /** OpenAI has no cancelled finish reason: a cancelled stream ends as {@code stop}. */
+    private static String finishReason(DeliveryFrame end) {
+        String reason = end.finishReason() == null ? "stop" : end.finishReason();
+        return reason.equals("cancelled") ? "stop" : reason;
     }
 
-    private static ObjectNode chunk(String id, long created, String model, boolean includeUsage, ObjectNode delta,
-                                    String finishReason) {
-        ObjectNode chunk = envelope(id, created, model);
-        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
-        choice.set("delta", delta);
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
-        if (includeUsage) {
-            chunk.putNull("usage");
-        }
-        return chunk;
+    private static Completion chunk(String id, long created, String model, Delta delta, String finishReason,
+                                    Object usage) {
+        return new Completion(COMPLETION_ID_PREFIX + id, CHUNK, created, model,
+                List.of(new Choice(0, delta, null, finishReason)), usage);
     }
 
-    private static ObjectNode usage(JsonNode usage) {
-        long input = usage.path("inputTokens").asLong(0);
-        long output = usage.path("outputTokens").asLong(0);
-        return Json.MAPPER.createObjectNode().put("prompt_tokens", input).put("completion_tokens", output)
-                .put("total_tokens", input + output);
+    private static String data(Object json) {
+        return "data: " + Json.write(json) + "\n\n";
     }
 
-    private static String data(JsonNode json) {
-        return "data: " + json + "\n\n";
-    }
-
-    private static JsonNode parse(Frame frame) {
+    /** The terminal frame's fields; delivery keeps each frame as the JSON the processor wrote. */
+    private static DeliveryFrame read(Frame frame) {
         try {
-            return Json.MAPPER.readTree(frame.json());
+            return Json.MAPPER.readValue(frame.json(), DeliveryFrame.class);
         } catch (IOException e) {
-            return Json.MAPPER.createObjectNode();
+            throw new UncheckedIOException("a frame of the deliveries topic is not a DeliveryFrame", e);
         }
     }
-
 
     private static void error(HttpServerResponse response, int status, String type, String message) {
         if (response.ended()) {
             return;
         }
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ObjectNode error = body.putObject("error").put("message", message).put("type", type);
-        error.putNull("param");
-        error.putNull("code");
         Log.debugf("chat completions facade: %d %s", status, message);
-        response.setStatusCode(status).putHeader("content-type", "application/json").end(body.toString());
+        response.setStatusCode(status).putHeader("content-type", "application/json")
+                .end(Json.write(new ErrorBody(new Error(message, type, null, null))));
     }
 }

@@ -1,6 +1,7 @@
 package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.client.StartStream;
 import dev.tokenstream.events.serde.Json;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -13,7 +14,10 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 import java.io.IOException;
 
-/** The control-service API, to relay the pause, resume and cancel ops clients send over their socket. */
+/**
+ * The control-service API: to start the facade's streams, and to relay the pause, resume and cancel ops clients send
+ * over their socket.
+ */
 @RegisterRestClient(configKey = "control-api")
 @Path("/v1/streams")
 public interface ControlApi {
@@ -29,18 +33,22 @@ public interface ControlApi {
     }
 
     /**
+     * Starts a stream, as the facade's clients ask.
+     *
+     * @param body the start request, the same record the Java SDK sends
+     * @return 201 with {@code {streamId, links}}, or a problem details response (400, 503)
+     */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    Uni<Response> start(StartStream body);
+
+    /**
+     * Relays a client's op.
+     *
      * @param id     the stream
      * @param action pause, resume or cancel
      * @return 202 with {@code {commandId}}, or a problem details response (404, 409)
      */
-    /**
-     * @param body a {@code StartStreamRequest} as JSON
-     * @return 201 with {@code {streamId, links}}, or a problem details response (400)
-     */
-    @POST
-    @Consumes(MediaType.APPLICATION_JSON)
-    Uni<Response> start(String body);
-
     @POST
     @Path("/{id}/{action}")
     Uni<Response> command(@PathParam("id") String id, @PathParam("action") String action);
