@@ -65,9 +65,26 @@ public interface ProcessorConfig {
     @WithDefault("PT0.01S")
     Duration windowTick();
 
-    /** A started or paused stream with no event from ingest for this long fails with reason {@code stalled}. */
+    /**
+     * A started stream with no event from ingest for this long fails with reason {@code stalled}. A paused stream
+     * never stalls: its upstream may have finished or be waiting; {@link #maxPause} bounds it.
+     */
     @WithDefault("PT2M")
     Duration stallTimeout();
+
+    /**
+     * A stream paused for longer than this ends as failed with reason {@code pause_expired}; resumed within it, the
+     * whole answer is delivered. Its tokens stay in the tokens topic for replay either way.
+     */
+    @WithDefault("PT30M")
+    Duration maxPause();
+
+    /**
+     * A requested stream that no ingest instance has started (no event) within this long fails with reason
+     * {@code not_started}.
+     */
+    @WithDefault("PT5M")
+    Duration startDeadline();
 
     /** The state of a finished stream is dropped this long after its end (its statistics stay in the topic). */
     @WithDefault("PT1H")

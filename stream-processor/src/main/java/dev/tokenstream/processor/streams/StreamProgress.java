@@ -46,6 +46,7 @@ public final class StreamProgress {
     long pendingSinceMillis;
     /** The processor's wall clock at the stream's last event from ingest (or its end), epoch milliseconds. */
     long lastActivityMillis;
+    long pausedSinceMillis;
 
     long nextDeliverySeq() {
         return nextDeliverySeq++;

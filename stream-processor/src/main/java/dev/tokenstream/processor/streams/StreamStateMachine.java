@@ -2,6 +2,7 @@ package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
+import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.Merge;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -51,7 +52,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.transitions = new StreamTransitions(settings, metrics,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
-        this.sweeper = new Sweeper(states, settings.stallTimeout(), settings.retainTerminal());
+        this.sweeper = new Sweeper(states, settings);
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
         Duration expiryInterval = settings.retainTerminal().dividedBy(12);
         context.schedule(expiryInterval.compareTo(settings.sweepInterval()) > 0 ? expiryInterval
@@ -70,6 +71,11 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         var out = new Emissions();
         StreamInput input = record.value();
         if (input instanceof StreamInput.Request request) {
+            String streamId = request.request().streamId();
+            if (states.get(streamId) == null) {
+                // REQUESTED from now: the start deadline counts from here.
+                save(streamId, load(streamId));
+            }
             if (request.request().merge() != null) {
                 groups.register(request.request().merge(), request.request().acceptedAtMicros(), states::get, out);
             }
@@ -89,22 +95,31 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     }
 
     /**
-     * Fails streams that went silent, so no stream stays open forever, and counts the running ones. Reads only the
-     * running streams' state.
+     * Fails open streams past a bound (started and silent past the stall timeout, paused past the longest pause,
+     * requested and not started by the deadline), so no stream stays open forever, and counts the active ones.
+     * Reads only the open streams' state. A cancel goes to the control topic for each, so ingest closes the upstream
+     * call if it still holds one (a provider slower than the timeout, an upstream still generating for a paused
+     * client) or drops a request it has not taken yet.
      */
     private void sweep(long nowMillis) {
         Sweeper.Sweep sweep = sweeper.sweep(nowMillis);
         metrics.active(this, sweep.active());
         var out = new Emissions();
-        for (String id : sweep.stalled()) {
-            StreamProgress progress = states.get(id);
-            transitions.stall(id, progress, out);
-            save(id, progress);
-            // Ingest may still hold the upstream call (a provider slower than the timeout): close it.
-            out.command(new ControlCommand("stalled-" + id, id, ControlAction.CANCEL, transitions.nowMicros()));
-            LOG.warnf("stream %s failed: stalled after %d tokens", id, progress.tokenCount);
-        }
+        sweep.stalled().forEach(id -> fail(id, new ErrorInfo("stalled", "no event from the provider for "
+                + settings.stallTimeout().toSeconds() + " s", true), out));
+        sweep.pauseExpired().forEach(id -> fail(id, new ErrorInfo("pause_expired", "paused for longer than "
+                + settings.maxPause().toMinutes() + " min; the tokens stay replayable", false), out));
+        sweep.notStarted().forEach(id -> fail(id, new ErrorInfo("not_started", "no ingest instance started the "
+                + "stream within " + settings.startDeadline().toSeconds() + " s", true), out));
         drain(out);
+    }
+
+    private void fail(String id, ErrorInfo error, Emissions out) {
+        StreamProgress progress = states.get(id);
+        transitions.fail(id, progress, error, out);
+        save(id, progress);
+        out.command(new ControlCommand(error.code() + "-" + id, id, ControlAction.CANCEL, transitions.nowMicros()));
+        LOG.warnf("stream %s failed: %s after %d tokens", id, error.code(), progress.tokenCount);
     }
 
     /** Drops the state of streams (and merge groups) that ended more than the retention ago. */

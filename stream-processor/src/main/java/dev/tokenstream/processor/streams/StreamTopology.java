@@ -94,7 +94,10 @@ public final class StreamTopology {
      * @param statsTopic       output: stream statistics
      * @param dlqTopic         output: dead letters
      * @param statsEveryTokens statistics every this many tokens
-     * @param stallTimeout     silence after which a stream fails as stalled
+     * @param stallTimeout     silence after which a started stream fails as stalled
+     * @param maxPause         how long a stream may stay paused before it fails as pause_expired
+     * @param startDeadline    how long a requested stream may wait for its first event before it fails as
+     *                         not_started
      * @param retainTerminal   how long the state of a finished stream is kept
      * @param sweepInterval    wall-clock interval of the sweep for stalled and expired streams
      * @param defaultBuffering coalescing of streams whose request sets none
@@ -107,21 +110,22 @@ public final class StreamTopology {
      */
     public record Settings(String requestsTopic, String tokensTopic, String controlTopic, String deliveriesTopic,
                            String statsTopic, String dlqTopic, int statsEveryTokens, Duration stallTimeout,
-                           Duration retainTerminal, Duration sweepInterval, Buffering defaultBuffering,
+                           Duration maxPause, Duration startDeadline, Duration retainTerminal, Duration sweepInterval, Buffering defaultBuffering,
                            Duration windowTick, String modelSamplesTopic, String modelStatsTopic,
                            int perStreamPartitions) {
 
         /** @return the contract's topic names and the documented defaults */
         public static Settings defaults() {
-            return new Settings(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS, Topics.DLQ, 25,
-                    Duration.ofMinutes(2), Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
+            return new Settings(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS,
+                    Topics.DLQ, 25, Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(5),
+                    Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
                     Duration.ofMillis(10), Topics.MODEL_SAMPLES, Topics.MODEL_STATS, 0);
         }
 
         /** @return the same settings in the per-stream layout, re-keyed into {@code partitions} partitions */
         public Settings perStream(int partitions) {
             return new Settings(requestsTopic, tokensTopic, controlTopic, deliveriesTopic, statsTopic, dlqTopic,
-                    statsEveryTokens, stallTimeout, retainTerminal, sweepInterval, defaultBuffering, windowTick,
+                    statsEveryTokens, stallTimeout, maxPause, startDeadline, retainTerminal, sweepInterval, defaultBuffering, windowTick,
                     modelSamplesTopic, modelStatsTopic, partitions);
         }
     }
@@ -133,7 +137,7 @@ public final class StreamTopology {
     public static Topology build(ProcessorConfig config, int perStreamPartitions, StreamMetrics metrics) {
         return build(new Settings(config.requestsTopic(), config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
                 config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
-                config.retainTerminal(), config.sweepInterval(),
+                config.maxPause(), config.startDeadline(), config.retainTerminal(), config.sweepInterval(),
                 new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
                 config.windowTick(), config.modelSamplesTopic(), config.modelStatsTopic(), perStreamPartitions),
                 metrics);

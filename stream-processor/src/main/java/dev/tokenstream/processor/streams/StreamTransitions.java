@@ -119,12 +119,15 @@ final class StreamTransitions {
                 flushPending(id, progress, out);
                 progress.state = progress.state.after(command.action(), progress.started);
                 progress.pausedAtMicros = command.issuedAtMicros();
+                progress.pausedSinceMillis = clockMillis.getAsLong();
                 out.frame(DeliveryFrame.of(FrameType.PAUSED, id, progress.nextDeliverySeq(), nowMicros()), progress);
                 LOG.infof("stream %s paused after %d tokens", id, progress.tokenCount);
             }
             case RESUME -> {
                 addPausedTime(progress, command.issuedAtMicros());
                 progress.state = progress.state.after(command.action(), progress.started);
+                // The silence while paused was the client's choice: the stall timeout counts from the resume.
+                progress.lastActivityMillis = clockMillis.getAsLong();
                 out.frame(DeliveryFrame.of(FrameType.RESUMED, id, progress.nextDeliverySeq(), nowMicros()), progress);
                 int flushed = flushHeld(id, progress, out);
                 LOG.infof("stream %s resumed: %d held events flushed", id, flushed);
@@ -153,16 +156,16 @@ final class StreamTransitions {
     }
 
     /**
-     * Fails a stream that went silent (started or paused, no event from ingest for the stall timeout); its held
-     * events are dropped.
+     * Fails an open stream past one of its bounds (silent, paused too long, never started); its held events are
+     * dropped (they stay in the tokens topic) and what was delivered stays delivered.
+     *
+     * @param error why, e.g. {@code stalled}, {@code pause_expired} or {@code not_started}
      */
-    void stall(String id, StreamProgress progress, Emissions out) {
+    void fail(String id, StreamProgress progress, ErrorInfo error, Emissions out) {
         if (progress.state == StreamState.PAUSED) {
             addPausedTime(progress, nowMicros());
             dropHeld(id, progress);
         }
-        var error = new ErrorInfo("stalled", "no event from the provider for "
-                + settings.stallTimeout().toSeconds() + " s", true);
         end(id, progress, TokenEvent.failed(id, progress.lastEventSeq + 1, error, null, nowMicros()), out);
     }
 

@@ -1,73 +1,98 @@
 package dev.tokenstream.processor.streams;
 
-import dev.tokenstream.events.StreamState;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The wall-clock sweeps of one task's {@link StreamTopology#STATE_STORE}: which running streams went silent past the
- * stall timeout, and which finished streams are past their retention. Keeps the ids of the running (started or
- * paused) streams beside the store, so the frequent stall sweep reads only those (the store also keeps every
- * finished stream for the retention); rebuilt from the store when the task starts.
+ * The wall-clock sweeps of one task's {@link StreamTopology#STATE_STORE}: which open streams are past one of their
+ * bounds (a started stream silent past the stall timeout, a paused one paused past the longest pause, a requested one
+ * not started by the deadline), and which finished streams are past their retention. Keeps the ids of the open
+ * (requested, started or paused) streams beside the store, so the frequent sweep reads only those (the store also
+ * keeps every finished stream for the retention); rebuilt from the store when the task starts.
  */
 final class Sweeper {
 
     private final KeyValueStore<String, StreamProgress> states;
-    private final Duration stallTimeout;
-    private final Duration retainTerminal;
-    private final Set<String> running = new HashSet<>();
+    private final StreamTopology.Settings settings;
+    private final Set<String> open = new HashSet<>();
 
-    Sweeper(KeyValueStore<String, StreamProgress> states, Duration stallTimeout, Duration retainTerminal) {
+    Sweeper(KeyValueStore<String, StreamProgress> states, StreamTopology.Settings settings) {
         this.states = states;
-        this.stallTimeout = stallTimeout;
-        this.retainTerminal = retainTerminal;
+        this.settings = settings;
         try (KeyValueIterator<String, StreamProgress> all = states.all()) {
             all.forEachRemaining(kv -> track(kv.key, kv.value));
         }
     }
 
     /**
-     * Keeps the running set in step with a stream's state as it is written.
+     * Keeps the open set in step with a stream's state as it is written.
      *
      * @param id       the stream
      * @param progress its state as stored
      */
     void track(String id, StreamProgress progress) {
-        if (progress.state == StreamState.STARTED || progress.state == StreamState.PAUSED) {
-            running.add(id);
+        if (progress.state.isTerminal()) {
+            open.remove(id);
         } else {
-            running.remove(id);
+            open.add(id);
         }
-    }
-
-    /** Running streams at a sweep: those silent past the stall timeout, and how many others are active. */
-    record Sweep(List<String> stalled, int active) {
     }
 
     /**
-     * Reads the running streams only.
+     * Open streams at a sweep.
+     *
+     * @param stalled      started streams silent past the stall timeout
+     * @param pauseExpired streams paused longer than the longest pause
+     * @param notStarted   requested streams with no event by the start deadline
+     * @param active       started or paused streams within their bounds
+     */
+    record Sweep(List<String> stalled, List<String> pauseExpired, List<String> notStarted, int active) {
+    }
+
+    /**
+     * Reads the open streams only.
      *
      * @param nowMillis the processor's wall clock, epoch milliseconds
-     * @return the stalled streams and the count of active ones
+     * @return the streams past a bound, and the count of active ones
      */
     Sweep sweep(long nowMillis) {
         List<String> stalled = new ArrayList<>();
+        List<String> pauseExpired = new ArrayList<>();
+        List<String> notStarted = new ArrayList<>();
         int active = 0;
-        for (String id : running) {
+        for (String id : open) {
             StreamProgress progress = states.get(id);
-            if (progress != null && nowMillis - progress.lastActivityMillis > stallTimeout.toMillis()) {
-                stalled.add(id);
-            } else if (progress != null) {
-                active++;
+            if (progress == null) {
+                continue;
+            }
+            switch (progress.state) {
+                case REQUESTED -> {
+                    if (nowMillis - progress.lastActivityMillis > settings.startDeadline().toMillis()) {
+                        notStarted.add(id);
+                    }
+                }
+                case PAUSED -> {
+                    if (nowMillis - progress.pausedSinceMillis > settings.maxPause().toMillis()) {
+                        pauseExpired.add(id);
+                    } else {
+                        active++;
+                    }
+                }
+                default -> {
+                    if (nowMillis - progress.lastActivityMillis > settings.stallTimeout().toMillis()) {
+                        stalled.add(id);
+                    } else {
+                        active++;
+                    }
+                }
             }
         }
-        return new Sweep(stalled, active);
+        return new Sweep(stalled, pauseExpired, notStarted, active);
     }
 
     /**
@@ -80,7 +105,8 @@ final class Sweeper {
         List<String> expired = new ArrayList<>();
         try (KeyValueIterator<String, StreamProgress> all = states.all()) {
             all.forEachRemaining(kv -> {
-                if (kv.value.state.isTerminal() && nowMillis - kv.value.lastActivityMillis > retainTerminal.toMillis()) {
+                if (kv.value.state.isTerminal()
+                        && nowMillis - kv.value.lastActivityMillis > settings.retainTerminal().toMillis()) {
                     expired.add(kv.key);
                 }
             });

@@ -1,6 +1,8 @@
 package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.Buffering;
+import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
@@ -325,16 +327,81 @@ class StreamTopologyTest {
     }
 
     @Test
-    void shouldStallAPausedStreamWhoseProviderWentSilentAndDropItsHeldTokens() {
+    void shouldNotStallAPausedStreamAndDeliverTheWholeAnswerWhenResumedLater() {
         start();
         command(ControlAction.PAUSE, 500);
         token(1, "held", 1000);
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 2, "stop", null, T0 + 2000));
         deliveries.readValuesToList();
 
-        driver.advanceWallClockTime(Duration.ofMinutes(3));
+        driver.advanceWallClockTime(Duration.ofMinutes(10));
+        assertThat(deliveries.isEmpty()).as("the upstream finished while paused: not stalled").isTrue();
+        command(ControlAction.RESUME, 600_000_000);
 
-        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type).containsExactly(FrameType.FAILED);
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.RESUMED, FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(lastStats().state()).isEqualTo(StreamState.COMPLETED);
+    }
+
+    @Test
+    void shouldCountTheStallTimeoutFromTheResume() {
+        start();
+        command(ControlAction.PAUSE, 500);
+        driver.advanceWallClockTime(Duration.ofMinutes(10));
+        command(ControlAction.RESUME, 600_000_000);
+        deliveries.readValuesToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(1));
+        assertThat(deliveries.isEmpty()).isTrue();
+        token(1, "live", 660_000_000);
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly("live");
+    }
+
+    @Test
+    void shouldEndAStreamPausedPastTheLongestPauseAndKeepItsTokensOutOfDelivery() {
+        start();
+        token(1, "seen", 800);
+        command(ControlAction.PAUSE, 900);
+        token(2, "held", 1000);
+        deliveries.readValuesToList();
+        controlOut.readValuesToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(29));
+        assertThat(deliveries.isEmpty()).isTrue();
+        driver.advanceWallClockTime(Duration.ofMinutes(2));
+
+        DeliveryFrame failed = deliveries.readValue();
+        assertThat(failed.type()).isEqualTo(FrameType.FAILED);
+        assertThat(failed.error().code()).isEqualTo("pause_expired");
+        assertThat(failed.error().retryable()).isFalse();
+        assertThat(deliveries.isEmpty()).isTrue();
         assertThat(driver.getKeyValueStore(StreamTopology.PAUSE_BUFFER_STORE).approximateNumEntries()).isZero();
+        assertThat(lastStats().pausedMillis()).isPositive();
+        assertThat(controlOut.readValuesToList()).singleElement()
+                .satisfies(cancel -> assertThat(cancel.action()).isEqualTo(ControlAction.CANCEL));
+    }
+
+    @Test
+    void shouldFailARequestNoIngestStartsByTheDeadlineAsNotStarted() {
+        var requests = driver.createInputTopic(Topics.REQUESTS, new StringSerializer(),
+                JsonSerde.of(StreamRequest.class));
+        requests.pipeInput("late", request("late"));
+        requests.pipeInput(ID, request(ID));
+
+        driver.advanceWallClockTime(Duration.ofMinutes(4));
+        assertThat(deliveries.isEmpty()).isTrue();
+        start();
+        driver.advanceWallClockTime(Duration.ofSeconds(90));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::streamId).containsExactly(ID, "late");
+        assertThat(frames.get(0).type()).as("started in time").isEqualTo(FrameType.STARTED);
+        DeliveryFrame failed = frames.get(1);
+        assertThat(failed.type()).isEqualTo(FrameType.FAILED);
+        assertThat(failed.seq()).isZero();
+        assertThat(failed.error().code()).isEqualTo("not_started");
+        assertThat(failed.error().retryable()).isTrue();
+        assertThat(controlOut.readValuesToList()).extracting(ControlCommand::streamId).containsExactly("late");
     }
 
     @Test
@@ -455,7 +522,8 @@ class StreamTopologyTest {
         driver = new TopologyTestDriver(StreamTopology.build(new StreamTopology.Settings(settings.requestsTopic(),
                 settings.tokensTopic(),
                 settings.controlTopic(), settings.deliveriesTopic(), settings.statsTopic(), settings.dlqTopic(), 25,
-                settings.stallTimeout(), settings.retainTerminal(), settings.sweepInterval(),
+                settings.stallTimeout(), settings.maxPause(), settings.startDeadline(), settings.retainTerminal(),
+                settings.sweepInterval(),
                 new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick(), settings.modelSamplesTopic(),
                 settings.modelStatsTopic(), 0)), props);
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
@@ -484,6 +552,10 @@ class StreamTopologyTest {
                 .contains("Source: model-samples-source (topics: [tokenstream.model-samples])")
                 .contains("Processor: model-window (stores: [model-windows])")
                 .contains("Sink: model-stats-sink (topic: tokenstream.model-stats)");
+    }
+
+    private static StreamRequest request(String id) {
+        return new StreamRequest(id, "simulator", "sim-fast", List.of(ChatMessage.user("hi")), null, T0, null, null);
     }
 
     private void start() {
