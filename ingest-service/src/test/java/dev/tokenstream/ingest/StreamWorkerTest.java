@@ -7,10 +7,13 @@ import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.ingest.provider.ExplodingProviderRegistry;
+import dev.tokenstream.ingest.provider.ProviderRegistry;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.RecordedStreams;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -123,6 +126,49 @@ class StreamWorkerTest {
         ConsumerRecord<String, byte[]> record = dead.stream().filter(r -> poisonKey.equals(r.key())).findFirst()
                 .orElseThrow();
         assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo("{this is not a request");
+    }
+
+    @Test
+    void shouldFailAStreamWhoseEventKafkaRefusedAsDataLossAndPublishNothingAfterTheHole() {
+        // A content delta over the producer's max.request.size (1 MiB): the send of its token event fails.
+        String huge = "x".repeat(1_200_000);
+        RecordedProviderResource.server.serveMade("refused", List.of(
+                chunk("{\"role\":\"assistant\",\"content\":\"\"}", null), chunk("{\"content\":\"before\"}", null),
+                chunk("{\"content\":\"" + huge + "\"}", null), chunk("{\"content\":\"after\"}", null),
+                chunk("{}", "\"stop\"")));
+
+        List<TokenEvent> events = eventsUntilEnd(IngestStreams.request("recorded", "refused"));
+
+        assertThat(events).extracting(TokenEvent::kind).containsExactly(TokenEventKind.STARTED, TokenEventKind.TOKEN,
+                TokenEventKind.FAILED);
+        assertThat(events.get(1).text()).isEqualTo("before");
+        TokenEvent failed = events.get(2);
+        assertThat(failed.error().code()).isEqualTo("data_loss");
+        assertThat(failed.seq()).as("the refused event's seq is the hole").isEqualTo(3);
+    }
+
+    @Test
+    void shouldEndAStreamWhoseWorkerFailsBeforeItsFirstEventAndDeadLetterTheRequest() {
+        QuarkusMock.installMockForType(new ExplodingProviderRegistry(), ProviderRegistry.class);
+
+        String id = request("recorded");
+
+        List<TokenEvent> events = eventsUntilEnd(id);
+        assertThat(events).singleElement().satisfies(failed -> {
+            assertThat(failed.kind()).isEqualTo(TokenEventKind.FAILED);
+            assertThat(failed.seq()).isZero();
+            assertThat(failed.error().code()).isEqualTo("internal_error");
+            assertThat(failed.error().message()).contains("IllegalStateException");
+        });
+        assertThat(TopicProbe.readUntil(Topics.DLQ, TopicProbe.bytes(),
+                list -> list.stream().anyMatch(r -> id.equals(r.key())), Duration.ofSeconds(15)))
+                .anyMatch(r -> id.equals(r.key()));
+    }
+
+    private static String chunk(String delta, String finishReason) {
+        return "data: {\"id\":\"chatcmpl-refused\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+                + "\"model\":\"refused\",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":"
+                + finishReason + "}]}\n\n";
     }
 
     private static String request(String provider) {

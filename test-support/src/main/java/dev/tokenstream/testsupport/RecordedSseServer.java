@@ -78,6 +78,7 @@ public final class RecordedSseServer implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final Map<String, Deque<Answer>> scripted = new ConcurrentHashMap<>();
     private final Map<String, JsonNode> lastRequests = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> madeTranscripts = new ConcurrentHashMap<>();
     private volatile List<String> events = List.of();
     private volatile long paceMillis = 5;
 
@@ -95,6 +96,18 @@ public final class RecordedSseServer implements AutoCloseable {
     public RecordedSseServer serve(String transcript, long pace) throws IOException {
         this.events = load(transcript);
         this.paceMillis = pace;
+        return this;
+    }
+
+    /**
+     * Serves events a test made, instead of a recorded transcript, to requests naming {@code model}.
+     *
+     * @param model  the model a request names
+     * @param events whole SSE events, each ending with a blank line
+     * @return this server
+     */
+    public RecordedSseServer serveMade(String model, List<String> events) {
+        madeTranscripts.put(model, List.copyOf(events));
         return this;
     }
 
@@ -190,11 +203,13 @@ public final class RecordedSseServer implements AutoCloseable {
             respond(out, answer.status(), answer.headers(), answer.body());
             return;
         }
-        List<String> stream;
-        try {
-            stream = load(model);
-        } catch (IOException e) {
-            stream = events;
+        List<String> stream = madeTranscripts.get(model);
+        if (stream == null) {
+            try {
+                stream = load(model);
+            } catch (IOException e) {
+                stream = events;
+            }
         }
         out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
                 + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8));

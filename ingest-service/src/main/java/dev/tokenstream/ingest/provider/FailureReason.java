@@ -10,7 +10,11 @@ import java.util.Locale;
 /** Why a provider call failed, as one stable code on the failed frame, and whether a retry may succeed. */
 public enum FailureReason {
     RATE_LIMITED(true), OVERLOADED(true), TIMEOUT(true), AUTH(false), INVALID_REQUEST(false),
-    UPSTREAM_ERROR(true), CANCELLED(false), UNKNOWN_PROVIDER(false);
+    UPSTREAM_ERROR(true), CANCELLED(false), UNKNOWN_PROVIDER(false),
+    /** Kafka refused an event of the stream (a send failed past {@code delivery.timeout.ms}): its log has a hole. */
+    DATA_LOSS(true),
+    /** Ingest itself failed while running the stream (a bug, or a resource it could not get). */
+    INTERNAL_ERROR(true);
 
     private final boolean retryable;
 

@@ -8,9 +8,14 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
 
-/** What one stream has published: its next seq, its token count and the acknowledgement of its last event. */
+/**
+ * What one stream has published: its next seq, its token count, whether its terminal event went out, the
+ * acknowledgement of its last event and the first send Kafka refused. After a refused send the log of the stream has
+ * a hole, so nothing but a terminal event is published any more: no later token may follow the hole.
+ */
 final class StreamPublication {
 
     private static final long ACK_TIMEOUT_SECONDS = 30;
@@ -19,20 +24,53 @@ final class StreamPublication {
     private final TokenPublisher publisher;
     private long seq;
     private long tokens;
+    private boolean ended;
     private CompletionStage<Void> last;
+    private final AtomicReference<Throwable> refused = new AtomicReference<>();
 
     StreamPublication(String streamId, TokenPublisher publisher) {
         this.streamId = streamId;
         this.publisher = publisher;
     }
 
-    /** Publishes the event {@code event} makes for the next seq. */
+    /**
+     * Publishes the event {@code event} makes for the next seq; after a refused send, only a terminal event.
+     *
+     * @param event the event for a seq
+     */
     void publish(LongFunction<TokenEvent> event) {
-        TokenEvent made = event.apply(seq++);
+        TokenEvent made = event.apply(seq);
+        if (refused.get() != null && !made.kind().isTerminal()) {
+            return;
+        }
+        seq++;
         if (made.kind() == TokenEventKind.TOKEN) {
             tokens++;
         }
-        last = publisher.publish(made);
+        ended |= made.kind().isTerminal();
+        last = publisher.publish(made).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                refused.compareAndSet(null, failure);
+            }
+        });
+    }
+
+    /**
+     * The first send Kafka refused.
+     *
+     * @return its failure, or null while every send succeeded or is in flight
+     */
+    Throwable refused() {
+        return refused.get();
+    }
+
+    /**
+     * Whether the stream's terminal event was published.
+     *
+     * @return true once completed, failed or cancelled went out
+     */
+    boolean ended() {
+        return ended;
     }
 
     /** @return answer-text token events published */

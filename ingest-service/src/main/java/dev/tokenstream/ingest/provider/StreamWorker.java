@@ -87,6 +87,15 @@ public class StreamWorker {
                 return;
             }
             streamFrom(provider.get(), request, call, stream);
+        } catch (RuntimeException e) {
+            // Every stream ends: a failure of ours still gets a terminal event, then the request is dead-lettered.
+            if (!stream.ended()) {
+                Log.errorf(e, "stream %s: ingest failed while running it", id);
+                stream.publish(seq -> TokenEvent.failed(id, seq, FailureReason.INTERNAL_ERROR.toError(
+                        "ingest failed while running the stream (" + e.getClass().getSimpleName() + ")"), null,
+                        Micros.now()));
+            }
+            throw e;
         } finally {
             activeStreams.remove(id);
             stream.awaitLastAck();
@@ -123,6 +132,16 @@ public class StreamWorker {
                 if (provider.permits() != null) {
                     provider.permits().release();
                 }
+            }
+            if (stream.refused() != null) {
+                measured.end(FailureReason.DATA_LOSS.code(), emitter.usage);
+                Usage usage = emitter.usage;
+                Log.errorf("stream %s failed after %d tokens: Kafka refused an event (%s)", id, stream.tokens(),
+                        stream.refused().getMessage());
+                stream.publish(seq -> TokenEvent.failed(id, seq, FailureReason.DATA_LOSS.toError(
+                        "Kafka refused an event of the stream; what was delivered before it is whole"), usage,
+                        Micros.now()));
+                return;
             }
             if (call.isCancelled()) {
                 measured.end("cancelled", emitter.usage);
@@ -295,7 +314,7 @@ public class StreamWorker {
 
         @Override
         public boolean cancelled() {
-            return call.isCancelled() || call.timeout() != null;
+            return call.isCancelled() || call.timeout() != null || stream.refused() != null;
         }
     }
 }

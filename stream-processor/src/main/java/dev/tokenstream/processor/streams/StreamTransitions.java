@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
@@ -81,11 +82,20 @@ final class StreamTransitions {
             LOG.debugf("stream %s: duplicate token event %d dropped", id, event.seq());
             return false;
         }
-        if (event.seq() != progress.lastEventSeq + 1) {
-            LOG.warnf("stream %s: token events %d to %d missing", id, progress.lastEventSeq + 1, event.seq() - 1);
-        }
+        long missingFrom = progress.lastEventSeq + 1;
         progress.lastEventSeq = event.seq();
         progress.lastActivityMillis = clockMillis.getAsLong();
+        if (event.seq() != missingFrom && !progress.state.isTerminal()) {
+            // Events of one stream share a partition, so a missing seq never comes later: the answer has a hole.
+            // It ends here, with what was delivered before the hole; completed always means the whole answer.
+            LOG.errorf("stream %s: token events %d to %d missing; failed as data_loss", id, missingFrom,
+                    event.seq() - 1);
+            // Ingest may still hold the upstream call: close it.
+            out.command(new ControlCommand("data_loss-" + id, id, ControlAction.CANCEL, nowMicros()));
+            fail(id, progress, new ErrorInfo("data_loss", "token events " + missingFrom + " to "
+                    + (event.seq() - 1) + " of the stream are missing from the log", true), out);
+            return true;
+        }
         if (progress.state.isTerminal()) {
             // Ingest's own cancelled (or late) event: no frame after the end, but its usage counts.
             if (event.usage() != null) {

@@ -405,6 +405,24 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldFailAStreamWithAHoleInItsLogAsDataLossAndKeepWhatCameBefore() {
+        start();
+        token(1, "before", 1000);
+        token(3, "after the hole", 3000);
+        token(4, "later", 4000);
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.FAILED);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "before", null);
+        assertThat(frames.get(2).error().code()).isEqualTo("data_loss");
+        assertThat(frames.get(2).error().message()).contains("2 to 2");
+        assertThat(lastStats().state()).isEqualTo(StreamState.FAILED);
+        assertThat(controlOut.readValuesToList()).extracting(ControlCommand::action)
+                .containsExactly(ControlAction.CANCEL);
+    }
+
+    @Test
     void shouldNotStallAStreamThatKeepsReceivingTokens() {
         start();
         for (int i = 1; i <= 5; i++) {
