@@ -19,11 +19,34 @@ package dev.tokenstream.events;
  * @param error                   FAILED: why
  * @param buffering               STARTED: the request's coalescing policy, or null for the processor's default
  * @param toolCall                TOOL_CALL_DELTA, TOOL_CALL: the call or its fragment
+ * @param attempt                 which run of the stream's request made the event (its epoch): when ingest took
+ *                                it, epoch microseconds. A request processed again after a crash is a new attempt
+ *                                with a greater value, its seq from 0 again; the processor fences the older one.
+ *                                Null on events made before attempts existed.
  */
 public record TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
                          String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
                          String finishReason, Usage usage, ErrorInfo error, Buffering buffering,
-                         ToolCall toolCall) {
+                         ToolCall toolCall, Long attempt) {
+
+    /** An event of no particular attempt; ingest stamps its attempt with {@link #withAttempt} when it publishes. */
+    public TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
+                      String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
+                      String finishReason, Usage usage, ErrorInfo error, Buffering buffering, ToolCall toolCall) {
+        this(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros, upstreamRequestAtMicros,
+                finishReason, usage, error, buffering, toolCall, null);
+    }
+
+    /**
+     * The same event, made by {@code attempt}.
+     *
+     * @param attempt the run of the request, epoch microseconds when ingest took it
+     * @return the stamped event
+     */
+    public TokenEvent withAttempt(long attempt) {
+        return new TokenEvent(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros,
+                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt);
+    }
 
     public static TokenEvent started(String streamId, long seq, String provider, String model,
                                      long acceptedAtMicros, long upstreamRequestAtMicros, long emittedAtMicros) {

@@ -22,8 +22,22 @@ public enum TokenEventKind {
     /** The upstream call was aborted by a cancel command; carries the usage known so far. */
     CANCELLED;
 
-    /** @return true for the kinds after which no event of the stream follows. */
+    /**
+     * Whether no event of the stream follows one of this kind.
+     *
+     * @return true for completed, failed and cancelled
+     */
     public boolean isTerminal() {
         return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+
+    /**
+     * Whether an event of this kind is part of the answer a client sees: once one went out, a retry or a new
+     * attempt can no longer replace the generation without the client noticing.
+     *
+     * @return true for token, reasoning and tool-call events
+     */
+    public boolean isContent() {
+        return this == TOKEN || this == REASONING || this == TOOL_CALL_DELTA || this == TOOL_CALL;
     }
 }

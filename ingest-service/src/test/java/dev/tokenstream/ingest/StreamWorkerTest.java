@@ -52,6 +52,8 @@ class StreamWorkerTest {
                 .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
         assertThat(events.get(0).kind()).isEqualTo(TokenEventKind.STARTED);
         assertThat(events.get(0).acceptedAtMicros()).isEqualTo(42L);
+        assertThat(events).extracting(TokenEvent::attempt).as("one attempt, when ingest took the request")
+                .containsOnly(events.get(0).attempt()).doesNotContainNull();
         assertThat(IngestStreams.text(events, TokenEventKind.TOKEN)).isEqualTo(RECORDED_TEXT);
         TokenEvent last = events.get(events.size() - 1);
         assertThat(last.kind()).isEqualTo(TokenEventKind.COMPLETED);

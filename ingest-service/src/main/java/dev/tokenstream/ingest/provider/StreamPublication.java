@@ -28,9 +28,16 @@ final class StreamPublication {
     private CompletionStage<Void> last;
     private final AtomicReference<Throwable> refused = new AtomicReference<>();
 
-    StreamPublication(String streamId, TokenPublisher publisher) {
+    private final long attempt;
+
+    /**
+     * @param attempt this run of the stream's request (its epoch), stamped on every event: epoch microseconds when
+     *                ingest took the request, so a run after a crash has a greater one
+     */
+    StreamPublication(String streamId, TokenPublisher publisher, long attempt) {
         this.streamId = streamId;
         this.publisher = publisher;
+        this.attempt = attempt;
     }
 
     /**
@@ -39,7 +46,7 @@ final class StreamPublication {
      * @param event the event for a seq
      */
     void publish(LongFunction<TokenEvent> event) {
-        TokenEvent made = event.apply(seq);
+        TokenEvent made = event.apply(seq).withAttempt(attempt);
         if (refused.get() != null && !made.kind().isTerminal()) {
             return;
         }

@@ -28,6 +28,10 @@ import java.util.concurrent.TimeUnit;
  * wait for a permit (cancellable) before they call it. A cancel drops the provider's connection at once; the
  * usage known so far goes out with the cancelled event.
  * <p>
+ * Every event carries this run's attempt (epoch microseconds when the worker took the request). A request taken
+ * again after a crash (its offset was not committed) is a new attempt with its seq from 0; the processor fences the
+ * older attempt: it replaces it when no content went out yet, and ends the stream as {@code interrupted} otherwise.
+ * <p>
  * The retry loop, its backoff and the permit wait are ours, not SmallRye Fault Tolerance's {@code @Retry} and
  * {@code @Bulkhead}: the settings are per provider and known only at run time, a retry is allowed only while no
  * content has gone out (a property of the attempt, not of the exception), {@code Retry-After} replaces the
@@ -63,7 +67,7 @@ public class StreamWorker {
     public void run(StreamRequest request) {
         String id = request.streamId();
         UpstreamCall call = activeStreams.register(id);
-        var stream = new StreamPublication(id, publisher);
+        var stream = new StreamPublication(id, publisher, Micros.now());
         try {
             if (call.isCancelled()) {
                 Log.infof("stream %s cancelled before it started", id);

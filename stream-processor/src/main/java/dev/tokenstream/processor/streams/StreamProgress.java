@@ -47,6 +47,8 @@ public final class StreamProgress {
     /** The processor's wall clock at the stream's last event from ingest (or its end), epoch milliseconds. */
     long lastActivityMillis;
     long pausedSinceMillis;
+    Long attempt;
+    long contentEvents;
 
     long nextDeliverySeq() {
         return nextDeliverySeq++;

@@ -78,6 +78,13 @@ final class StreamTransitions {
      * @return whether the stream's state changed (and must be stored)
      */
     boolean onTokenEvent(String id, StreamProgress progress, TokenEvent event, Emissions out) {
+        Long attempt = event.attempt();
+        if (attempt != null && progress.attempt != null && !attempt.equals(progress.attempt)) {
+            return attempt < progress.attempt ? superseded(id, event) : onNewAttempt(id, progress, event, out);
+        }
+        if (attempt != null) {
+            progress.attempt = attempt;
+        }
         if (event.seq() <= progress.lastEventSeq) {
             LOG.debugf("stream %s: duplicate token event %d dropped", id, event.seq());
             return false;
@@ -104,6 +111,9 @@ final class StreamTransitions {
             }
             return true;
         }
+        if (event.kind().isContent()) {
+            progress.contentEvents++;
+        }
         if (progress.state == StreamState.PAUSED) {
             held.put(heldKey(id, event.seq()), event);
             progress.heldEvents++;
@@ -111,6 +121,46 @@ final class StreamTransitions {
         }
         apply(id, progress, event, out);
         return true;
+    }
+
+    private static boolean superseded(String id, TokenEvent event) {
+        LOG.debugf("stream %s: event %d of superseded attempt %d dropped", id, event.seq(), event.attempt());
+        return false;
+    }
+
+    /**
+     * The first event of a newer attempt at the stream's request (ingest took it again after a crash). Before any
+     * content of the older attempt, the newer one replaces it without the client seeing a thing, as a retry before
+     * the first token does; after content, it ends the stream as failed with {@code interrupted}: the answer would
+     * otherwise be the first part of one generation followed by the rest of another. A finished stream stays
+     * finished. Either way that is not a replacement, the newer attempt's upstream call is cancelled.
+     *
+     * @return whether the stream's state changed
+     */
+    private boolean onNewAttempt(String id, StreamProgress progress, TokenEvent event, Emissions out) {
+        boolean replace = !progress.state.isTerminal() && progress.contentEvents == 0;
+        if (!replace) {
+            if (event.seq() == 0) {
+                out.command(new ControlCommand("superseded-" + id + "-" + event.attempt(), id, ControlAction.CANCEL,
+                        nowMicros()));
+            }
+            if (progress.state.isTerminal()) {
+                LOG.infof("stream %s: attempt %d after the end ignored", id, event.attempt());
+                return false;
+            }
+            LOG.warnf("stream %s: attempt %d after %d content events of attempt %d; failed as interrupted", id,
+                    event.attempt(), progress.contentEvents, progress.attempt);
+            progress.attempt = event.attempt();
+            fail(id, progress, new ErrorInfo("interrupted", "the stream's generation was interrupted after "
+                    + progress.tokenCount + " tokens were delivered (ingest restarted); start it again", true), out);
+            return true;
+        }
+        LOG.infof("stream %s: attempt %d replaces attempt %d before any content", id, event.attempt(),
+                progress.attempt);
+        dropHeld(id, progress);
+        progress.attempt = event.attempt();
+        progress.lastEventSeq = -1;
+        return onTokenEvent(id, progress, event, out);
     }
 
     /**
@@ -210,6 +260,11 @@ final class StreamTransitions {
     private void apply(String id, StreamProgress progress, TokenEvent event, Emissions out) {
         switch (event.kind()) {
             case STARTED -> {
+                if (progress.started) {
+                    // A newer attempt started again: the client saw its started frame already.
+                    progress.upstreamRequestAtMicros = event.upstreamRequestAtMicros();
+                    return;
+                }
                 progress.started = true;
                 progress.state = StreamState.STARTED;
                 progress.provider = event.provider();

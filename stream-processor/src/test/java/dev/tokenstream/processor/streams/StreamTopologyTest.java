@@ -423,6 +423,56 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldFailAsInterruptedWhenANewAttemptStartsAfterContentWasDeliveredNeverSplicing() {
+        tokens.pipeInput(ID, started(0).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "first part", T0 + 1000).withAttempt(1));
+        tokens.pipeInput(ID, started(0).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "another answer", T0 + 3000).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 2, "stop", null, T0 + 4000).withAttempt(2));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.FAILED);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "first part", null);
+        assertThat(frames.get(2).error().code()).isEqualTo("interrupted");
+        assertThat(frames.get(2).error().retryable()).isTrue();
+        assertThat(controlOut.readValuesToList()).as("the newer attempt's upstream call is closed")
+                .extracting(ControlCommand::action).containsExactly(ControlAction.CANCEL);
+    }
+
+    @Test
+    void shouldReplaceAnAttemptThatDeliveredNoContentWithoutTheClientNoticing() {
+        tokens.pipeInput(ID, started(0).withAttempt(1));
+        tokens.pipeInput(ID, started(0).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "the answer", T0 + 3000).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "late from the old attempt", T0 + 3500).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 2, "stop", null, T0 + 4000).withAttempt(2));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type)
+                .containsExactly(FrameType.STARTED, FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "the answer", null);
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(0L, 1L, 2L);
+        assertThat(controlOut.isEmpty()).isTrue();
+    }
+
+    @Test
+    void shouldKeepAFinishedStreamFinishedWhenANewAttemptStarts() {
+        tokens.pipeInput(ID, started(0).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 1, "stop", null, T0 + 1000).withAttempt(1));
+        deliveries.readValuesToList();
+
+        tokens.pipeInput(ID, started(0).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "again", T0 + 3000).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.cancelled(ID, 2, new Usage(1L, 1L, null, null), T0 + 4000).withAttempt(2));
+
+        assertThat(deliveries.isEmpty()).isTrue();
+        assertThat(lastStats().state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(controlOut.readValuesToList()).extracting(ControlCommand::action)
+                .containsExactly(ControlAction.CANCEL);
+    }
+
+    @Test
     void shouldNotStallAStreamThatKeepsReceivingTokens() {
         start();
         for (int i = 1; i <= 5; i++) {
@@ -574,6 +624,10 @@ class StreamTopologyTest {
 
     private static StreamRequest request(String id) {
         return new StreamRequest(id, "simulator", "sim-fast", List.of(ChatMessage.user("hi")), null, T0, null, null);
+    }
+
+    private static TokenEvent started(long seq) {
+        return TokenEvent.started(ID, seq, "simulator", "sim-fast", T0, T0 + 10, T0 + 10);
     }
 
     private void start() {
