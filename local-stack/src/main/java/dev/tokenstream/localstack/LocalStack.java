@@ -56,6 +56,7 @@ public final class LocalStack {
     /** The processor's Kafka Streams application id, its consumer group. */
     private static final String PROCESSOR_GROUP = "tokenstream-processor";
     private static final String PROCESSOR_INSTANCE = "local-stack-processor";
+    private static final String INGEST_INSTANCE = "local-stack-ingest";
     /** Streams the one ingest instance calls providers for at once, unless INGEST_MAX_CONCURRENT_STREAMS says. */
     private static final int LOCAL_INGEST_CONCURRENCY = 1024;
 
@@ -95,6 +96,9 @@ public final class LocalStack {
         if (isBlank(System.getenv("ANTHROPIC_API_KEY"))) {
             arguments.add("-Dingest.providers.anthropic.base-url=" + settings.simulatorUrl());
         }
+        // Static membership, as the processor's: an ingest that restarts takes its partitions back at once (and
+        // takes up the requests it had not finished, as new attempts) instead of waiting out the session timeout.
+        arguments.add("-Dmp.messaging.incoming.requests.group.instance.id=" + INGEST_INSTANCE);
         // One instance takes every stream here (nothing scales it out): enough for the benchmark's 1000 at once.
         if (isBlank(System.getenv("INGEST_MAX_CONCURRENT_STREAMS"))) {
             arguments.add("-Dsmallrye.messaging.worker.ingest-workers.max-concurrency=" + LOCAL_INGEST_CONCURRENCY);
@@ -204,6 +208,48 @@ public final class LocalStack {
         progress.println("Local stack stopped.");
     }
 
+    /**
+     * Kills one process of the running stack with SIGKILL, as a crash would: no shutdown hook runs, nothing is
+     * flushed or committed.
+     *
+     * @param name a process name, as {@link #status()} lists them (e.g. {@code ingest-service})
+     * @throws StackException when no such process runs
+     */
+    public void kill(String name) {
+        Long pid = readState().get(name);
+        ProcessHandle process = pid == null ? null : ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        if (process == null) {
+            throw new StackException(name + " is not running in the local stack at " + settings.workDir());
+        }
+        process.destroyForcibly();
+        try {
+            process.onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new StackException(name + " (pid " + pid + ") did not exit after SIGKILL", e);
+        }
+        progress.printf("Killed %s (pid %d) with SIGKILL%n", name, pid);
+    }
+
+    /**
+     * Starts a service of the stack again after it stopped (a {@link #kill}), and waits until it is ready; its log
+     * goes on in the same file.
+     *
+     * @param name a service's name (not the broker's)
+     * @throws StackException when there is no such service, it still runs, or it is not ready in time
+     */
+    public void restart(String name) {
+        Component service = components().stream().filter(c -> c.name().equals(name) && !c.isBroker()).findFirst()
+                .orElseThrow(() -> new StackException("no service named " + name + " in the local stack"));
+        Map<String, Long> pids = readState();
+        if (Optional.ofNullable(pids.get(name)).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false)) {
+            throw new StackException(name + " still runs; kill or stop it first");
+        }
+        long pid = startService(service, true);
+        pids.put(name, pid);
+        writeState(pids);
+        awaitReady(service, pid);
+    }
+
     /** @return each recorded process with its pid, port and whether it is alive and ready; empty when none */
     public List<ProcessStatus> status() {
         Map<String, Long> pids = readState();
@@ -291,7 +337,7 @@ public final class LocalStack {
             progress.println("Formatting Kafka storage (KRaft, first run) in " + dataDir);
             Process format = launch(List.of(java(), "-cp", kafkaLibs() + "/*", "kafka.tools.StorageTool", "format",
                     "--standalone", "--ignore-formatted", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
-                    logFile("kafka-format"));
+                    logFile("kafka-format"), false);
             try {
                 if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
                     throw new StackException("formatting Kafka storage failed; see " + logFile("kafka-format"));
@@ -304,7 +350,7 @@ public final class LocalStack {
         progress.printf("Starting Kafka broker (KRaft) on %s%n", settings.bootstrapServers());
         Process broker = launch(List.of(java(), "-Xms256m", "-Xmx512m", "-XX:+UseG1GC",
                 "-Dlog4j2.configurationFile=none", "-cp", kafkaLibs() + "/*", "kafka.Kafka", config.toString()),
-                logFile("kafka"));
+                logFile("kafka"), false);
         long started = System.nanoTime();
         try (Admin admin = admin()) {
             while (true) {
@@ -426,12 +472,17 @@ public final class LocalStack {
     }
 
     private long startService(Component service) {
+        return startService(service, false);
+    }
+
+    /** @param appendLog whether the log goes on (a restart) rather than starting anew */
+    private long startService(Component service, boolean appendLog) {
         List<String> command = new ArrayList<>(List.of(java(), "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
                 "-Dquarkus.http.port=" + service.port()));
         command.addAll(service.args());
         command.addAll(List.of("-jar", serviceJar(service).toString()));
         progress.printf("Starting %s on port %d%n", service.name(), service.port());
-        return launch(command, logFile(service.name())).pid();
+        return launch(command, logFile(service.name()), appendLog).pid();
     }
 
     private void awaitReady(Component service, long pid) {
@@ -487,13 +538,14 @@ public final class LocalStack {
         }
     }
 
-    private Process launch(List<String> command, Path log) {
+    private Process launch(List<String> command, Path log, boolean append) {
         try {
             Files.createDirectories(log.getParent());
             return new ProcessBuilder(command)
                     .directory(settings.home().toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+                    .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                            : ProcessBuilder.Redirect.to(log.toFile()))
                     .start();
         } catch (IOException e) {
             throw new StackException("cannot start " + command.get(command.size() - 1) + ": " + e.getMessage(), e);

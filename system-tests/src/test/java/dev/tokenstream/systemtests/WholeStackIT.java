@@ -175,6 +175,63 @@ class WholeStackIT {
         }
     }
 
+    /**
+     * SIGKILL of ingest after content went out, then a restart: ingest takes the request again as a new attempt,
+     * and the client gets exactly the first part of the undisturbed answer, then {@code failed: interrupted};
+     * never the rest of another generation.
+     */
+    @Test
+    void shouldEndAStreamAsInterruptedNeverSplicedWhenIngestIsKilledAfterContent() throws Exception {
+        String prompt = "Tell a long story about Kafka partitions";
+        var params = new GenerationParams(300, null, 23L);
+        String undisturbed = simulatorAnswer("sim-default", prompt, params);
+
+        var started = client.start(StartStream.prompt("simulator", "sim-default", prompt, params));
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 5);
+            stack.kill("ingest-service");
+            stack.restart("ingest-service");
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(120))).isEqualTo(1000);
+
+            List<DeliveryFrame> frames = recorder.frames;
+            DeliveryFrame last = frames.get(frames.size() - 1);
+            System.out.printf("ingest killed after %d tokens: the stream ended %s after %d tokens%n", 5,
+                    last.type().wireName(), recorder.tokens());
+            assertThat(frames).extracting(DeliveryFrame::seq)
+                    .containsExactlyElementsOf(LongStream.range(0, frames.size()).boxed().toList());
+            assertThat(frames).filteredOn(f -> f.type() == FrameType.STARTED).hasSize(1);
+            assertThat(last.type()).isEqualTo(FrameType.FAILED);
+            assertThat(last.error().code()).isEqualTo("interrupted");
+            assertThat(undisturbed).startsWith(text(frames));
+            assertThat(text(frames)).hasSizeLessThan(undisturbed.length());
+        }
+    }
+
+    /**
+     * SIGKILL of ingest before the stream's first token (the provider is slow to answer): the new attempt replaces
+     * the old one and the client gets the whole answer, with one {@code started} frame.
+     */
+    @Test
+    void shouldDeliverTheWholeAnswerWhenIngestIsKilledBeforeTheFirstToken() throws Exception {
+        String prompt = "Explain consumer groups " + topicLayout();
+        var params = new GenerationParams(40, null, 29L);
+        String undisturbed = simulatorAnswer("sim-fast", prompt, params);
+
+        var started = client.start(StartStream.prompt("simulator",
+                "sim-fast?fault=slow-first-token&millis=20000&times=1", prompt, params));
+        try (var recorder = new Recorder(client, started.ws(), -1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorder.has(FrameType.STARTED));
+            stack.kill("ingest-service");
+            stack.restart("ingest-service");
+            assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(120))).isEqualTo(1000);
+
+            List<DeliveryFrame> frames = recorder.frames;
+            assertThat(frames).filteredOn(f -> f.type() == FrameType.STARTED).hasSize(1);
+            assertThat(frames.get(frames.size() - 1).type()).isEqualTo(FrameType.COMPLETED);
+            assertThat(text(frames)).isEqualTo(undisturbed);
+        }
+    }
+
     @Test
     void shouldCoalesceTokensIntoWholeWordsWhenTheRequestAsksForIt() throws Exception {
         String prompt = "Explain Kafka partitions";
