@@ -72,9 +72,12 @@ public class DeliveryBackfill {
             } catch (ReplayException e) {
                 none.increment();
                 Log.debugf("stream %s: nothing to read back (%s)", log.streamId(), e.reason());
+                // Not in Kafka (a stream not written yet, or past the retention): what memory holds is all there is.
+                log.backfill(List.of());
             } catch (IOException | RuntimeException e) {
                 failed.increment();
                 Log.warnf("stream %s: cannot read its frames back from Kafka: %s", log.streamId(), e.getMessage());
+                log.backfillFailed();
             }
         });
     }

@@ -18,6 +18,8 @@ public final class FrameLog {
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile boolean finished;
     private boolean backfillRequested;
+    /** A read-back of older frames is under way: no subscriber may pass a hole in front of its position. */
+    private boolean backfillPending;
 
     FrameLog(String streamId) {
         this.streamId = streamId;
@@ -72,7 +74,30 @@ public final class FrameLog {
             return false;
         }
         backfillRequested = true;
+        backfillPending = true;
         return true;
+    }
+
+    /**
+     * Whether frames older than memory holds are being read back, so a subscriber must wait rather than skip to a
+     * frame whose seq is not the next one it needs.
+     *
+     * @return true from {@link #needsBackfill} answering yes until {@link #backfill} or {@link #backfillFailed}
+     */
+    synchronized boolean awaitsOlderFrames() {
+        return backfillPending;
+    }
+
+    /**
+     * The read-back failed (Kafka unreachable): the subscribers waiting on it are told to reconnect, which asks
+     * for the read-back again; nobody is sent the frames after the hole.
+     */
+    void backfillFailed() {
+        synchronized (this) {
+            backfillPending = false;
+            backfillRequested = false;
+        }
+        subscribers.forEach(Subscriber::retryLater);
     }
 
     /** Puts frames read from Kafka in front of those in memory (older seqs only) and wakes the subscribers. */
@@ -88,6 +113,7 @@ public final class FrameLog {
             }
             frames.addAll(0, missing);
             missing.forEach(f -> finished |= f.terminal());
+            backfillPending = false;
             lastActivityNanos = System.nanoTime();
         }
         subscribers.forEach(Subscriber::pump);

@@ -73,9 +73,11 @@ public class FrameLogs {
      */
     public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
         FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
+        // Asked before the first send, so the subscriber waits for older frames rather than skip them.
+        boolean readBack = log.needsBackfill(afterSeq, isWhole(streamId));
         Subscriber subscriber = log.subscribe(afterSeq, sink, new Backpressure(
                 config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()), lag);
-        if (log.needsBackfill(afterSeq, isWhole(streamId))) {
+        if (readBack) {
             backfill.fill(log);
         }
         return subscriber;

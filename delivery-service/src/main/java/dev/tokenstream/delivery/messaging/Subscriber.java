@@ -58,6 +58,10 @@ public final class Subscriber {
                 if (sending || lag <= 0) {
                     return;
                 }
+                // Never past a hole in front of the client's position: older frames are being read back.
+                if (log.frameAt(nextIndex).seq() > lastQueuedSeq + 1 && log.awaitsOlderFrames()) {
+                    return;
+                }
                 List<Frame> run = lag > backpressure.coalesceLagFrames()
                         ? log.tokenRun(nextIndex, backpressure.maxCoalescedFrames()) : List.of();
                 frame = run.size() > 1 ? Frame.coalesce(log.streamId(), run) : log.frameAt(nextIndex);
@@ -92,6 +96,23 @@ public final class Subscriber {
         } else {
             pump();
         }
+    }
+
+    /**
+     * Closes the client as one too far behind is closed, telling it the seq to resume after: its frames could not
+     * be read back now, and a reconnect asks again.
+     */
+    void retryLater() {
+        long resumeAfter;
+        synchronized (this) {
+            if (closed || sending) {
+                return;
+            }
+            closed = true;
+            resumeAfter = lastQueuedSeq;
+        }
+        log.unsubscribe(this);
+        sink.tooFarBehind(resumeAfter);
     }
 
     /** Stops sending and leaves the log. */
