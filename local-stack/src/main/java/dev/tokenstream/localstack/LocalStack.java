@@ -231,23 +231,28 @@ public final class LocalStack {
     }
 
     /**
-     * Starts a service of the stack again after it stopped (a {@link #kill}), and waits until it is ready; its log
-     * goes on in the same file.
+     * Starts a process of the stack again after it stopped (a {@link #kill}), on its own data, and waits until it is
+     * ready: the broker until it answers, a service until its readiness check passes.
      *
-     * @param name a service's name (not the broker's)
-     * @throws StackException when there is no such service, it still runs, or it is not ready in time
+     * @param name a process name, as {@link #status()} lists them
+     * @throws StackException when there is no such process, it still runs, or it is not ready in time
      */
     public void restart(String name) {
-        Component service = components().stream().filter(c -> c.name().equals(name) && !c.isBroker()).findFirst()
-                .orElseThrow(() -> new StackException("no service named " + name + " in the local stack"));
+        Component component = components().stream().filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new StackException("no process named " + name + " in the local stack"));
         Map<String, Long> pids = readState();
         if (Optional.ofNullable(pids.get(name)).flatMap(ProcessHandle::of).map(ProcessHandle::isAlive).orElse(false)) {
             throw new StackException(name + " still runs; kill or stop it first");
         }
-        long pid = startService(service, true);
+        if (component.isBroker()) {
+            pids.put(name, startBroker(true));
+            writeState(pids);
+            return;
+        }
+        long pid = startService(component, true);
         pids.put(name, pid);
         writeState(pids);
-        awaitReady(service, pid);
+        awaitReady(component, pid);
     }
 
     /** @return each recorded process with its pid, port and whether it is alive and ready; empty when none */
@@ -322,6 +327,11 @@ public final class LocalStack {
     }
 
     private long startBroker() {
+        return startBroker(false);
+    }
+
+    /** @param appendLog whether the log goes on (a restart) rather than starting anew */
+    private long startBroker(boolean appendLog) {
         Path kafkaDir = settings.workDir().resolve("kafka");
         Path dataDir = settings.workDir().resolve("data").resolve("kafka");
         Path config = kafkaDir.resolve("server.properties");
@@ -350,7 +360,7 @@ public final class LocalStack {
         progress.printf("Starting Kafka broker (KRaft) on %s%n", settings.bootstrapServers());
         Process broker = launch(List.of(java(), "-Xms256m", "-Xmx512m", "-XX:+UseG1GC",
                 "-Dlog4j2.configurationFile=none", "-cp", kafkaLibs() + "/*", "kafka.Kafka", config.toString()),
-                logFile("kafka"), false);
+                logFile("kafka"), appendLog);
         long started = System.nanoTime();
         try (Admin admin = admin()) {
             while (true) {

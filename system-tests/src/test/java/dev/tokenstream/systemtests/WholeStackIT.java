@@ -232,6 +232,42 @@ class WholeStackIT {
         }
     }
 
+    /**
+     * SIGKILL of the stream processor, of delivery-service, then of the broker, mid-stream, each restarted: the SDK
+     * session reconnects with {@code after} and ends with exactly the undisturbed text. Prints the client's longest
+     * silence.
+     */
+    @Test
+    void shouldDeliverTheExactTextWhenTheProcessorDeliveryOrTheBrokerIsKilledMidStream() throws Exception {
+        for (String process : List.of("stream-processor", "delivery-service", "kafka")) {
+            String prompt = "Tell a long story about offsets " + process;
+            var params = new GenerationParams(400, null, 31L);
+            String undisturbed = simulatorAnswer("sim-default", prompt, params);
+            var buffered = new BufferedStreamHandler();
+            List<Long> arrivals = new CopyOnWriteArrayList<>();
+            var timing = CallbackStreamHandler.builder().onToken((token, index) -> arrivals.add(System.nanoTime()))
+                    .build();
+
+            try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-default", prompt, params),
+                    buffered, timing)) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 10);
+                stack.kill(process);
+                stack.restart(process);
+                StreamResult result = session.awaitResult(Duration.ofSeconds(180));
+
+                long silenceMillis = 0;
+                for (int i = 1; i < arrivals.size(); i++) {
+                    silenceMillis = Math.max(silenceMillis, (arrivals.get(i) - arrivals.get(i - 1)) / 1_000_000);
+                }
+                System.out.printf("%s killed mid-stream (%s layout): %s with %d tokens, the client's longest silence "
+                        + "%d ms, %d reconnects%n", process, topicLayout(), result.state(), result.tokens(),
+                        silenceMillis, session.reconnects());
+                assertThat(result.state()).as(process).isEqualTo(StreamState.COMPLETED);
+                assertThat(result.text()).as(process).isEqualTo(undisturbed);
+            }
+        }
+    }
+
     @Test
     void shouldCoalesceTokensIntoWholeWordsWhenTheRequestAsksForIt() throws Exception {
         String prompt = "Explain Kafka partitions";
