@@ -24,6 +24,14 @@ public interface IngestConfig {
     @WithDefault("shared")
     String topicLayout();
 
+    /**
+     * On SIGTERM (a rollout, a scale-in), how long the running streams may go on to their end; those still running
+     * then end as failed with {@code interrupted}. Kubernetes' {@code terminationGracePeriodSeconds} must be longer.
+     * Requests not started yet are left for another instance.
+     */
+    @WithDefault("PT25S")
+    Duration drainTimeout();
+
     /** Per-stream layout: how long a stream's topic keeps its events. */
     @WithDefault("P7D")
     Duration perStreamRetention();

@@ -106,6 +106,19 @@ public class ActiveStreams {
         watchdog.shutdownNow();
     }
 
+    /**
+     * Interrupts every running call: ingest is stopping and its drain time is over.
+     *
+     * @return how many calls were interrupted
+     */
+    public int interruptAll() {
+        running.forEach((id, call) -> {
+            call.interrupt();
+            Log.infof("stream %s interrupted: ingest is stopping", id);
+        });
+        return running.size();
+    }
+
     /** @return the number of upstream calls running on this instance. */
     public int size() {
         return running.size();

@@ -14,7 +14,9 @@ public enum FailureReason {
     /** Kafka refused an event of the stream (a send failed past {@code delivery.timeout.ms}): its log has a hole. */
     DATA_LOSS(true),
     /** Ingest itself failed while running the stream (a bug, or a resource it could not get). */
-    INTERNAL_ERROR(true);
+    INTERNAL_ERROR(true),
+    /** Ingest stopped (SIGTERM past the drain timeout, or a newer attempt) before the stream's end. */
+    INTERRUPTED(true);
 
     private final boolean retryable;
 

@@ -121,7 +121,7 @@ public class StreamWorker {
         var emitter = new Emitter(stream, call);
         for (int attempt = 1; ; attempt++) {
             if (!acquire(provider, call)) {
-                publishCancelled(stream, null);
+                publishStopped(stream, call, null);
                 return;
             }
             var measured = metrics.attempt(request.provider(), request.model());
@@ -148,8 +148,8 @@ public class StreamWorker {
                 return;
             }
             if (call.isCancelled()) {
-                measured.end("cancelled", emitter.usage);
-                publishCancelled(stream, emitter.usage);
+                measured.end(call.isInterrupted() ? FailureReason.INTERRUPTED.code() : "cancelled", emitter.usage);
+                publishStopped(stream, call, emitter.usage);
                 return;
             }
             if (call.timeout() != null) {
@@ -178,7 +178,7 @@ public class StreamWorker {
             Log.warnf("stream %s attempt %d failed before its first token: %s (%s); retrying in %d ms", id, attempt,
                     failure.reason().code(), failure.message(), backoff.toMillis());
             if (!sleep(backoff, call)) {
-                publishCancelled(stream, null);
+                publishStopped(stream, call, null);
                 return;
             }
         }
@@ -238,6 +238,17 @@ public class StreamWorker {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /** A call that stopped early: failed as {@code interrupted} when ingest is stopping, else cancelled. */
+    private static void publishStopped(StreamPublication stream, UpstreamCall call, Usage usage) {
+        if (call.isInterrupted()) {
+            stream.publish(seq -> TokenEvent.failed(stream.streamId, seq, FailureReason.INTERRUPTED.toError(
+                    "ingest-service stopped before the stream's end; start it again"), usage, Micros.now()));
+            Log.infof("stream %s interrupted after %d tokens: ingest is stopping", stream.streamId, stream.tokens());
+        } else {
+            publishCancelled(stream, usage);
+        }
     }
 
     /**

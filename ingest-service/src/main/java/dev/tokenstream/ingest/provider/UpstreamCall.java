@@ -17,6 +17,7 @@ public final class UpstreamCall {
 
     private Call httpCall;
     private boolean cancelled;
+    private boolean interrupted;
     private String timeout;
     private long attemptStartNanos = System.nanoTime();
     private long lastEventNanos = attemptStartNanos;
@@ -42,6 +43,19 @@ public final class UpstreamCall {
         if (toCancel != null) {
             toCancel.cancel();
         }
+    }
+
+    /** Marks the call interrupted (ingest is stopping) and drops the provider's connection, as a cancel does. */
+    public void interrupt() {
+        synchronized (this) {
+            interrupted = true;
+        }
+        cancel();
+    }
+
+    /** @return whether ingest interrupted the call (it ends as failed, not as cancelled) */
+    public synchronized boolean isInterrupted() {
+        return interrupted;
     }
 
     /** @return whether a cancel arrived. */
