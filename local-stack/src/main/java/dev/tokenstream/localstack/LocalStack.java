@@ -62,6 +62,7 @@ public final class LocalStack {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration TERMINATE_TIMEOUT = Duration.ofSeconds(60);
     private static final String STATE_FILE = "stack.properties";
 
     private final StackSettings settings;
@@ -228,6 +229,29 @@ public final class LocalStack {
             throw new StackException(name + " (pid " + pid + ") did not exit after SIGKILL", e);
         }
         progress.printf("Killed %s (pid %d) with SIGKILL%n", name, pid);
+    }
+
+    /**
+     * Stops one process of the running stack with SIGTERM, as a rollout or a scale-in does, and waits until it has
+     * exited (a draining ingest takes up to its drain timeout).
+     *
+     * @param name a process name, as {@link #status()} lists them
+     * @throws StackException when no such process runs, or it is still running after a minute
+     */
+    public void terminate(String name) {
+        Long pid = readState().get(name);
+        ProcessHandle process = pid == null ? null : ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
+        if (process == null) {
+            throw new StackException(name + " is not running in the local stack at " + settings.workDir());
+        }
+        process.destroy();
+        try {
+            process.onExit().get(TERMINATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new StackException(name + " (pid " + pid + ") still runs " + TERMINATE_TIMEOUT.toSeconds()
+                    + " s after SIGTERM", e);
+        }
+        progress.printf("Stopped %s (pid %d) with SIGTERM%n", name, pid);
     }
 
     /**

@@ -233,6 +233,30 @@ class WholeStackIT {
     }
 
     /**
+     * SIGTERM of ingest mid-stream, as a rollout sends it: ingest drains, the running stream finishes with exactly
+     * the undisturbed text, and the instance exits; a new one takes over.
+     */
+    @Test
+    void shouldFinishARunningStreamWhenIngestIsStoppedWithSigterm() throws Exception {
+        String prompt = "Tell a story about a rollout " + topicLayout();
+        var params = new GenerationParams(150, null, 37L);
+        String undisturbed = simulatorAnswer("sim-default", prompt, params);
+        var buffered = new BufferedStreamHandler();
+
+        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-default", prompt, params),
+                buffered)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 10);
+            stack.terminate("ingest-service");
+            StreamResult result = session.awaitResult(Duration.ofSeconds(60));
+
+            assertThat(result.state()).isEqualTo(StreamState.COMPLETED);
+            assertThat(result.text()).isEqualTo(undisturbed);
+        } finally {
+            stack.restart("ingest-service");
+        }
+    }
+
+    /**
      * SIGKILL of the stream processor, of delivery-service, then of the broker, mid-stream, each restarted: the SDK
      * session reconnects with {@code after} and ends with exactly the undisturbed text. Prints the client's longest
      * silence.
