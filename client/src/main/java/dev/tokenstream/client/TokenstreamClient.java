@@ -17,6 +17,8 @@ import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -59,12 +61,24 @@ public final class TokenstreamClient {
     }
 
     /**
-     * Starts a stream.
+     * Starts a stream. The request carries an {@code Idempotency-Key} of its own, and is sent once more with it when
+     * control-service could not be reached or answered 503: a retry never starts a second stream.
      *
      * @return its id and links, once Kafka has the request
+     * @throws TokenstreamException when the request is refused (its status and the problem's detail), or
+     *                              control-service is unreachable twice
      */
     public Started start(StartStream request) {
-        JsonNode body = call("POST", "/v1/streams", request, 201);
+        Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
+        JsonNode body;
+        try {
+            body = call("POST", "/v1/streams", request, 201, key);
+        } catch (TokenstreamException e) {
+            if (e.status() != 0 && e.status() != 503) {
+                throw e;
+            }
+            body = call("POST", "/v1/streams", request, 201, key);
+        }
         return new Started(body.path("streamId").asText(), URI.create(body.path("links").path("ws").asText()),
                 URI.create(body.path("links").path("sse").asText()));
     }
@@ -247,9 +261,14 @@ public final class TokenstreamClient {
     }
 
     private JsonNode call(String method, String path, Object body, int expected) {
+        return call(method, path, body, expected, Map.of());
+    }
+
+    private JsonNode call(String method, String path, Object body, int expected, Map<String, String> headers) {
         URI uri = controlUrl.resolve(path);
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json");
+            headers.forEach(request::header);
             if (body != null) {
                 request.header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)));

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,6 +54,28 @@ class StreamsResourceTest {
         assertThat(request.model()).isEqualTo("sim-fast");
         assertThat(request.params().maxTokens()).isEqualTo(16);
         assertThat(request.acceptedAtMicros()).isPositive();
+    }
+
+    @Test
+    void shouldAnswerARetryWithTheSameIdempotencyKeyWithTheSameStreamAndWriteItOnce() {
+        String key = "retry-" + UUID.randomUUID();
+
+        String first = given().contentType("application/json").header("Idempotency-Key", key).body(START)
+                .post("/v1/streams").then().statusCode(201).extract().path("streamId");
+        String retried = given().contentType("application/json").header("Idempotency-Key", key).body(START)
+                .post("/v1/streams").then().statusCode(201).header("Idempotent-Replayed", "true")
+                .extract().path("streamId");
+        String other = given().contentType("application/json").header("Idempotency-Key", key + "-other").body(START)
+                .post("/v1/streams").then().statusCode(201).extract().path("streamId");
+
+        assertThat(retried).isEqualTo(first);
+        assertThat(other).isNotEqualTo(first);
+        var records = TopicProbe.readUntil(Topics.REQUESTS, JsonSerde.of(StreamRequest.class),
+                list -> list.stream().anyMatch(r -> r.key().equals(other)), Duration.ofSeconds(10));
+        assertThat(records).filteredOn(r -> r.key().equals(first)).as("written once").hasSize(1);
+        given().contentType("application/json").header("Idempotency-Key", "with space").body(START)
+                .post("/v1/streams").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("Idempotency-Key must be"));
     }
 
     @Test

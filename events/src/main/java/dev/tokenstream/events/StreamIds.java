@@ -1,6 +1,7 @@
 package dev.tokenstream.events;
 
 import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.NameBasedGenerator;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 
 import java.util.OptionalLong;
@@ -15,6 +16,9 @@ import java.util.UUID;
 public final class StreamIds {
 
     private static final TimeBasedEpochGenerator GENERATOR = Generators.timeBasedEpochGenerator();
+    /** The namespace of the ids made from idempotency keys (a fixed random UUID). */
+    private static final NameBasedGenerator FROM_KEYS = Generators.nameBasedGenerator(
+            UUID.fromString("6f1d2c8e-3b7a-4e59-9c41-7d2a5b8e0f13"));
 
     private StreamIds() {
     }
@@ -22,6 +26,19 @@ public final class StreamIds {
     /** @return a new stream id, e.g. {@code 019ab2c4-3f1e-7a4b-9c2d-5e6f7a8b9c0d} */
     public static String newId() {
         return GENERATOR.generate().toString();
+    }
+
+    /**
+     * The stream id of a start request sent with an {@code Idempotency-Key}: the same key always gives the same id,
+     * so a retried request names the stream the first one started. A version 5 UUID (SHA-1, RFC 9562), not a
+     * time-ordered one: delivery reads such a stream's first subscriber's frames back once rather than trust memory.
+     *
+     * @param scope what the key is unique within (the tenant, once there are tenants; empty for now)
+     * @param key   the {@code Idempotency-Key} header's value
+     * @return the stream id for the key
+     */
+    public static String fromIdempotencyKey(String scope, String key) {
+        return FROM_KEYS.generate(scope + "\n" + key).toString();
     }
 
     /**

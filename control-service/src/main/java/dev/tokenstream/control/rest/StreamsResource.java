@@ -21,6 +21,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -80,14 +81,37 @@ public class StreamsResource {
     public record StreamStatus(String streamId, StreamState state, StreamStats stats) {
     }
 
+    /** The longest {@code Idempotency-Key} accepted, in characters. */
+    static final int MAX_IDEMPOTENCY_KEY = 255;
+
+    /**
+     * Starts a stream. With an {@code Idempotency-Key} (IETF draft-ietf-httpapi-idempotency-key-header), a retry
+     * of the request answers the stream the first one started, with header {@code Idempotent-Replayed: true},
+     * and writes nothing again: the key decides the stream id ({@link StreamIds#fromIdempotencyKey}).
+     *
+     * @param idempotencyKey optional: 1 to 255 visible ASCII characters, unique per intended stream
+     * @param body           the request
+     * @return 201 with the stream's id and links; 400 problem details for a bad body or key; 503 when Kafka did
+     *         not take the request in time (retry with the same key)
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> start(@Valid @NotNull StartStreamRequest body) {
+    public Uni<Response> start(@HeaderParam("Idempotency-Key") String idempotencyKey,
+                               @Valid @NotNull StartStreamRequest body) {
         String problem = body.bufferingProblem() != null ? body.bufferingProblem() : body.targetProblem();
         if (problem != null) {
             throw new ProblemException(Reason.INVALID_REQUEST, problem);
         }
-        String id = StreamIds.newId();
+        if (idempotencyKey != null && !idempotencyKey.matches("[\\x21-\\x7e]{1," + MAX_IDEMPOTENCY_KEY + "}")) {
+            throw new ProblemException(Reason.INVALID_REQUEST, "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY
+                    + " visible ASCII characters");
+        }
+        String id = idempotencyKey == null ? StreamIds.newId() : StreamIds.fromIdempotencyKey("", idempotencyKey);
+        if (idempotencyKey != null && directory.state(id).isPresent()) {
+            Log.infof("stream %s: start replayed for its idempotency key", id);
+            return Uni.createFrom().item(created(id, directory.state(id).get(), body.targets() == null ? null
+                    : memberList(id, body.eventTargets())).header("Idempotent-Replayed", "true").build());
+        }
         List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
         long accepted = Micros.now();
         List<StreamRequest> requests = new ArrayList<>();
@@ -110,12 +134,22 @@ public class StreamsResource {
                     Log.infof("stream %s requested: %s, %d messages", id, body.targets() == null
                             ? body.provider() + "/" + body.model()
                             : body.merge().mode().wireName() + " group of " + body.eventTargets(), messages.size());
-                    Links links = links(id);
-                    List<Member> members = body.targets() == null ? null : requests.stream()
-                            .map(r -> new Member(r.streamId(), r.provider(), r.model())).toList();
-                    return Response.created(URI.create(links.self()))
-                            .entity(new StreamCreated(id, StreamState.REQUESTED, links, members)).build();
+                    return created(id, StreamState.REQUESTED, body.targets() == null ? null
+                            : memberList(id, body.eventTargets())).build();
                 });
+    }
+
+    private Response.ResponseBuilder created(String id, StreamState state, List<Member> members) {
+        Links links = links(id);
+        return Response.created(URI.create(links.self())).entity(new StreamCreated(id, state, links, members));
+    }
+
+    private static List<Member> memberList(String groupId, List<Target> targets) {
+        List<Member> members = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            members.add(new Member(Merge.memberId(groupId, i), targets.get(i).provider(), targets.get(i).model()));
+        }
+        return members;
     }
 
     @GET

@@ -59,6 +59,16 @@ public class ActiveStreams {
         }
     }
 
+    /**
+     * Whether a stream runs here now.
+     *
+     * @param streamId the stream
+     * @return true while its upstream call is registered
+     */
+    public boolean isRunning(String streamId) {
+        return running.containsKey(streamId);
+    }
+
     /** Forgets a stream whose upstream call ended. */
     public void remove(String streamId) {
         running.remove(streamId);

@@ -66,6 +66,11 @@ public class StreamWorker {
      */
     public void run(StreamRequest request) {
         String id = request.streamId();
+        if (activeStreams.isRunning(id)) {
+            // The same request written twice (a retried start with its Idempotency-Key): one run is the stream.
+            Log.infof("stream %s: a second request for a stream running here ignored", id);
+            return;
+        }
         UpstreamCall call = activeStreams.register(id);
         var stream = new StreamPublication(id, publisher, Micros.now());
         try {
