@@ -139,6 +139,9 @@ class StreamsResourceTest {
 
     @Test
     void shouldAnswer404ForAnUnknownStream() {
+        // Before its views of the topics have caught up, an instance answers 503: it cannot tell yet.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(200));
         given().get("/v1/streams/{id}", "no-such-stream").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("title", equalTo("Stream not found"))

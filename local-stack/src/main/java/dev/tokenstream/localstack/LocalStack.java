@@ -217,18 +217,7 @@ public final class LocalStack {
      * @throws StackException when no such process runs
      */
     public void kill(String name) {
-        Long pid = readState().get(name);
-        ProcessHandle process = pid == null ? null : ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
-        if (process == null) {
-            throw new StackException(name + " is not running in the local stack at " + settings.workDir());
-        }
-        process.destroyForcibly();
-        try {
-            process.onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new StackException(name + " (pid " + pid + ") did not exit after SIGKILL", e);
-        }
-        progress.printf("Killed %s (pid %d) with SIGKILL%n", name, pid);
+        stopOne(name, true, STOP_TIMEOUT);
     }
 
     /**
@@ -239,19 +228,28 @@ public final class LocalStack {
      * @throws StackException when no such process runs, or it is still running after a minute
      */
     public void terminate(String name) {
+        stopOne(name, false, TERMINATE_TIMEOUT);
+    }
+
+    private void stopOne(String name, boolean kill, Duration timeout) {
         Long pid = readState().get(name);
         ProcessHandle process = pid == null ? null : ProcessHandle.of(pid).filter(ProcessHandle::isAlive).orElse(null);
         if (process == null) {
             throw new StackException(name + " is not running in the local stack at " + settings.workDir());
         }
-        process.destroy();
-        try {
-            process.onExit().get(TERMINATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new StackException(name + " (pid " + pid + ") still runs " + TERMINATE_TIMEOUT.toSeconds()
-                    + " s after SIGTERM", e);
+        String signal = kill ? "SIGKILL" : "SIGTERM";
+        if (kill) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
         }
-        progress.printf("Stopped %s (pid %d) with SIGTERM%n", name, pid);
+        try {
+            process.onExit().get(timeout.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new StackException(name + " (pid " + pid + ") still runs " + timeout.toSeconds() + " s after "
+                    + signal, e);
+        }
+        progress.printf("Stopped %s (pid %d) with %s%n", name, pid, signal);
     }
 
     /**

@@ -233,6 +233,27 @@ class WholeStackIT {
     }
 
     /**
+     * SIGKILL of control-service while a stream runs, then a restart: the new instance knows the stream (it is ready
+     * only once it has read the streams started before it) and cancels it.
+     */
+    @Test
+    void shouldControlAStreamStartedBeforeAControlServiceRestart() throws Exception {
+        var buffered = new BufferedStreamHandler();
+        // One token a second: the stream outlives the restart however slow the machine is.
+        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-trickle",
+                "Tell a long story about a restart", new GenerationParams(300, null, 41L)), buffered)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 2);
+            stack.kill("control-service");
+            stack.restart("control-service");
+
+            assertThat(session.status().state()).isEqualTo(StreamState.STARTED);
+            session.cancel();
+            StreamResult result = session.awaitResult(Duration.ofSeconds(60));
+            assertThat(result.state()).isEqualTo(StreamState.CANCELLED);
+        }
+    }
+
+    /**
      * SIGTERM of ingest mid-stream, as a rollout sends it: ingest drains, the running stream finishes with exactly
      * the undisturbed text, and the instance exits; a new one takes over.
      */

@@ -6,6 +6,8 @@ import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import java.util.Map;
@@ -24,6 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public class StreamDirectory {
 
     private final Map<String, Entry> streams = new ConcurrentHashMap<>();
+    private final ViewCatchUp catchUp;
+
+    public StreamDirectory(@Identifier(ViewCatchUp.NAME) ViewCatchUp catchUp) {
+        this.catchUp = catchUp;
+    }
 
     /** Records a stream this instance just wrote to the requests topic, and a member's merge group. */
     public void accepted(StreamRequest request) {
@@ -39,24 +46,27 @@ public class StreamDirectory {
     }
 
     @Incoming("requests-view")
-    void onRequest(StreamRequest request) {
+    void onRequest(StreamRequest request, IncomingKafkaRecordMetadata<String, StreamRequest> record) {
         if (request != null) {
             accepted(request);
         }
+        catchUp.processed(record.getTopic(), record.getPartition(), record.getOffset());
     }
 
     @Incoming("control-view")
-    void onCommand(ControlCommand command) {
+    void onCommand(ControlCommand command, IncomingKafkaRecordMetadata<String, ControlCommand> record) {
         if (command != null) {
             commanded(command);
         }
+        catchUp.processed(record.getTopic(), record.getPartition(), record.getOffset());
     }
 
     @Incoming("stats-view")
-    void onStats(StreamStats stats) {
+    void onStats(StreamStats stats, IncomingKafkaRecordMetadata<String, StreamStats> record) {
         if (stats != null) {
             entry(stats.streamId()).stats = stats;
         }
+        catchUp.processed(record.getTopic(), record.getPartition(), record.getOffset());
     }
 
     /**

@@ -12,7 +12,8 @@ public class ProblemException extends RuntimeException {
         INVALID_REQUEST(Response.Status.BAD_REQUEST, "Invalid request"),
         STREAM_NOT_FOUND(Response.Status.NOT_FOUND, "Stream not found"),
         STATE_CONFLICT(Response.Status.CONFLICT, "Command does not fit the stream's state"),
-        KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write");
+        KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write"),
+        HISTORY_NOT_READ(Response.Status.SERVICE_UNAVAILABLE, "The streams started before this instance are still being read");
 
         final Response.Status status;
         final String title;

@@ -40,7 +40,12 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
     }
 
     static Response respond(Problem problem) {
-        return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+        Response.ResponseBuilder response = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (problem.status() == Response.Status.SERVICE_UNAVAILABLE.getStatusCode()) {
+            // Every 503 here is passing: Kafka slow to acknowledge, the stream history being read after a restart.
+            response.header("Retry-After", "1");
+        }
+        return response.build();
     }
 
 }

@@ -3,6 +3,7 @@ package dev.tokenstream.control.rest;
 import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
 import dev.tokenstream.control.messaging.StreamDirectory;
+import dev.tokenstream.control.messaging.ViewCatchUp;
 import dev.tokenstream.control.rest.ProblemException.Reason;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tokenstream.events.ChatMessage;
@@ -16,6 +17,7 @@ import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Target;
 import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -49,10 +51,14 @@ public class StreamsResource {
     private final CommandPublisher publisher;
     private final StreamDirectory directory;
     private final ControlConfig config;
+    private final ViewCatchUp views;
 
-    public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ControlConfig config) {
+    public StreamsResource(CommandPublisher publisher, StreamDirectory directory,
+                           @Identifier(ViewCatchUp.NAME) ViewCatchUp views,
+                           ControlConfig config) {
         this.publisher = publisher;
         this.directory = directory;
+        this.views = views;
         this.config = config;
     }
 
@@ -207,7 +213,15 @@ public class StreamsResource {
                 trimSlash(config.publicBaseUrl()) + "/v1/streams/" + id);
     }
 
-    private static ProblemException notFound(String id) {
+    /**
+     * A stream this instance does not know: 404, unless its views of the topics have not caught up yet (just after
+     * a restart), when the stream may well exist: then 503 with {@code Retry-After}.
+     */
+    private ProblemException notFound(String id) {
+        if (views.recordsBehind() != 0) {
+            return new ProblemException(Reason.HISTORY_NOT_READ, "control-service is still reading the streams "
+                    + "started before it restarted; retry shortly");
+        }
         return new ProblemException(Reason.STREAM_NOT_FOUND, "no stream with id " + id);
     }
 
