@@ -63,6 +63,7 @@ public final class LocalStack {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration TERMINATE_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration COORDINATOR_TIMEOUT = Duration.ofSeconds(60);
     private static final String STATE_FILE = "stack.properties";
 
     private final StackSettings settings;
@@ -478,6 +479,23 @@ public final class LocalStack {
      * processor's join is a rebalance of one, at once.
      */
     private void forgetProcessorMembership() {
+        // A broker just started may not have its group coordinator yet (slow on a loaded machine): asked again.
+        long deadline = System.nanoTime() + COORDINATOR_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                removeProcessorMembers();
+                return;
+            } catch (StackException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                progress.println("The broker's group coordinator is not up yet; asking again");
+            }
+        }
+    }
+
+    private void removeProcessorMembers() {
         try (Admin admin = admin()) {
             // Kafka Streams gives each stream thread the instance id <group.instance.id>-<thread index>.
             List<MemberToRemove> members = admin.describeConsumerGroups(List.of(PROCESSOR_GROUP)).all()

@@ -33,7 +33,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,7 +72,7 @@ class WholeStackIT {
         home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
         // Under target/, so the services' logs are there to read when this test fails.
         Path workDir = home.resolve("system-tests/target/whole-stack-it-" + topicLayout());
-        int[] ports = freePorts(7);
+        int[] ports = SystemTests.freePorts(7);
         var settings = StackSettings.of(home, workDir, ports, 3).withTopicLayout(topicLayout());
         stack = new LocalStack(settings, new PrintStream(System.out, true));
         stack.up();
@@ -653,16 +652,7 @@ class WholeStackIT {
 
     /** Asks the simulator directly (no streaming) for the answer it generates for these inputs. */
     private static String simulatorAnswer(String model, String prompt, GenerationParams params) throws Exception {
-        String body = Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode().put("model", model)
-                .put("max_tokens", params.maxTokens()).put("seed", params.seed())
-                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
-                        .put("role", "user").put("content", prompt))));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                        URI.create(stack.settings().simulatorUrl() + "/v1/chat/completions"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
-        return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content").asText();
+        return SystemTests.simulatorAnswer(stack, model, prompt, params);
     }
 
     private static JsonNode simulatorStats() throws Exception {
@@ -676,22 +666,6 @@ class WholeStackIT {
         return frames.stream().filter(DeliveryFrame::isToken).map(DeliveryFrame::text).collect(Collectors.joining());
     }
 
-    private static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                var socket = new ServerSocket(0);
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
-        return ports;
-    }
 
     /** Records a stream's frames from its WebSocket. */
     private static final class Recorder implements AutoCloseable {

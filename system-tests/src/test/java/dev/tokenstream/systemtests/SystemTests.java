@@ -1,0 +1,66 @@
+package dev.tokenstream.systemtests;
+
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.localstack.LocalStack;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the whole-stack test classes share: free ports for a stack, and the simulator's undisturbed answers. */
+final class SystemTests {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private SystemTests() {
+    }
+
+    /**
+     * Ports free now, for a local stack's processes.
+     *
+     * @param count how many
+     * @return distinct free ports
+     */
+    static int[] freePorts(int count) throws IOException {
+        int[] ports = new int[count];
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                var socket = new ServerSocket(0);
+                sockets.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+        return ports;
+    }
+
+    /**
+     * The simulator's whole answer to a prompt, asked directly (no Tokenstream in between): the text a stream of the
+     * same model, prompt and parameters must deliver.
+     */
+    static String simulatorAnswer(LocalStack stack, String model, String prompt, GenerationParams params)
+            throws Exception {
+        String body = Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode().put("model", model)
+                .put("max_tokens", params.maxTokens()).put("seed", params.seed())
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                        .put("role", "user").put("content", prompt))));
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(stack.settings().simulatorUrl() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content").asText();
+    }
+}
