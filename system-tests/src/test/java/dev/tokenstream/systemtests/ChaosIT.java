@@ -12,16 +12,13 @@ import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.localstack.LocalStack;
-import dev.tokenstream.localstack.StackSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,12 +53,8 @@ class ChaosIT {
 
     @BeforeAll
     void startStack() throws IOException {
-        Path home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
-        var settings = StackSettings.of(home, home.resolve("system-tests/target/chaos-it"), SystemTests.freePorts(7),
-                3);
-        stack = new LocalStack(settings, new PrintStream(System.out, true));
-        stack.up();
-        client = new TokenstreamClient(URI.create(settings.controlUrl()));
+        stack = SystemTests.startStack("chaos-it", "shared");
+        client = new TokenstreamClient(URI.create(stack.settings().controlUrl()));
     }
 
     @AfterAll

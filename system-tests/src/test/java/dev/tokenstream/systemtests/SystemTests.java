@@ -3,13 +3,16 @@ package dev.tokenstream.systemtests;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.localstack.LocalStack;
+import dev.tokenstream.localstack.StackSettings;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +24,28 @@ final class SystemTests {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private SystemTests() {
+    }
+
+    /** The repository's root, where the built jars are. */
+    static Path home() {
+        return Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Starts a local stack of its own on free ports, under {@code system-tests/target/<name>} (where the services'
+     * logs stay to read when a test fails), and waits until it is ready.
+     *
+     * @param name   the folder of its data and logs
+     * @param layout the topic layout, shared or per-stream
+     * @return the running stack; stop it with {@link LocalStack#down()}
+     */
+    static LocalStack startStack(String name, String layout) throws IOException {
+        Path home = home();
+        var settings = StackSettings.of(home, home.resolve("system-tests/target/" + name), freePorts(7), 3)
+                .withTopicLayout(layout);
+        var stack = new LocalStack(settings, new PrintStream(System.out, true));
+        stack.up();
+        return stack;
     }
 
     /**

@@ -23,7 +23,6 @@ import dev.tokenstream.events.Target;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.localstack.LocalStack;
-import dev.tokenstream.localstack.StackSettings;
 import dev.tokenstream.testsupport.ExternalCommand;
 import dev.tokenstream.testsupport.ExternalCommand.Output;
 import org.junit.jupiter.api.AfterAll;
@@ -69,14 +68,9 @@ class WholeStackIT {
 
     @BeforeAll
     void startStack() throws IOException {
-        home = Path.of(System.getProperty("tokenstream.home", "..")).toAbsolutePath().normalize();
-        // Under target/, so the services' logs are there to read when this test fails.
-        Path workDir = home.resolve("system-tests/target/whole-stack-it-" + topicLayout());
-        int[] ports = SystemTests.freePorts(7);
-        var settings = StackSettings.of(home, workDir, ports, 3).withTopicLayout(topicLayout());
-        stack = new LocalStack(settings, new PrintStream(System.out, true));
-        stack.up();
-        client = new TokenstreamClient(URI.create(settings.controlUrl()));
+        home = SystemTests.home();
+        stack = SystemTests.startStack("whole-stack-it-" + topicLayout(), topicLayout());
+        client = new TokenstreamClient(URI.create(stack.settings().controlUrl()));
     }
 
     @AfterAll
