@@ -12,6 +12,7 @@ import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.MetricsScrape;
+import dev.tokenstream.testsupport.ProcessorQueriesServer;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -26,7 +27,6 @@ import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -34,6 +34,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
+@QuarkusTestResource(ProcessorQueriesServer.class)
 class StreamsResourceTest {
 
     @TestHTTPResource("/q/metrics")
@@ -76,6 +77,51 @@ class StreamsResourceTest {
         given().contentType("application/json").header("Idempotency-Key", "with space").body(START)
                 .post("/v1/streams").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("Idempotency-Key must be"));
+    }
+
+    @Test
+    void shouldRefuseAnIdempotencyKeyReusedWithAnotherBody() {
+        String key = "reuse-" + UUID.randomUUID();
+        given().contentType("application/json").header("Idempotency-Key", key).body(START)
+                .post("/v1/streams").then().statusCode(201);
+
+        given().contentType("application/json").header("Idempotency-Key", key).body(START.replace("hello", "bye"))
+                .post("/v1/streams").then().statusCode(422).contentType("application/problem+json")
+                .body("title", equalTo("Idempotency-Key reused with another request"));
+        // The same fields in another order and spacing are the same request.
+        given().contentType("application/json").header("Idempotency-Key", key).body("""
+                {"params":{"seed":3,"maxTokens":16}, "messages":[{"content":"hello","role":"user"}],
+                 "model":"sim-fast","provider":"simulator"}""")
+                .post("/v1/streams").then().statusCode(201).header("Idempotent-Replayed", "true");
+    }
+
+    @Test
+    void shouldAnswerForAStreamAnotherInstanceStartedFromTheProcessorsState() {
+        String id = UUID.randomUUID().toString();
+        ProcessorQueriesServer.holds(new StreamStats(id, StreamState.STARTED, "simulator", "sim-fast", 1L, 10.0,
+                5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, null, null, 2L));
+
+        given().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("STARTED"))
+                .body("stats.outputTokens", equalTo(12));
+        given().post("/v1/streams/{id}/pause", id).then().statusCode(202);
+        given().post("/v1/streams/{id}/resume", id).then().statusCode(202);
+    }
+
+    @Test
+    void shouldAnswer503WithRetryAfterWhileTheProcessorCannotTell() {
+        String id = start();
+        ProcessorQueriesServer.restoring(true);
+        try {
+            given().get("/v1/streams/{id}", id).then().statusCode(503).header("Retry-After", "1")
+                    .contentType("application/problem+json")
+                    .body("title", equalTo("Stream state not available yet"));
+            given().post("/v1/streams/{id}/cancel", id).then().statusCode(503);
+            // A keyed start is still taken: the key decides the id, a second write of it is the same stream.
+            given().contentType("application/json").header("Idempotency-Key", "while-" + UUID.randomUUID())
+                    .body(START).post("/v1/streams").then().statusCode(201);
+        } finally {
+            ProcessorQueriesServer.restoring(false);
+        }
     }
 
     @Test
@@ -126,22 +172,17 @@ class StreamsResourceTest {
     @Test
     void shouldRejectCommandsOnAFinishedStreamWith409() {
         String id = start();
-        TopicProbe.send(Topics.STREAM_STATS, id, new StreamStats(id, StreamState.COMPLETED, "simulator", "sim-fast",
-                1L, 10.0, 5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, "stop", null, 2L),
-                JsonSerde.of(StreamStats.class));
+        ProcessorQueriesServer.holds(new StreamStats(id, StreamState.COMPLETED, "simulator", "sim-fast",
+                1L, 10.0, 5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, "stop", null, 2L));
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                given().get("/v1/streams/{id}", id).then().statusCode(200)
-                        .body("state", equalTo("COMPLETED"))
-                        .body("stats.outputTokens", equalTo(12)));
+        given().get("/v1/streams/{id}", id).then().statusCode(200)
+                .body("state", equalTo("COMPLETED"))
+                .body("stats.outputTokens", equalTo(12));
         given().post("/v1/streams/{id}/cancel", id).then().statusCode(409).contentType("application/problem+json");
     }
 
     @Test
     void shouldAnswer404ForAnUnknownStream() {
-        // Before its views of the topics have caught up, an instance answers 503: it cannot tell yet.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                given().get("/q/health/ready").then().statusCode(200));
         given().get("/v1/streams/{id}", "no-such-stream").then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("title", equalTo("Stream not found"))

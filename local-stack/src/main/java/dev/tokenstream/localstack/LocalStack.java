@@ -91,7 +91,8 @@ public final class LocalStack {
      */
     private List<String> ingestArguments(String kafka) {
         List<String> arguments = new ArrayList<>(List.of(kafka,
-                "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1"));
+                "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1",
+                "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl()));
         if (isBlank(System.getenv("OPENAI_API_KEY"))) {
             arguments.add("-Dingest.providers.openai.base-url=" + settings.simulatorUrl() + "/v1");
         }
@@ -141,6 +142,7 @@ public final class LocalStack {
                 new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
                         "-Dcontrol.public-base-url=" + settings.controlUrl(),
                         "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(),
+                        "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl(),
                         "-Dquarkus.http.cors.origins=" + settings.deliveryUrl())),
                 new Component("delivery-service", settings.deliveryPort(), "delivery-service", List.of(kafka,
                         "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl(),

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * @param controllerPort the KRaft controller port (default 19093)
  * @param controlPort    control-service HTTP port (default 8080)
  * @param deliveryPort   delivery-service HTTP and WebSocket port (default 8081)
- * @param processorPort  stream-processor HTTP port, health only (default 8082)
+ * @param processorPort  stream-processor HTTP port: health, metrics, interactive queries (default 8082)
  * @param ingestPort     ingest-service HTTP port, health only (default 8083)
  * @param simulatorPort  provider-simulator HTTP port (default 8089)
  * @param partitions     partitions of every stream-keyed topic (default 3)
@@ -100,6 +100,11 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
     /** @return the control API's base URL */
     public String controlUrl() {
         return "http://localhost:" + controlPort;
+    }
+
+    /** @return stream-processor's base URL (its interactive queries) */
+    public String processorUrl() {
+        return "http://localhost:" + processorPort;
     }
 
     /** @return delivery-service's base URL */

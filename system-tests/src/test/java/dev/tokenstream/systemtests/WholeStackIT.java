@@ -226,8 +226,8 @@ class WholeStackIT {
     }
 
     /**
-     * SIGKILL of control-service while a stream runs, then a restart: the new instance knows the stream (it is ready
-     * only once it has read the streams started before it) and cancels it.
+     * SIGKILL of control-service while a stream runs, then a restart: the new instance, which keeps no history, knows
+     * the stream from the processor's state and cancels it.
      */
     @Test
     void shouldControlAStreamStartedBeforeAControlServiceRestart() throws Exception {

@@ -13,12 +13,17 @@ public class ProblemException extends RuntimeException {
         STREAM_NOT_FOUND(Response.Status.NOT_FOUND, "Stream not found"),
         STATE_CONFLICT(Response.Status.CONFLICT, "Command does not fit the stream's state"),
         KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write"),
-        HISTORY_NOT_READ(Response.Status.SERVICE_UNAVAILABLE, "The streams started before this instance are still being read");
+        IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with another request"),
+        PROCESSOR_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Stream state not available yet");
 
-        final Response.Status status;
+        final int status;
         final String title;
 
         Reason(Response.Status status, String title) {
+            this(status.getStatusCode(), title);
+        }
+
+        Reason(int status, String title) {
             this.status = status;
             this.title = title;
         }

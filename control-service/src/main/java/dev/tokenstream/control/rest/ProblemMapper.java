@@ -21,8 +21,7 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
         String path = path(uriInfo);
         if (exception instanceof ProblemException problem) {
             var reason = problem.reason();
-            return respond(new Problem(reason.type(), reason.title, reason.status.getStatusCode(), problem.getMessage(),
-                    path));
+            return respond(new Problem(reason.type(), reason.title, reason.status, problem.getMessage(), path));
         }
         if (exception instanceof WebApplicationException web) {
             int status = web.getResponse().getStatus();
@@ -42,7 +41,7 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
     static Response respond(Problem problem) {
         Response.ResponseBuilder response = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
         if (problem.status() == Response.Status.SERVICE_UNAVAILABLE.getStatusCode()) {
-            // Every 503 here is passing: Kafka slow to acknowledge, the stream history being read after a restart.
+            // Every 503 here is passing: Kafka slow to acknowledge, the processor restarting.
             response.header("Retry-After", "1");
         }
         return response.build();

@@ -6,6 +6,8 @@ import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.Target;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tokenstream.events.serde.Json;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -16,6 +18,9 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -49,6 +54,19 @@ public record StartStreamRequest(
     @AssertTrue(message = "are required, or targets and merge for a merge group")
     public boolean isProviderAndModel() {
         return targets != null || (provider != null && !provider.isBlank() && model != null && !model.isBlank());
+    }
+
+    /**
+     * @return the SHA-256 (hex) of this request as JSON: two requests with the same fields have the same
+     *         fingerprint, whatever their key order or white space was
+     */
+    String fingerprint() {
+        try {
+            byte[] json = Json.MAPPER.writeValueAsBytes(this);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot fingerprint a start request", e);
+        }
     }
 
     /** @return why the merge group's settings are not usable, or null when they are (or there is no group) */

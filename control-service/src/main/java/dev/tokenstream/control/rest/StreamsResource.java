@@ -3,7 +3,6 @@ package dev.tokenstream.control.rest;
 import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
 import dev.tokenstream.control.messaging.StreamDirectory;
-import dev.tokenstream.control.messaging.ViewCatchUp;
 import dev.tokenstream.control.rest.ProblemException.Reason;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tokenstream.events.ChatMessage;
@@ -17,7 +16,6 @@ import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Target;
 import io.quarkus.logging.Log;
-import io.smallrye.common.annotation.Identifier;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -36,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -51,14 +50,10 @@ public class StreamsResource {
     private final CommandPublisher publisher;
     private final StreamDirectory directory;
     private final ControlConfig config;
-    private final ViewCatchUp views;
 
-    public StreamsResource(CommandPublisher publisher, StreamDirectory directory,
-                           @Identifier(ViewCatchUp.NAME) ViewCatchUp views,
-                           ControlConfig config) {
+    public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ControlConfig config) {
         this.publisher = publisher;
         this.directory = directory;
-        this.views = views;
         this.config = config;
     }
 
@@ -93,12 +88,15 @@ public class StreamsResource {
     /**
      * Starts a stream. With an {@code Idempotency-Key} (IETF draft-ietf-httpapi-idempotency-key-header), a retry
      * of the request answers the stream the first one started, with header {@code Idempotent-Replayed: true},
-     * and writes nothing again: the key decides the stream id ({@link StreamIds#fromIdempotencyKey}).
+     * and writes nothing again: the key decides the stream id ({@link StreamIds#fromIdempotencyKey}). While the
+     * processor cannot tell whether that stream exists, the request is written again under the same id, which the
+     * processor and ingest take as the same stream.
      *
      * @param idempotencyKey optional: 1 to 255 visible ASCII characters, unique per intended stream
      * @param body           the request
-     * @return 201 with the stream's id and links; 400 problem details for a bad body or key; 503 when Kafka did
-     *         not take the request in time (retry with the same key)
+     * @return 201 with the stream's id and links; 400 problem details for a bad body or key; 422 when the key was
+     *         used (on this instance, within the last minutes) with another body; 503 when Kafka did not take the
+     *         request in time (retry with the same key)
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -108,16 +106,33 @@ public class StreamsResource {
         if (problem != null) {
             throw new ProblemException(Reason.INVALID_REQUEST, problem);
         }
-        if (idempotencyKey != null && !idempotencyKey.matches("[\\x21-\\x7e]{1," + MAX_IDEMPOTENCY_KEY + "}")) {
+        if (idempotencyKey == null) {
+            return write(StreamIds.newId(), body, null);
+        }
+        if (!idempotencyKey.matches("[\\x21-\\x7e]{1," + MAX_IDEMPOTENCY_KEY + "}")) {
             throw new ProblemException(Reason.INVALID_REQUEST, "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY
                     + " visible ASCII characters");
         }
-        String id = idempotencyKey == null ? StreamIds.newId() : StreamIds.fromIdempotencyKey("", idempotencyKey);
-        if (idempotencyKey != null && directory.state(id).isPresent()) {
-            Log.infof("stream %s: start replayed for its idempotency key", id);
-            return Uni.createFrom().item(created(id, directory.state(id).get(), body.targets() == null ? null
-                    : memberList(id, body.eventTargets())).header("Idempotent-Replayed", "true").build());
+        String id = StreamIds.fromIdempotencyKey("", idempotencyKey);
+        String fingerprint = body.fingerprint();
+        if (directory.fingerprint(id).filter(earlier -> !earlier.equals(fingerprint)).isPresent()) {
+            throw new ProblemException(Reason.IDEMPOTENCY_KEY_REUSED, "this Idempotency-Key started stream " + id
+                    + " with another request body; use a new key for a new stream");
         }
+        return directory.find(id)
+                .onFailure(ProblemException.class).recoverWithItem(Optional.empty())
+                .flatMap(found -> {
+                    if (found.isEmpty()) {
+                        return write(id, body, fingerprint);
+                    }
+                    Log.infof("stream %s: start replayed for its idempotency key", id);
+                    return Uni.createFrom().item(created(id, found.get().state(), body.targets() == null ? null
+                            : memberList(id, body.eventTargets())).header("Idempotent-Replayed", "true").build());
+                });
+    }
+
+    /** Writes a new stream's request (a merge group's: one per member), answering 201 once Kafka has them. */
+    private Uni<Response> write(String id, StartStreamRequest body, String fingerprint) {
         List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
         long accepted = Micros.now();
         List<StreamRequest> requests = new ArrayList<>();
@@ -136,7 +151,7 @@ public class StreamsResource {
                 .replaceWithVoid();
         return acknowledged(written, "the stream request")
                 .map(ignored -> {
-                    requests.forEach(directory::accepted);
+                    requests.forEach(request -> directory.accepted(request, fingerprint));
                     Log.infof("stream %s requested: %s, %d messages", id, body.targets() == null
                             ? body.provider() + "/" + body.model()
                             : body.merge().mode().wireName() + " group of " + body.eventTargets(), messages.size());
@@ -158,11 +173,19 @@ public class StreamsResource {
         return members;
     }
 
+    /**
+     * A stream's or merge group's state, and its statistics once the processor has any; answered from the
+     * processor's state store, so any instance answers for any stream until {@code processor.retain-terminal} after
+     * it ended.
+     *
+     * @return 200; 404 problem details for an unknown stream; 503 with {@code Retry-After} while the processor
+     *         cannot answer (restarting)
+     */
     @GET
     @Path("/{id}")
-    public StreamStatus status(@PathParam("id") String id) {
-        StreamState state = directory.state(id).orElseThrow(() -> notFound(id));
-        return new StreamStatus(id, state, directory.stats(id).orElse(null));
+    public Uni<StreamStatus> status(@PathParam("id") String id) {
+        return directory.find(id).map(found -> found.map(known -> new StreamStatus(id, known.state(), known.stats()))
+                .orElseThrow(() -> notFound(id)));
     }
 
     @POST
@@ -184,7 +207,10 @@ public class StreamsResource {
     }
 
     private Uni<Response> command(String id, ControlAction action) {
-        StreamState state = directory.state(id).orElseThrow(() -> notFound(id));
+        return directory.find(id).flatMap(found -> command(id, found.orElseThrow(() -> notFound(id)).state(), action));
+    }
+
+    private Uni<Response> command(String id, StreamState state, ControlAction action) {
         if (!state.allows(action)) {
             throw new ProblemException(Reason.STATE_CONFLICT, "cannot " + action.name().toLowerCase(Locale.ROOT)
                     + " stream " + id + " in state " + state);
@@ -213,15 +239,7 @@ public class StreamsResource {
                 trimSlash(config.publicBaseUrl()) + "/v1/streams/" + id);
     }
 
-    /**
-     * A stream this instance does not know: 404, unless its views of the topics have not caught up yet (just after
-     * a restart), when the stream may well exist: then 503 with {@code Retry-After}.
-     */
-    private ProblemException notFound(String id) {
-        if (views.recordsBehind() != 0) {
-            return new ProblemException(Reason.HISTORY_NOT_READ, "control-service is still reading the streams "
-                    + "started before it restarted; retry shortly");
-        }
+    private static ProblemException notFound(String id) {
         return new ProblemException(Reason.STREAM_NOT_FOUND, "no stream with id " + id);
     }
 

@@ -2,7 +2,9 @@ package dev.tokenstream.delivery.messaging;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.serde.Json;
 
 import java.io.IOException;
@@ -61,6 +63,13 @@ public record Frame(long seq, FrameType type, String json, String text, int toke
      */
     public boolean terminal() {
         return type.isTerminal();
+    }
+
+    /** A {@code failed} frame of delivery's own, made at {@code seq} with {@code error}, emitted now. */
+    static Frame failed(String streamId, long seq, ErrorInfo error) {
+        long now = Micros.now();
+        var frame = new DeliveryFrame(FrameType.FAILED, streamId, seq, null, now, null, null, error);
+        return new Frame(seq, FrameType.FAILED, Json.write(frame), null, 1, now);
     }
 
     /**

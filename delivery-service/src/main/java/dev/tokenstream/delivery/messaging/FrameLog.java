@@ -1,14 +1,23 @@
 package dev.tokenstream.delivery.messaging;
 
+import dev.tokenstream.events.ErrorInfo;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The frames of one stream in delivery-seq order, shared by all its subscribers. Frames whose seq was already
- * appended (at-least-once redelivery) are dropped, so every subscriber gets each frame exactly once.
+ * appended (at-least-once redelivery) are dropped, so every subscriber gets each frame exactly once; nothing
+ * follows a terminal frame.
+ * <p>
+ * A frame that comes again under a seq already appended, with other content (type, text or token count), means
+ * the processor re-produced the stream differently after a crash (a decision by its clock, taken again at another
+ * point). Clients already have the first version, so the continuation could splice two versions: the log ends the
+ * stream instead, with a {@code failed} frame of code {@code data_loss} after the last frame it holds. Every
+ * delivery instance reads the same records in the same order, so all decide the same.
  */
 public final class FrameLog {
 
@@ -30,17 +39,42 @@ public final class FrameLog {
         return streamId;
     }
 
-    /** Appends a frame and wakes the subscribers; a frame at or below the last seq is dropped. */
-    void append(Frame frame) {
+    /**
+     * Appends a frame and wakes the subscribers; a frame at or below the last seq, or after the end, is dropped.
+     *
+     * @return whether the frame ended the stream as diverged (see the class comment)
+     */
+    boolean append(Frame frame) {
+        boolean diverged = false;
         synchronized (this) {
+            if (finished) {
+                return false;
+            }
             if (!frames.isEmpty() && frame.seq() <= frames.get(frames.size() - 1).seq()) {
-                return;
+                Frame earlier = frameWithSeq(frame.seq());
+                if (earlier == null || sameContent(earlier, frame)) {
+                    return false;
+                }
+                frame = Frame.failed(streamId, frames.get(frames.size() - 1).seq() + 1, new ErrorInfo("data_loss",
+                        "the stream was produced again differently from frame " + frame.seq() + " on (a processor "
+                                + "restart); it ends after what was delivered", true));
+                diverged = true;
             }
             frames.add(frame);
             finished |= frame.terminal();
             lastActivityNanos = System.nanoTime();
         }
         subscribers.forEach(Subscriber::pump);
+        return diverged;
+    }
+
+    private Frame frameWithSeq(long seq) {
+        int index = indexAfter(seq) - 1;
+        return index >= 0 && frames.get(index).seq() == seq ? frames.get(index) : null;
+    }
+
+    private static boolean sameContent(Frame a, Frame b) {
+        return a.type() == b.type() && a.tokens() == b.tokens() && Objects.equals(a.text(), b.text());
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.tokenstream.delivery.messaging;
 
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.events.StreamIds;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -41,6 +42,7 @@ public class FrameLogs {
     private final Vertx vertx;
     private final DeliveryBackfill backfill;
     private final Timer lag;
+    private final Counter diverged;
     /** Streams created at or after this time (epoch ms) are whole in memory; none before an assignment. */
     private final AtomicLong wholeSinceMillis = new AtomicLong(Long.MAX_VALUE);
 
@@ -48,6 +50,8 @@ public class FrameLogs {
         this.config = config;
         this.vertx = vertx;
         this.backfill = backfill;
+        this.diverged = Counter.builder("tokenstream.delivery.diverged.streams")
+                .description("streams ended as data_loss: a frame came again with other content").register(registry);
         this.lag = Timer.builder("tokenstream.delivery.lag")
                 .description("Time from ingest receiving a token to its frame written to a client")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
@@ -60,9 +64,17 @@ public class FrameLogs {
         vertx.setPeriodic(10_000, t -> evict());
     }
 
-    /** Appends a frame from the deliveries topic to its stream's log. */
+    /**
+     * Appends a frame from the deliveries topic to its stream's log. A stream the processor produced again
+     * differently ends as {@code data_loss} ({@link FrameLog}), counted in
+     * {@code tokenstream_delivery_diverged_streams_total}.
+     */
     public void append(String streamId, Frame frame) {
-        logs.computeIfAbsent(streamId, FrameLog::new).append(frame);
+        if (logs.computeIfAbsent(streamId, FrameLog::new).append(frame)) {
+            diverged.increment();
+            Log.errorf("stream %s: frame %d came again with other content; the stream ends as data_loss", streamId,
+                    frame.seq());
+        }
     }
 
     /**

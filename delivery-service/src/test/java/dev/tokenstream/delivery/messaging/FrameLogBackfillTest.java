@@ -78,14 +78,17 @@ class FrameLogBackfillTest {
     }
 
     /** A connection that writes at once and keeps what it was sent. */
-    private static final class RecordingSink implements FrameSink {
+    /** A client that takes every frame at once. */
+    static final class RecordingSink implements FrameSink {
         final List<Long> seqs = new CopyOnWriteArrayList<>();
+        final List<String> frames = new CopyOnWriteArrayList<>();
         volatile boolean ended;
         volatile Long resumeAfter;
 
         @Override
         public Uni<Void> send(Frame frame) {
             seqs.add(frame.seq());
+            frames.add(frame.json());
             return Uni.createFrom().voidItem();
         }
 

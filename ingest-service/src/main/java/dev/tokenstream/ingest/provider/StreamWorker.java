@@ -6,6 +6,7 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.ingest.config.IngestConfig;
+import dev.tokenstream.ingest.messaging.RequestRedelivery;
 import dev.tokenstream.ingest.messaging.TokenPublisher;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -13,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Runs one stream: calls its provider's streaming API through the official SDK ({@link ProviderClient}) and
@@ -31,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * Every event carries this run's attempt (epoch microseconds when the worker took the request). A request taken
  * again after a crash (its offset was not committed) is a new attempt with its seq from 0; the processor fences the
  * older attempt: it replaces it when no content went out yet, and ends the stream as {@code interrupted} otherwise.
+ * Before calling the provider for such a request, the worker asks the processor ({@link RequestRedelivery}), so an
+ * ended stream is not generated, nor billed, again.
  * <p>
  * The retry loop, its backoff and the permit wait are ours, not SmallRye Fault Tolerance's {@code @Retry} and
  * {@code @Bulkhead}: the settings are per provider and known only at run time, a retry is allowed only while no
@@ -62,9 +66,12 @@ public class StreamWorker {
      * Streams {@code request} to its end on the calling thread and waits until Kafka acknowledged the terminal
      * event, so the request's offset is committed only then.
      *
+     * @param earlier what became of an earlier run of this request ({@link RequestRedelivery}), asked only when one
+     *                may have happened: an ended stream is not run again, and one whose content reached its client
+     *                ends as {@code interrupted} without a provider call
      * @throws IllegalStateException when the terminal event could not be written
      */
-    public void run(StreamRequest request) {
+    public void run(StreamRequest request, Supplier<RequestRedelivery.Earlier> earlier) {
         String id = request.streamId();
         if (activeStreams.isRunning(id)) {
             // The same request written twice (a retried start with its Idempotency-Key): one run is the stream.
@@ -77,6 +84,18 @@ public class StreamWorker {
             if (call.isCancelled()) {
                 Log.infof("stream %s cancelled before it started", id);
                 stream.publish(seq -> TokenEvent.cancelled(id, seq, null, Micros.now()));
+                return;
+            }
+            RequestRedelivery.Earlier before = earlier.get();
+            if (before == RequestRedelivery.Earlier.ENDED) {
+                Log.infof("stream %s: its request was taken again after the stream ended; nothing to do", id);
+                return;
+            }
+            if (before == RequestRedelivery.Earlier.CONTENT_DELIVERED) {
+                Log.warnf("stream %s: taken again after its content reached the client; ended as interrupted", id);
+                stream.publish(seq -> TokenEvent.failed(id, seq, FailureReason.INTERRUPTED.toError(
+                        "the stream's generation was interrupted (ingest restarted); start it again"), null,
+                        Micros.now()));
                 return;
             }
             if (request.provider() != null && request.provider().startsWith(RecordingReplayer.PREFIX)) {

@@ -42,6 +42,8 @@ public final class StreamProgress {
     String pendingText = "";
     int pendingTokens;
     long pendingEmittedAtMicros;
+    /** When ingest received the first pending token (window mode: its window starts there), epoch microseconds. */
+    long pendingFirstEmittedAtMicros;
     /** Processor wall clock when the first pending token arrived (window mode), epoch milliseconds. */
     long pendingSinceMillis;
     /** The processor's wall clock at the stream's last event from ingest (or its end), epoch milliseconds. */

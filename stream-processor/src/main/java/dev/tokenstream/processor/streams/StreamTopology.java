@@ -176,13 +176,15 @@ public final class StreamTopology {
                 StreamRequest::streamId, request -> null, StreamInput.Request::new, metrics), REQUESTS_SOURCE);
         topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS,
                 DECODE_CONTROL, DECODE_REQUESTS);
-        // Cached: a stream's progress changes with every token; its changelog gets the latest at each commit.
+        // All three cached: their changelogs get the latest values together at each commit, with the input offsets,
+        // so a crash restores them to one consistent point and the records after it are processed again from there
+        // (a stream's progress, its held tokens and its group never disagree; docs/design.md "Crash and restart").
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), JsonSerde.of(StreamProgress.class)).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
-                Serdes.String(), tokenSerde), STATE_MACHINE);
+                Serdes.String(), tokenSerde).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
-                Serdes.String(), JsonSerde.of(GroupProgress.class)), STATE_MACHINE);
+                Serdes.String(), JsonSerde.of(GroupProgress.class)).withCachingEnabled(), STATE_MACHINE);
         topology.addSink(DELIVERIES_SINK, settings.deliveriesTopic(), new StringSerializer(),
                 JsonSerde.of(DeliveryFrame.class), STATE_MACHINE);
         topology.addSink(STATS_SINK, settings.statsTopic(), new StringSerializer(), JsonSerde.of(StreamStats.class),

@@ -52,6 +52,14 @@ final class StreamTransitions {
     private final LongSupplier clockMillis;
     /** Window-mode streams with pending text; rebuilt by the next token after a restart. */
     private final Set<String> windowed = new LinkedHashSet<>();
+
+    /**
+     * Window mode: how long after its window a frame waits by the wall clock for tokens still in transit before it
+     * goes out without them. A window's frame holds the tokens emitted (by ingest's clock) within the window from its
+     * first token's, decided when the first token of the next window arrives, so reprocessing after a crash makes
+     * the same frames; only the last window before a silence goes out by the wall clock, after this grace.
+     */
+    static final long WINDOW_GRACE_MILLIS = 250;
     /**
      * Inter-token histograms of this task's running streams, decoded: compressing a histogram for every token
      * cost more than the rest of the token's processing. Written back into the stored progress with every
@@ -249,7 +257,7 @@ final class StreamTransitions {
                 it.remove();
                 continue;
             }
-            if (nowMillis - progress.pendingSinceMillis >= coalescer(progress).windowMillis()) {
+            if (nowMillis - progress.pendingSinceMillis >= coalescer(progress).windowMillis() + WINDOW_GRACE_MILLIS) {
                 flushPending(id, progress, out);
                 save.accept(id, progress);
                 it.remove();
@@ -395,11 +403,14 @@ final class StreamTransitions {
     private void coalesce(String id, StreamProgress progress, TokenEvent event, Emissions out) {
         Coalescer coalescer = coalescer(progress);
         String text = event.text() == null ? "" : event.text();
-        if (coalescer.flushBefore(text, progress.pendingTokens)) {
+        long windowMicros = coalescer.windowMillis() * 1000;
+        if (coalescer.flushBefore(text, progress.pendingTokens) || (windowMicros > 0 && progress.pendingTokens > 0
+                && event.emittedAtMicros() - progress.pendingFirstEmittedAtMicros >= windowMicros)) {
             flushPending(id, progress, out);
         }
         if (progress.pendingTokens == 0) {
             progress.pendingSinceMillis = clockMillis.getAsLong();
+            progress.pendingFirstEmittedAtMicros = event.emittedAtMicros();
         }
         progress.pendingText += text;
         progress.pendingTokens++;

@@ -549,18 +549,35 @@ class StreamTopologyTest {
     }
 
     @Test
-    void shouldFlushAWindowByWallClock() {
+    void shouldFlushTheLastWindowByWallClockAfterItsGrace() {
         startWith(new Buffering(Buffering.Mode.WINDOW, 100));
         token(1, "a", 1000);
         token(2, "b", 2000);
-        driver.advanceWallClockTime(Duration.ofMillis(50));
-        assertThat(tokenTexts()).isEmpty();
+        driver.advanceWallClockTime(Duration.ofMillis(110));
+        assertThat(tokenTexts()).as("tokens of the window may still be in transit").isEmpty();
 
-        driver.advanceWallClockTime(Duration.ofMillis(60));
         token(3, "c", 3000);
-        driver.advanceWallClockTime(Duration.ofMillis(120));
+        driver.advanceWallClockTime(Duration.ofMillis(StreamTransitions.WINDOW_GRACE_MILLIS));
 
-        assertThat(tokenTexts()).containsExactly("ab", "c");
+        assertThat(tokenTexts()).containsExactly("abc");
+    }
+
+    @Test
+    void shouldCutWindowsByWhenIngestReceivedTheTokensWhateverTheProcessorsClock() {
+        // The same events, processed at once (as after a crash) and spread out by the wall clock, make the same frames.
+        for (long pauseMillis : new long[] {0, 90}) {
+            startWith(new Buffering(Buffering.Mode.WINDOW, 100));
+            long[] emittedMillis = {0, 40, 99, 100, 180, 250, 420};
+            for (int i = 0; i < emittedMillis.length; i++) {
+                token(i + 1, String.valueOf((char) ('a' + i)), emittedMillis[i] * 1000);
+                driver.advanceWallClockTime(Duration.ofMillis(pauseMillis));
+            }
+            tokens.pipeInput(ID, TokenEvent.completed(ID, emittedMillis.length + 1, "stop", null, T0 + 500_000));
+
+            assertThat(tokenTexts()).as("wall-clock pause %d ms", pauseMillis).containsExactly("abc", "de", "f", "g");
+            tearDown();
+            setUp();
+        }
     }
 
     @Test

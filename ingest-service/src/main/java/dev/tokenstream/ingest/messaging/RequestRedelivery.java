@@ -1,0 +1,102 @@
+package dev.tokenstream.ingest.messaging;
+
+import dev.tokenstream.events.StreamStats;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.Response;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+import java.util.Collection;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Tells a request that another run may have taken before (an ingest instance crashed, or lost its partition, before
+ * committing the request's offset) from a new one, and asks stream-processor what became of such a stream before
+ * its provider is called again. A request is possibly taken before when it was already in its partition when this
+ * instance was assigned the partition: a record written after that is fetched by this instance alone. Only those
+ * cost a lookup (one HTTP query to the processor, forwarded to the stream's owner); new requests go straight to the
+ * provider.
+ */
+@ApplicationScoped
+@Identifier(RequestRedelivery.NAME)
+public class RequestRedelivery implements KafkaConsumerRebalanceListener {
+
+    /** The listener's name, as channel {@code requests} names it ({@code consumer-rebalance-listener.name}). */
+    public static final String NAME = "requests-redelivery";
+
+    /** What the processor knows of a stream whose request may have run before. */
+    public enum Earlier {
+        /** Nothing, or nothing reached a client: run it (the processor replaces an attempt without content). */
+        NOTHING_DELIVERED,
+        /** Content reached the client: a new generation would splice; end the stream as interrupted. */
+        CONTENT_DELIVERED,
+        /** The stream ended (completed, failed or cancelled): nothing to do. */
+        ENDED
+    }
+
+    private final Map<TopicPartition, Long> endAtAssignment = new ConcurrentHashMap<>();
+    private final ProcessorApi processor;
+    private final MeterRegistry registry;
+
+    public RequestRedelivery(@RestClient ProcessorApi processor, MeterRegistry registry) {
+        this.processor = processor;
+        this.registry = registry;
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        endAtAssignment.putAll(consumer.endOffsets(partitions));
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        partitions.forEach(endAtAssignment::remove);
+    }
+
+    /** @return whether the request at this offset was in its partition before this instance was assigned it */
+    public boolean takenBefore(String topic, int partition, long offset) {
+        Long end = endAtAssignment.get(new TopicPartition(topic, partition));
+        return end == null || offset < end;
+    }
+
+    /**
+     * Asks the processor about a stream whose request may have run before. When it cannot answer (restarting,
+     * unreachable), the stream runs: the processor still fences the new attempt, at the cost of a few tokens billed.
+     * Counted in {@code tokenstream_ingest_requests_taken_again_total}, tagged by the answer.
+     */
+    public Earlier earlier(String streamId) {
+        Earlier earlier = ask(streamId);
+        registry.counter("tokenstream.ingest.requests.taken.again", "earlier",
+                earlier.name().toLowerCase(Locale.ROOT)).increment();
+        return earlier;
+    }
+
+    private Earlier ask(String streamId) {
+        try (Response response = processor.stats(streamId)) {
+            if (response.getStatus() == 404) {
+                return Earlier.NOTHING_DELIVERED;
+            }
+            if (response.getStatus() != 200) {
+                Log.warnf("stream %s: the processor answered %d; running it", streamId, response.getStatus());
+                return Earlier.NOTHING_DELIVERED;
+            }
+            StreamStats stats = response.readEntity(StreamStats.class);
+            if (stats.state().isTerminal()) {
+                return Earlier.ENDED;
+            }
+            return stats.outputTokens() > 0 || stats.ttftMillis() != null ? Earlier.CONTENT_DELIVERED
+                    : Earlier.NOTHING_DELIVERED;
+        } catch (RuntimeException e) {
+            Log.warnf("stream %s: the processor could not tell what became of it (%s); running it", streamId,
+                    e.toString());
+            return Earlier.NOTHING_DELIVERED;
+        }
+    }
+}

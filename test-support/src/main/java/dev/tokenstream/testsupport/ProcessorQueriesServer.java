@@ -1,0 +1,70 @@
+package dev.tokenstream.testsupport;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.tokenstream.events.Problem;
+import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.serde.Json;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A real HTTP server speaking stream-processor's interactive-query API ({@code GET /v1/streams/{id}/stats}: 200 with
+ * {@link StreamStats}, 404 or 503 problem details), answering what a test put in it, and configured as the
+ * {@code processor-api} REST client. control-service's and ingest's tests run without a processor; the whole-stack
+ * tests run them against the real one.
+ */
+public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManager {
+
+    private static final Map<String, StreamStats> STREAMS = new ConcurrentHashMap<>();
+    private static volatile boolean restoring;
+    private HttpServer server;
+
+    /** The processor holds {@code stats} for its stream from now on. */
+    public static void holds(StreamStats stats) {
+        STREAMS.put(stats.streamId(), stats);
+    }
+
+    /** While true, every query answers 503 with {@code Retry-After}, as a processor restoring its stores does. */
+    public static void restoring(boolean value) {
+        restoring = value;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/v1/streams/", exchange -> {
+            String[] path = exchange.getRequestURI().getPath().split("/");
+            StreamStats stats = path.length == 5 && "stats".equals(path[4]) ? STREAMS.get(path[3]) : null;
+            int status = restoring ? 503 : stats == null ? 404 : 200;
+            Object body = status == 200 ? stats : Problem.of(status, status == 503 ? "Statistics not available yet"
+                    : "Stream not found", "as the test set it", null);
+            byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", status == 200 ? "application/json" : Problem.MEDIA_TYPE);
+            if (status == 503) {
+                exchange.getResponseHeaders().set("Retry-After", "1");
+            }
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        return Map.of("quarkus.rest-client.processor-api.url", "http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void stop() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+}
