@@ -81,9 +81,10 @@ class ChaosIT {
                     start(process, 0, "sim-slow", null, false),
                     start(process, 1, "sim-default", null, false),
                     start(process, 2, "sim-default", new Buffering(Buffering.Mode.WORDS, null), false),
-                    start(process, 3, "sim-slow", null, true),
-                    startGroup(process, 4),
-                    start(process, 5, "sim-default", new Buffering(Buffering.Mode.WINDOW, 150), false));
+                    startGroup(process, 3),
+                    start(process, 4, "sim-default", new Buffering(Buffering.Mode.WINDOW, 150), false),
+                    // Last, so it is still running when it is paused after its third token.
+                    start(process, 5, "sim-slow", null, true));
             runs.stream().filter(run -> run.pauses).forEach(ChaosIT::pauseAndResume);
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> runs.stream().mapToLong(run -> run.text.tokens()).sum() >= killAfterTokens);
