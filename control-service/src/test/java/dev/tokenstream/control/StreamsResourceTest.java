@@ -31,10 +31,12 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
 
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(ProcessorQueriesServer.class)
+@QuarkusTestResource(CatalogResource.class)
 class StreamsResourceTest {
 
     @TestHTTPResource("/q/metrics")
@@ -183,11 +185,21 @@ class StreamsResourceTest {
 
     @Test
     void shouldAnswer404ForAnUnknownStream() {
-        given().get("/v1/streams/{id}", "no-such-stream").then().statusCode(404)
+        String unknown = UUID.randomUUID().toString();
+        given().get("/v1/streams/{id}", unknown).then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("title", equalTo("Stream not found"))
-                .body("instance", equalTo("/v1/streams/no-such-stream"));
-        given().post("/v1/streams/{id}/pause", "no-such-stream").then().statusCode(404);
+                .body("instance", equalTo("/v1/streams/" + unknown));
+        given().post("/v1/streams/{id}/pause", unknown).then().statusCode(404);
+    }
+
+    @Test
+    void shouldRefuseAPathIdThatIsNotAStreamIdWithoutRepeatingIt() {
+        given().get("/v1/streams/{id}", "abc\nevent: evil").then().statusCode(400)
+                .contentType("application/problem+json")
+                .body("detail", containsString("must be a UUID"))
+                .body("detail", not(containsString("evil")));
+        given().post("/v1/streams/{id}/cancel", "no-such-stream").then().statusCode(400);
     }
 
     @Test
@@ -196,13 +208,49 @@ class StreamsResourceTest {
                 .post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", containsString("messages must not be empty"))
-                .body("detail", containsString("providerAndModel are required, or targets and merge"));
+                .body("detail", containsString("provider and model are required, or targets and merge"));
         given().contentType(ContentType.JSON).body("{not json").post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json");
         given().contentType(ContentType.JSON)
                 .body("{\"provider\":\"p\",\"model\":\"m\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}")
                 .post("/v1/streams").then().statusCode(400)
                 .body("detail", containsString("must be system, user or assistant"));
+    }
+
+    @Test
+    void shouldRefuseAtTheDoorWhatIngestCouldNotServe() {
+        String marker = "refused-" + UUID.randomUUID();
+        String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"" + marker + "\"}]";
+        given().contentType(ContentType.JSON).body("{\"provider\":\"nope\",\"model\":\"m\"," + messages + "}")
+                .post("/v1/streams").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", equalTo("provider must be one of listed, ollama, simulator, or replay:<streamId>"));
+        given().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-c\"," + messages
+                + "}").post("/v1/streams").then().statusCode(400)
+                .body("detail", equalTo("model is not offered by provider listed; its models: model-a, model-b"));
+        given().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-a\"," + messages
+                + ",\"params\":{\"maxTokens\":" + (CatalogResource.LISTED_MAX_TOKENS + 1) + "}}")
+                .post("/v1/streams").then().statusCode(400)
+                .body("detail", equalTo("params.maxTokens must be at most 1000 for provider listed"));
+        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
+                + ",\"params\":{\"maxTokens\":-5,\"temperature\":99}}").post("/v1/streams").then().statusCode(400)
+                .body("detail", equalTo("params.maxTokens must be at least 1"));
+        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
+                + ",\"params\":{\"temperature\":2.5}}").post("/v1/streams").then().statusCode(400)
+                .body("detail", equalTo("params.temperature must be from 0 to 2"));
+        given().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"},"
+                + "{\"provider\":\"nope\",\"model\":\"b\"}],\"merge\":{\"mode\":\"race\"}," + messages + "}")
+                .post("/v1/streams").then().statusCode(400).body("detail", containsString("provider must be one of"));
+        given().contentType(ContentType.JSON).body("{\"provider\":\"replay:not-an-id\",\"model\":\"m\"," + messages
+                + "}").post("/v1/streams").then().statusCode(400)
+                .body("detail", equalTo("provider replay:<streamId> needs a stream id (a UUID)"));
+        given().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-b\"," + messages
+                + ",\"params\":{\"maxTokens\":1000,\"temperature\":0}}").post("/v1/streams").then().statusCode(201);
+
+        String sentinel = start();
+        var written = TopicProbe.readUntil(Topics.REQUESTS, JsonSerde.of(StreamRequest.class),
+                list -> list.stream().anyMatch(r -> r.key().equals(sentinel)), Duration.ofSeconds(10));
+        assertThat(written).filteredOn(r -> r.value().messages().get(0).content().equals(marker))
+                .as("only the valid request was written").hasSize(1);
     }
 
     @Test
@@ -269,7 +317,7 @@ class StreamsResourceTest {
         given().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"}],"
                 + "\"merge\":{\"mode\":\"race\"}," + messages + "}").post("/v1/streams").then().statusCode(400);
         given().contentType(ContentType.JSON).body("{" + messages + "}").post("/v1/streams").then()
-                .statusCode(400).body("detail", containsString("providerAndModel are required"));
+                .statusCode(400).body("detail", containsString("provider and model are required"));
     }
 
     @Test

@@ -39,7 +39,7 @@ class FanOutTest {
 
     @Test
     void shouldGiveTwoHundredConcurrentClientsTheSameText() throws Exception {
-        String id = "fan-out-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
         List<WebSocketRecorder> clients = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             clients.add(WebSocketRecorder.connect(ws(id, -1)));
@@ -55,7 +55,7 @@ class FanOutTest {
 
     @Test
     void shouldNotLetASlowClientDelayTheOthers() throws Exception {
-        String id = "slow-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
         try (var slow = WebSocketRecorder.connectStalled(ws(id, -1));
              var fast = WebSocketRecorder.connect(ws(id, -1))) {
             // About 4 MB of frames: more than the socket buffers between the server and a client that stopped reading.
@@ -70,7 +70,7 @@ class FanOutTest {
 
     @Test
     void shouldCoalesceTokensForALaggingClientWithoutLosingText() throws Exception {
-        String id = "lagging-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
         String expected = publish(id, 1000, 10, true);
         try (var first = WebSocketRecorder.connect(ws(id, -1))) {
             first.closed().get(30, TimeUnit.SECONDS);
@@ -89,7 +89,7 @@ class FanOutTest {
 
     @Test
     void shouldCloseAClientThatFallsTooFarBehindWithTheSeqToResumeAfter() throws Exception {
-        String id = "too-far-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
         try (var stalled = WebSocketRecorder.connectStalled(ws(id, -1))) {
             // 5000 frames of 8 KB (40 MB): loopback socket buffers take about 10 MB, then writes stall and the
             // frames still arriving put the client past max-lag-frames (3000 in the test profile).
@@ -112,7 +112,7 @@ class FanOutTest {
 
     @Test
     void shouldEndWithTheExactTextAfterFiveReconnectsMidStream() throws Exception {
-        String id = "reconnect-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
         var producer = new Thread(() -> publishSlowly(id, 200));
         producer.start();
         List<String> received = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.tokenstream.delivery;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamState;
@@ -241,7 +242,7 @@ class StreamSocketTest {
 
     @Test
     void shouldRefuseAMalformedAfterWithCloseCode1008() throws Exception {
-        try (var client = WebSocketRecorder.connect(wsUri("x", "after=banana"))) {
+        try (var client = WebSocketRecorder.connect(wsUri(newStream(), "after=banana"))) {
             assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1008);
             assertThat(client.messages()).singleElement().asString().contains("after must be a delivery seq");
         }
@@ -272,6 +273,23 @@ class StreamSocketTest {
             }
         }
         assertThat(ids).containsExactly("2", "3");
+    }
+
+    @Test
+    void shouldRefuseAStreamIdThatIsNotOneWithoutEchoingIt() throws Exception {
+        // The raw path of the report: a line break in the id would have written an "evil" event into the stream.
+        var request = HttpRequest.newBuilder(base.resolve("/v1/streams/abc%0Aevent:%20evil%0Adata:%20x/events"))
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("content-type")).hasValue(Problem.MEDIA_TYPE);
+        assertThat(response.body()).contains("must be a UUID").doesNotContain("evil");
+
+        try (var client = WebSocketRecorder.connect(wsUri("not-a-stream", null))) {
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(client.messages()).singleElement().satisfies(m -> assertThat(m)
+                    .contains("must be a UUID").doesNotContain("not-a-stream"));
+        }
     }
 
     /** @return an id as control-service makes them (version 7: memory holds such a new stream whole) */

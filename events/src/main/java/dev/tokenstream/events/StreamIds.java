@@ -6,6 +6,7 @@ import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Stream ids: version 7 UUIDs (RFC 9562, section 5.7), whose first 48 bits are the creation time in epoch
@@ -20,7 +21,22 @@ public final class StreamIds {
     private static final NameBasedGenerator FROM_KEYS = Generators.nameBasedGenerator(
             UUID.fromString("6f1d2c8e-3b7a-4e59-9c41-7d2a5b8e0f13"));
 
+    /** A stream id as it may appear at an entrance: a UUID in its canonical text form, or a member's id. */
+    private static final Pattern VALID = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(\\.m[0-9])?");
+
     private StreamIds() {
+    }
+
+    /**
+     * Whether a text from outside (a path, a query) is a stream id: a UUID in its canonical 8-4-4-4-12 hex form,
+     * or a merge group member's id ({@code <uuid>.m<i>}). Every entrance refuses anything else before using it.
+     *
+     * @param text any text, or null
+     * @return true for a well-formed stream id
+     */
+    public static boolean isValid(String text) {
+        return text != null && VALID.matcher(text).matches();
     }
 
     /** @return a new stream id, e.g. {@code 019ab2c4-3f1e-7a4b-9c2d-5e6f7a8b9c0d} */

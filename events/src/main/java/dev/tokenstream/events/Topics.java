@@ -20,6 +20,8 @@ public final class Topics {
     public static final String MODEL_SAMPLES = "tokenstream.model-samples";
     /** {@link ModelStats}, compacted: each provider and model per one-minute window. */
     public static final String MODEL_STATS = "tokenstream.model-stats";
+    /** {@link CatalogEntry}, compacted, keyed by provider name: the providers and models ingest serves. */
+    public static final String CATALOG = "tokenstream.catalog";
     /** Records that could not be decoded or processed: original key and bytes plus error headers. */
     public static final String DLQ = "tokenstream.dlq";
 

@@ -1,5 +1,6 @@
 package dev.tokenstream.ingest;
 
+import dev.tokenstream.events.CatalogEntry;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.TokenEvent;
@@ -41,6 +42,20 @@ class StreamWorkerTest {
     @AfterEach
     void fastPace() throws Exception {
         RecordedProviderResource.server.serve("openai-chat-text.sse", 2);
+    }
+
+    @Test
+    void shouldPublishTheProvidersItServesToTheCatalog() {
+        var entries = TopicProbe.readUntil(Topics.CATALOG, JsonSerde.of(CatalogEntry.class),
+                list -> list.stream().anyMatch(r -> "recorded-limited".equals(r.key())), Duration.ofSeconds(20));
+        CatalogEntry limited = entries.stream().filter(r -> "recorded-limited".equals(r.key())).findFirst()
+                .orElseThrow().value();
+        assertThat(limited.models()).containsExactly("gpt-4o", "gpt-4o-mini");
+        assertThat(limited.api()).isEqualTo("openai");
+        assertThat(limited.maxOutputTokens()).isEqualTo(65536);
+        assertThat(entries).extracting(r -> r.key()).contains("recorded", "recorded-anthropic", "simulator");
+        assertThat(entries.stream().filter(r -> "recorded-anthropic".equals(r.key())).findFirst().orElseThrow()
+                .value().api()).isEqualTo("anthropic");
     }
 
     @Test

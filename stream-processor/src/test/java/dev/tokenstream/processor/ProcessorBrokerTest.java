@@ -186,8 +186,10 @@ class ProcessorBrokerTest {
                 .body("find { it.model == '" + model + "' }.completed", equalTo(1))
                 .body("find { it.model == '" + model + "' }.ttftP50Millis",
                         allOf(greaterThanOrEqualTo(119f), lessThanOrEqualTo(122f))));
-        given().get("/v1/streams/{id}/stats", "no-such-stream").then().statusCode(404)
+        given().get("/v1/streams/{id}/stats", UUID.randomUUID().toString()).then().statusCode(404)
                 .contentType("application/problem+json").body("status", equalTo(404));
+        given().get("/v1/streams/{id}/stats", "no-such-stream").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", equalTo("the stream id in the path must be a UUID"));
     }
 
     private static void sendToken(TokenEvent event) {

@@ -41,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -603,9 +604,14 @@ class WholeStackIT {
     }
 
     @Test
-    void shouldAnswerProblemDetailsForUnknownStreams() {
-        assertThat(assertRefused(() -> client.status("no-such-stream"))).isEqualTo(404);
-        assertThat(assertRefused(() -> client.pause("no-such-stream"))).isEqualTo(404);
+    void shouldAnswerProblemDetailsForUnknownStreamsAndRequestsNoIngestCouldServe() {
+        String unknown = UUID.randomUUID().toString();
+        assertThat(assertRefused(() -> client.status(unknown))).isEqualTo(404);
+        assertThat(assertRefused(() -> client.pause(unknown))).isEqualTo(404);
+        assertThat(assertRefused(() -> client.status("no-such-stream"))).as("not a stream id").isEqualTo(400);
+        // The catalog ingest published: an unknown provider is refused before anything is written.
+        assertThat(assertRefused(() -> client.start(StartStream.prompt("nope", "m", "hi", GenerationParams.DEFAULTS),
+                new BufferedStreamHandler()))).isEqualTo(400);
     }
 
     private static int assertRefused(Runnable call) {

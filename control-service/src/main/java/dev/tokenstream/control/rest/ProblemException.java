@@ -14,7 +14,8 @@ public class ProblemException extends RuntimeException {
         STATE_CONFLICT(Response.Status.CONFLICT, "Command does not fit the stream's state"),
         KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write"),
         IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with another request"),
-        PROCESSOR_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Stream state not available yet");
+        PROCESSOR_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Stream state not available yet"),
+        CATALOG_UNKNOWN(Response.Status.SERVICE_UNAVAILABLE, "No provider catalog yet");
 
         final int status;
         final String title;

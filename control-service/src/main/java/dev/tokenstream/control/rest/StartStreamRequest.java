@@ -51,7 +51,7 @@ public record StartStreamRequest(
 
     /** Validated with the fields, so a request hears of every problem at once. */
     @JsonIgnore
-    @AssertTrue(message = "are required, or targets and merge for a merge group")
+    @AssertTrue(message = "and model are required, or targets and merge for a merge group")
     public boolean isProviderAndModel() {
         return targets != null || (provider != null && !provider.isBlank() && model != null && !model.isBlank());
     }
@@ -67,6 +67,42 @@ public record StartStreamRequest(
         } catch (NoSuchAlgorithmException | JsonProcessingException e) {
             throw new IllegalStateException("cannot fingerprint a start request", e);
         }
+    }
+
+    /** The most tools a request may define. */
+    static final int MAX_TOOLS = 128;
+
+    /**
+     * @return why {@link #params} are not usable, or null when they are (or there are none); the provider's own
+     *         output limit is checked against the catalog
+     */
+    String paramsProblem() {
+        if (params == null) {
+            return null;
+        }
+        if (params.maxTokens() != null && params.maxTokens() < 1) {
+            return "params.maxTokens must be at least 1";
+        }
+        if (params.temperature() != null && !(params.temperature() >= 0 && params.temperature() <= 2)) {
+            return "params.temperature must be from 0 to 2";
+        }
+        if (params.reasoningBudgetTokens() != null && (params.reasoningBudgetTokens() < 1 || (params.maxTokens() != null
+                && params.reasoningBudgetTokens() >= params.maxTokens()))) {
+            return "params.reasoningBudgetTokens must be at least 1 and less than params.maxTokens";
+        }
+        if (params.tools().size() > MAX_TOOLS) {
+            return "params.tools may define at most " + MAX_TOOLS + " tools";
+        }
+        if (params.tools().stream().anyMatch(t -> t == null || t.name() == null
+                || !t.name().matches("[a-zA-Z0-9_-]{1,64}"))) {
+            return "params.tools[].name must be 1 to 64 letters, digits, _ or -";
+        }
+        return null;
+    }
+
+    /** @return the provider and model of each stream the request starts: one, or a merge group's targets */
+    List<Target> streamTargets() {
+        return targets == null ? List.of(new Target(provider, model)) : eventTargets();
     }
 
     /** @return why the merge group's settings are not usable, or null when they are (or there is no group) */

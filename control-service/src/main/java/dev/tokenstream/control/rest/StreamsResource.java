@@ -2,6 +2,7 @@ package dev.tokenstream.control.rest;
 
 import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
+import dev.tokenstream.control.messaging.ProviderCatalog;
 import dev.tokenstream.control.messaging.StreamDirectory;
 import dev.tokenstream.control.rest.ProblemException.Reason;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -34,8 +35,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * The client-facing control API, version 1: start a stream, pause, resume or cancel it, read its status. Errors
@@ -46,14 +49,18 @@ import java.util.UUID;
 public class StreamsResource {
 
     private static final Duration KAFKA_ACK_TIMEOUT = Duration.ofSeconds(10);
+    private static final String REPLAY_PREFIX = "replay:";
 
     private final CommandPublisher publisher;
     private final StreamDirectory directory;
     private final ControlConfig config;
+    private final ProviderCatalog catalog;
 
-    public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ControlConfig config) {
+    public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ProviderCatalog catalog,
+                           ControlConfig config) {
         this.publisher = publisher;
         this.directory = directory;
+        this.catalog = catalog;
         this.config = config;
     }
 
@@ -94,18 +101,19 @@ public class StreamsResource {
      *
      * @param idempotencyKey optional: 1 to 255 visible ASCII characters, unique per intended stream
      * @param body           the request
-     * @return 201 with the stream's id and links; 400 problem details for a bad body or key; 422 when the key was
+     * @return 201 with the stream's id and links; 400 problem details for a bad body or key, a provider or model no
+     *         ingest serves, or {@code maxTokens} over the provider's limit; 422 when the key was
      *         used (on this instance, within the last minutes) with another body; 503 when Kafka did not take the
-     *         request in time (retry with the same key)
+     *         request in time (retry with the same key), or before ingest published its catalog
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> start(@HeaderParam("Idempotency-Key") String idempotencyKey,
                                @Valid @NotNull StartStreamRequest body) {
-        String problem = body.bufferingProblem() != null ? body.bufferingProblem() : body.targetProblem();
-        if (problem != null) {
-            throw new ProblemException(Reason.INVALID_REQUEST, problem);
-        }
+        Stream.of(body.bufferingProblem(), body.targetProblem(), body.paramsProblem(), catalogProblem(body))
+                .filter(Objects::nonNull).findFirst().ifPresent(problem -> {
+                    throw new ProblemException(Reason.INVALID_REQUEST, problem);
+                });
         if (idempotencyKey == null) {
             return write(StreamIds.newId(), body, null);
         }
@@ -129,6 +137,42 @@ public class StreamsResource {
                     return Uni.createFrom().item(created(id, found.get().state(), body.targets() == null ? null
                             : memberList(id, body.eventTargets())).header("Idempotent-Replayed", "true").build());
                 });
+    }
+
+    /**
+     * Checks each provider and model against what ingest serves ({@link ProviderCatalog}), and {@code maxTokens}
+     * against the provider's limit. {@code replay:<streamId>} replays a recorded stream and takes any model.
+     *
+     * @return why the request cannot be served, or null when it can
+     * @throws ProblemException 503 while no ingest instance has published its catalog yet
+     */
+    private String catalogProblem(StartStreamRequest body) {
+        for (Target target : body.streamTargets()) {
+            if (target.provider() != null && target.provider().startsWith(REPLAY_PREFIX)) {
+                if (!StreamIds.isValid(target.provider().substring(REPLAY_PREFIX.length()))) {
+                    return "provider replay:<streamId> needs a stream id (a UUID)";
+                }
+                continue;
+            }
+            if (!catalog.isKnown()) {
+                throw new ProblemException(Reason.CATALOG_UNKNOWN, "no ingest-service instance has published the "
+                        + "providers it serves yet; retry shortly");
+            }
+            var entry = catalog.provider(target.provider());
+            if (entry.isEmpty()) {
+                return "provider must be one of " + catalog.names() + ", or replay:<streamId>";
+            }
+            if (!entry.get().offers(target.model())) {
+                return "model is not offered by provider " + entry.get().provider() + "; its models: "
+                        + String.join(", ", entry.get().models());
+            }
+            Integer maxTokens = body.params() == null ? null : body.params().maxTokens();
+            if (maxTokens != null && maxTokens > entry.get().maxOutputTokens()) {
+                return "params.maxTokens must be at most " + entry.get().maxOutputTokens() + " for provider "
+                        + entry.get().provider();
+            }
+        }
+        return null;
     }
 
     /** Writes a new stream's request (a merge group's: one per member), answering 201 once Kafka has them. */
@@ -184,6 +228,7 @@ public class StreamsResource {
     @GET
     @Path("/{id}")
     public Uni<StreamStatus> status(@PathParam("id") String id) {
+        checkId(id);
         return directory.find(id).map(found -> found.map(known -> new StreamStatus(id, known.state(), known.stats()))
                 .orElseThrow(() -> notFound(id)));
     }
@@ -207,6 +252,7 @@ public class StreamsResource {
     }
 
     private Uni<Response> command(String id, ControlAction action) {
+        checkId(id);
         return directory.find(id).flatMap(found -> command(id, found.orElseThrow(() -> notFound(id)).state(), action));
     }
 
@@ -237,6 +283,14 @@ public class StreamsResource {
         String ws = delivery.replaceFirst("^http", "ws") + "/v1/streams/" + id + "/ws";
         return new Links(ws, delivery + "/v1/streams/" + id + "/events",
                 trimSlash(config.publicBaseUrl()) + "/v1/streams/" + id);
+    }
+
+    /** Refuses a path id that is not a stream id (400), without repeating it. */
+    private static void checkId(String id) {
+        if (!StreamIds.isValid(id)) {
+            throw new ProblemException(Reason.INVALID_REQUEST, "the stream id in the path must be a UUID, e.g. "
+                    + "019ab2c4-3f1e-7a4b-9c2d-5e6f7a8b9c0d");
+        }
     }
 
     private static ProblemException notFound(String id) {

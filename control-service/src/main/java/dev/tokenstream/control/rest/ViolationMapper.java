@@ -32,9 +32,13 @@ public class ViolationMapper implements ExceptionMapper<ConstraintViolationExcep
                 ProblemMapper.path(uriInfo)));
     }
 
-    /** {@code "start.body.messages"} becomes {@code "messages"}: the caller knows only the body's field names. */
+    /**
+     * {@code "start.body.messages"} becomes {@code "messages"}: the caller knows only the body's field names (the
+     * check that provider and model are there is named for its first field).
+     */
     private static String field(String propertyPath) {
         int dot = propertyPath.indexOf('.', propertyPath.indexOf('.') + 1);
-        return dot < 0 ? propertyPath : propertyPath.substring(dot + 1);
+        String field = dot < 0 ? propertyPath : propertyPath.substring(dot + 1);
+        return field.equals("providerAndModel") ? "provider" : field;
     }
 }

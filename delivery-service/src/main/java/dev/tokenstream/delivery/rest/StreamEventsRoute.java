@@ -6,6 +6,7 @@ import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
 import dev.tokenstream.events.Problem;
+import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.serde.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -48,6 +49,12 @@ public class StreamEventsRoute {
 
     private void events(RoutingContext ctx) {
         String id = ctx.pathParam("id");
+        if (!StreamIds.isValid(id)) {
+            // Never echoed: the id goes into the event stream's text, where a line break would forge events.
+            ctx.response().setStatusCode(400).putHeader("content-type", Problem.MEDIA_TYPE)
+                    .end(Json.write(Problem.of(400, "Bad Request", "the stream id in the path must be a UUID", null)));
+            return;
+        }
         String lastEventId = ctx.request().getHeader("Last-Event-ID");
         String after = lastEventId != null ? lastEventId : ctx.queryParams().get("after");
         long afterSeq;

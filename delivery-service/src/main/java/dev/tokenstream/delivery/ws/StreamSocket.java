@@ -8,6 +8,7 @@ import dev.tokenstream.delivery.messaging.Subscriber;
 import dev.tokenstream.delivery.rest.ControlApi;
 import dev.tokenstream.events.ClientOp;
 import dev.tokenstream.events.OpReply;
+import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import io.quarkus.websockets.next.CloseReason;
@@ -56,13 +57,17 @@ public class StreamSocket {
 
     @OnOpen
     public void onOpen(WebSocketConnection connection) {
-        String id = connection.pathParam("id");
+        String raw = connection.pathParam("id");
+        String id = StreamIds.isValid(raw) ? raw : null;
         long after;
         try {
+            if (id == null) {
+                throw new IllegalArgumentException("the stream id in the path must be a UUID");
+            }
             after = afterSeq(connection.handshakeRequest().query());
         } catch (IllegalArgumentException e) {
             connection.sendText(error(id, null, 400, e.getMessage()))
-                    .chain(() -> connection.close(new CloseReason(1008, "bad after parameter")))
+                    .chain(() -> connection.close(new CloseReason(1008, "bad stream id or after parameter")))
                     .subscribe().with(ok -> { }, failure -> { });
             return;
         }

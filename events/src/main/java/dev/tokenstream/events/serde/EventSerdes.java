@@ -1,5 +1,6 @@
 package dev.tokenstream.events.serde;
 
+import dev.tokenstream.events.CatalogEntry;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.StreamRequest;
@@ -13,6 +14,13 @@ import dev.tokenstream.events.TokenEvent;
 public final class EventSerdes {
 
     private EventSerdes() {
+    }
+
+    /** Serde for {@link CatalogEntry}. */
+    public static final class CatalogEntries extends JsonSerde<CatalogEntry> {
+        public CatalogEntries() {
+            super(CatalogEntry.class);
+        }
     }
 
     /** Serde for {@link StreamRequest}. */

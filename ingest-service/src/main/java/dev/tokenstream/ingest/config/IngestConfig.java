@@ -102,5 +102,12 @@ public interface IngestConfig {
 
         /** Most streams this instance runs against the provider at once (a local server serialises generation). */
         OptionalInt maxConcurrency();
+
+        /**
+         * The most output tokens a request may ask of this provider ({@code params.maxTokens}); control-service
+         * refuses more (400). Published in the catalog.
+         */
+        @WithDefault("65536")
+        int maxOutputTokens();
     }
 }

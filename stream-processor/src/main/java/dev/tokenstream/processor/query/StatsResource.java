@@ -2,6 +2,7 @@ package dev.tokenstream.processor.query;
 
 import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.Problem;
+import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamStats;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;
@@ -19,7 +20,8 @@ import java.util.List;
  * The processor's interactive queries (JSON; errors as RFC 9457 problem details):
  * <ul>
  *   <li>{@code GET /v1/streams/{id}/stats}: a stream's or merge group's statistics now ({@link StreamStats}),
- *   from the instance that owns it; 404 when no instance knows it (never started, or past retention).</li>
+ *   from the instance that owns it; 404 when no instance knows it (never started, or past retention); 400 for
+ *   an id that is not a stream id.</li>
  *   <li>{@code GET /v1/models/stats?sinceMillis=}: every provider/model one-minute window ending after
  *   {@code sinceMillis} (default: the last 15 minutes), from every instance ({@link ModelStats}).</li>
  * </ul>
@@ -42,6 +44,9 @@ public class StatsResource {
     @GET
     @Path("/streams/{id}/stats")
     public Response stream(@PathParam("id") String id, @QueryParam("local") @DefaultValue("false") boolean local) {
+        if (!StreamIds.isValid(id)) {
+            return problem(400, "Bad Request", "the stream id in the path must be a UUID");
+        }
         try {
             return queries.stream(id, local).map(stats -> Response.ok(stats).build())
                     .orElseGet(() -> problem(404, "Stream not found", "no processor instance holds stream " + id));

@@ -74,7 +74,7 @@ class QueryRoutingTest {
     /** @return a stream id whose partition's task runs at {@code owner} */
     private static String ownedBy(KafkaStreams streams, HostInfo owner) {
         for (int i = 0; i < 1000; i++) {
-            String id = "routed-" + UUID.randomUUID();
+            String id = UUID.randomUUID().toString();
             if (streams.queryMetadataForKey(StreamTopology.STATE_STORE, id, Serdes.String().serializer())
                     .activeHost().equals(owner)) {
                 return id;
