@@ -220,6 +220,12 @@ class DeploymentFilesTest {
                 TopicSpec.ALL.stream().map(spec -> "--topic " + spec.name() + " --partitions "
                         + spec.partitions(3) + " --config " + (spec.compacted() ? "cleanup.policy=compact"
                         : "retention.ms=" + spec.retention().toMillis())).toList());
+        // Nothing listens beyond the machine by default, the broker not even there; Grafana wants a sign-in.
+        services.fields().forEachRemaining(service -> service.getValue().path("ports").forEach(port ->
+                assertThat(port.isTextual() ? port.asText() : port.path("host_ip").asText()).as(service.getKey())
+                        .startsWith("127.0.0.1")));
+        assertThat(services.at("/kafka/ports").isMissingNode()).as("the broker publishes no port").isTrue();
+        assertThat(services.at("/grafana/environment/GF_AUTH_ANONYMOUS_ENABLED").asText()).isEqualTo("false");
         assertThat(services.at("/ollama/profiles/0").asText()).isEqualTo("ollama");
         assertThat(services.at("/prometheus/profiles/0").asText()).isEqualTo("monitoring");
         assertThat(services.at("/grafana/profiles/0").asText()).isEqualTo("monitoring");
