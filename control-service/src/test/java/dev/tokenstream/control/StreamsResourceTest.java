@@ -39,8 +39,11 @@ import static org.hamcrest.Matchers.not;
 @QuarkusTestResource(CatalogResource.class)
 class StreamsResourceTest {
 
-    @TestHTTPResource("/q/metrics")
+    @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
+
+    @TestHTTPResource(value = "/openapi", management = true)
+    URI openapi;
 
     private static final String START = """
             {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hello"}],
@@ -321,8 +324,10 @@ class StreamsResourceTest {
     }
 
     @Test
-    void shouldServeTheOpenApiDocument() {
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/streams/{id}/pause"));
+    void shouldServeTheOpenApiDocumentAndMetricsOnlyOnTheManagementInterface() {
+        given().get(openapi).then().statusCode(200).body(containsString("/v1/streams/{id}/pause"));
+        given().get("/q/openapi").then().statusCode(404);
+        given().get("/q/metrics").then().statusCode(404);
     }
 
     private static String start() {

@@ -45,6 +45,9 @@ class StreamSocketTest {
     @TestHTTPResource("/")
     URI base;
 
+    @TestHTTPResource(value = "/", management = true)
+    URI management;
+
     @Inject
     FrameLogs logs;
 
@@ -66,7 +69,7 @@ class StreamSocketTest {
     @Test
     void shouldMeasureDeliveryLagPerTokenAndCountOpenWebSockets() throws Exception {
         String id = newStream();
-        URI metrics = base.resolve("/q/metrics");
+        URI metrics = management.resolve("/q/metrics");
         MetricsScrape before = MetricsScrape.of(metrics);
         try (var client = connect(id, null)) {
             await().atMost(Duration.ofSeconds(5)).until(() -> MetricsScrape.of(metrics)
@@ -179,12 +182,12 @@ class StreamSocketTest {
     }
 
     private boolean isReady() throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/q/health/ready")).build(),
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(management.resolve("/q/health/ready")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     }
 
     private double backfills(String outcome) {
-        return MetricsScrape.of(base.resolve("/q/metrics")).sum("tokenstream_delivery_backfills_total",
+        return MetricsScrape.of(management.resolve("/q/metrics")).sum("tokenstream_delivery_backfills_total",
                 outcome == null ? Map.of() : Map.of("outcome", outcome));
     }
 

@@ -131,6 +131,16 @@ class DeploymentFilesTest {
                 assertThat(container.at("/ports/0/containerPort").asInt()).as(name).isEqualTo(httpPort(name));
                 assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).as(name).isTrue();
                 assertThat(container.at("/resources/requests/memory").asText()).as(name).isNotEmpty();
+                if (!SERVICES.contains(name)) {
+                    continue; // the simulator, a test double, serves health on its one port
+                }
+                // Health and metrics only on the management interface, which the Ingress does not route.
+                assertThat(container.at("/ports/1/name").asText()).as(name).isEqualTo("management");
+                assertThat(container.at("/ports/1/containerPort").asInt()).as(name).isEqualTo(managementPort(name));
+                assertThat(container.findValues("httpGet")).as(name).allSatisfy(probe ->
+                        assertThat(probe.path("port").asText()).isEqualTo("management"));
+                assertThat(deployment.at("/spec/template/metadata/annotations/prometheus.io~1port").asText())
+                        .as(name).isEqualTo(String.valueOf(managementPort(name)));
             }
             JsonNode keys = objects(overlay).stream().filter(o -> kind(o, "Secret")
                     && o.at("/metadata/name").asText().equals("tokenstream-provider-keys")).findFirst().orElseThrow();
@@ -230,7 +240,7 @@ class DeploymentFilesTest {
         assertThat(services.at("/prometheus/profiles/0").asText()).isEqualTo("monitoring");
         assertThat(services.at("/grafana/profiles/0").asText()).isEqualTo("monitoring");
         String prometheus = Files.readString(HOME.resolve("deploy/monitoring/prometheus.yml"));
-        assertThat(SERVICES).allSatisfy(s -> assertThat(prometheus).contains(s + ":" + httpPort(s)));
+        assertThat(SERVICES).allSatisfy(s -> assertThat(prometheus).contains(s + ":" + managementPort(s)));
         JsonNode dashboard = new ObjectMapper().readTree(
                 HOME.resolve("deploy/monitoring/grafana/dashboards/tokenstream.json").toFile());
         assertThat(dashboard.get("panels").findValues("expr")).isNotEmpty();
@@ -277,9 +287,11 @@ class DeploymentFilesTest {
             assertThat(count).as(module).isEqualTo(4);
             assertThat(moduleDir.resolve("target/quarkus-app/quarkus-run.jar")).isRegularFile();
             int port = httpPort(module);
+            boolean management = SERVICES.contains(module);
             assertThat(dockerfile).contains("EXPOSE " + port).contains("USER 185")
                     .containsPattern("HEALTHCHECK .*\\n.*/q/health/ready")
-                    .contains("${QUARKUS_HTTP_PORT:-" + port + "}");
+                    .contains(management ? "${QUARKUS_MANAGEMENT_PORT:-" + managementPort(module) + "}"
+                            : "${QUARKUS_HTTP_PORT:-" + port + "}");
         }
     }
 
@@ -338,6 +350,14 @@ class DeploymentFilesTest {
         properties.load(new StringReader(Files.readString(
                 HOME.resolve(module).resolve("src/main/resources/application.properties"))));
         return properties;
+    }
+
+    private static int managementPort(String module) {
+        try {
+            return Integer.parseInt(properties(module).getProperty("quarkus.management.port"));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static int httpPort(String module) {

@@ -56,7 +56,7 @@ class FailurePolicyTest {
 
     private final RecordedSseServer server = RecordedProviderResource.server;
 
-    @TestHTTPResource("/q/metrics")
+    @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
 
     @Test

@@ -42,7 +42,7 @@ class RedeliveryTest {
     static final String DELIVERED = "delivered-" + UUID.randomUUID();
     static final String UNKNOWN = "unknown-" + UUID.randomUUID();
 
-    @TestHTTPResource("/q/metrics")
+    @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
 
     /** Writes the three requests before ingest starts, and what the processor knows of the first two. */

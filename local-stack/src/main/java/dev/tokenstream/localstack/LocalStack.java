@@ -290,7 +290,8 @@ public final class LocalStack {
                 continue;
             }
             boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-            boolean ready = alive && (component.isBroker() ? isPortOpen(component.port()) : isReady(component.port()));
+            boolean ready = alive && (component.isBroker() ? isPortOpen(component.port())
+                    : isReady(component.healthPort()));
             statuses.add(new ProcessStatus(component.name(), pid, component.port(), alive, ready, logFile(component.name())));
         }
         return statuses;
@@ -531,6 +532,9 @@ public final class LocalStack {
     private long startService(Component service, boolean appendLog) {
         List<String> command = new ArrayList<>(List.of(java(), "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC",
                 "-Dquarkus.http.port=" + service.port()));
+        if (service.hasManagementInterface()) {
+            command.add("-Dquarkus.management.port=" + service.healthPort());
+        }
         command.addAll(service.args());
         command.addAll(List.of("-jar", serviceJar(service).toString()));
         progress.printf("Starting %s on port %d%n", service.name(), service.port());
@@ -539,7 +543,7 @@ public final class LocalStack {
 
     private void awaitReady(Component service, long pid) {
         long started = System.nanoTime();
-        while (!isReady(service.port())) {
+        while (!isReady(service.healthPort())) {
             if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
                 throw new StackException(service.name() + " exited during startup; see " + logFile(service.name())
                         + tail(logFile(service.name())));

@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTestResource(KafkaTestResource.class)
 class ProcessorBrokerTest {
 
-    @TestHTTPResource("/q/metrics")
+    @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
 
     @Test
@@ -136,7 +136,7 @@ class ProcessorBrokerTest {
 
     @Test
     void shouldBeReadyOnlyWhenKafkaStreamsRuns() {
-        given().get("/q/health/ready").then().statusCode(200)
+        given().get(metrics.resolve("/q/health/ready")).then().statusCode(200)
                 .body("checks.find { it.name == 'Kafka Streams processing' }.data.state", equalTo("RUNNING"));
     }
 
