@@ -193,6 +193,20 @@ class DeploymentFilesTest {
                 .isEqualTo(properties("ingest-service").getProperty("mp.messaging.incoming.requests.group.id"));
         JsonNode kafka = objects.stream().filter(o -> kind(o, "Kafka")).findFirst().orElseThrow();
         assertThat(kafka.at("/spec/kafka/listeners/0/authentication/type").asText()).isEqualTo("scram-sha-512");
+        assertThat(kafka.at("/spec/kafka/listeners").size()).as("one listener").isEqualTo(1);
+        assertThat(kafka.at("/spec/kafka/listeners/0/tls").asBoolean()).as("SASL_SSL").isTrue();
+        JsonNode config = objects.stream().filter(o -> kind(o, "ConfigMap")
+                && o.at("/metadata/name").asText().equals("tokenstream-config")).findFirst().orElseThrow();
+        assertThat(config.at("/data/KAFKA_BOOTSTRAP_SERVERS").asText())
+                .isEqualTo("tokenstream-kafka-bootstrap:" + kafka.at("/spec/kafka/listeners/0/port").asInt());
+        for (String service : SERVICES) {
+            JsonNode pod = deployment(objects, service).at("/spec/template/spec");
+            assertThat(pod.findValues("secretName")).extracting(JsonNode::asText).as(service)
+                    .contains("tokenstream-cluster-ca-cert");
+            assertThat(properties(service).getProperty(service.equals("stream-processor")
+                    ? "%scram.quarkus.kafka-streams.security.protocol" : "%scram.kafka.security.protocol"))
+                    .as(service).isEqualTo("SASL_SSL");
+        }
         assertThat(kafka.at("/spec/kafka/authorization/type").asText()).isEqualTo("simple");
     }
 

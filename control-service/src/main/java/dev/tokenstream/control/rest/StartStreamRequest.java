@@ -86,9 +86,9 @@ public record StartStreamRequest(
         if (params.temperature() != null && !(params.temperature() >= 0 && params.temperature() <= 2)) {
             return "params.temperature must be from 0 to 2";
         }
-        if (params.reasoningBudgetTokens() != null && (params.reasoningBudgetTokens() < 1 || (params.maxTokens() != null
-                && params.reasoningBudgetTokens() >= params.maxTokens()))) {
-            return "params.reasoningBudgetTokens must be at least 1 and less than params.maxTokens";
+        if (params.reasoningBudgetTokens() != null && params.reasoningBudgetTokens() < 1) {
+            // The provider's own bounds (Anthropic: at least 1024, below max_tokens) are its to tell.
+            return "params.reasoningBudgetTokens must be at least 1";
         }
         if (params.tools().size() > MAX_TOOLS) {
             return "params.tools may define at most " + MAX_TOOLS + " tools";
