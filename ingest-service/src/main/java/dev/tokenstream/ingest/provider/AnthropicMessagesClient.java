@@ -198,18 +198,18 @@ final class AnthropicMessagesClient implements ProviderClient {
     public UpstreamFailure classify(RuntimeException error) {
         if (error instanceof SseException sse) {
             String type = sse.errorType().or(sse::type).map(t -> t.asString()).orElse(null);
-            return new UpstreamFailure(FailureReason.ofProviderType(type),
+            return UpstreamFailure.reported(FailureReason.ofProviderType(type),
                     "error event in the stream: " + sse.apiMessage().orElse(sse.getMessage()), type, null);
         }
         if (error instanceof AnthropicServiceException service) {
             Headers headers = service.headers();
             String type = service.errorType().or(service::type).map(t -> t.asString()).orElse(null);
             FailureReason reason = FailureReason.ofStatus(service.statusCode());
-            return new UpstreamFailure(reason, "HTTP " + service.statusCode() + ": "
+            return UpstreamFailure.reported(reason, "HTTP " + service.statusCode() + ": "
                     + service.apiMessage().orElse(service.getMessage()), type,
                     UpstreamFailure.retryAfter(headers.values("retry-after-ms"), headers.values("retry-after")));
         }
-        return new UpstreamFailure(FailureReason.ofTransport(error), String.valueOf(error.getMessage()));
+        return UpstreamFailure.reported(FailureReason.ofTransport(error), String.valueOf(error.getMessage()), null, null);
     }
 
     @Override

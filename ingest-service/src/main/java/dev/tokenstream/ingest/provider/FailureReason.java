@@ -34,6 +34,19 @@ public enum FailureReason {
         return retryable;
     }
 
+    /** @return a sentence for clients on what went wrong with the provider, naming nothing of its answer */
+    public String clientMessage() {
+        return switch (this) {
+            case RATE_LIMITED -> "the provider rate-limited the request";
+            case OVERLOADED -> "the provider is overloaded";
+            case TIMEOUT -> "the provider did not answer in time";
+            case AUTH -> "the provider refused the credentials ingest-service holds for it";
+            case INVALID_REQUEST -> "the provider refused the request";
+            case UPSTREAM_ERROR -> "the provider failed, or the connection to it did";
+            default -> "the stream failed (" + code() + ")";
+        };
+    }
+
     /** @return the error of a failed frame with this reason and {@code message}. */
     public ErrorInfo toError(String message) {
         return new ErrorInfo(code(), message, retryable);

@@ -172,16 +172,17 @@ final class OpenAiChatClient implements ProviderClient {
             if (reason == FailureReason.UPSTREAM_ERROR) {
                 reason = FailureReason.ofProviderType(sse.type().orElse(null));
             }
-            return new UpstreamFailure(reason, "error event in the stream: " + sse.getMessage(), providerCode, null);
+            return UpstreamFailure.reported(reason, "error event in the stream: " + sse.getMessage(), providerCode,
+                    null);
         }
         if (error instanceof OpenAIServiceException service) {
             Headers headers = service.headers();
-            return new UpstreamFailure(FailureReason.ofStatus(service.statusCode()),
+            return UpstreamFailure.reported(FailureReason.ofStatus(service.statusCode()),
                     "HTTP " + service.statusCode() + ": " + service.getMessage(),
                     service.code().or(service::type).orElse(null),
                     UpstreamFailure.retryAfter(headers.values("retry-after-ms"), headers.values("retry-after")));
         }
-        return new UpstreamFailure(FailureReason.ofTransport(error), String.valueOf(error.getMessage()));
+        return UpstreamFailure.reported(FailureReason.ofTransport(error), String.valueOf(error.getMessage()), null, null);
     }
 
     @Override

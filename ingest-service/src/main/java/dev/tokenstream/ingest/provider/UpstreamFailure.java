@@ -13,19 +13,32 @@ import java.util.List;
  * Why a provider call failed.
  *
  * @param reason       the stable reason
- * @param message      what the provider or the HTTP stack said (never holds a key)
+ * @param message      what the provider, the HTTP stack or ingest said (never holds a key); for the log
  * @param providerCode the provider's own error type or code, or null
  * @param retryAfter   how long the provider asked us to wait ({@code Retry-After}, {@code retry-after-ms}), or null
+ * @param fromProvider whether {@code message} holds the provider's (or the HTTP stack's) own words, which may name
+ *                     internal hosts or echo the request: then clients get only the reason's plain sentence
  */
-record UpstreamFailure(FailureReason reason, String message, String providerCode, Duration retryAfter) {
+record UpstreamFailure(FailureReason reason, String message, String providerCode, Duration retryAfter,
+                       boolean fromProvider) {
 
+    /** A failure ingest itself decided (a timeout of its own), in its own words. */
     UpstreamFailure(FailureReason reason, String message) {
-        this(reason, message, null, null);
+        this(reason, message, null, null, false);
     }
 
-    /** @return the error of the failed event */
+    /** A failure the provider or the HTTP stack reported, in its words, which stay in the log. */
+    static UpstreamFailure reported(FailureReason reason, String message, String providerCode, Duration retryAfter) {
+        return new UpstreamFailure(reason, message, providerCode, retryAfter, true);
+    }
+
+    /**
+     * @return the error of the failed event: a code, a message safe to show (the provider's own words are not),
+     *         and the provider's error code when it is a plain identifier
+     */
     ErrorInfo toError() {
-        return new ErrorInfo(reason.code(), message, reason.retryable(), providerCode);
+        String code = providerCode != null && providerCode.matches("[A-Za-z0-9_.-]{1,64}") ? providerCode : null;
+        return new ErrorInfo(reason.code(), fromProvider ? reason.clientMessage() : message, reason.retryable(), code);
     }
 
     /**
