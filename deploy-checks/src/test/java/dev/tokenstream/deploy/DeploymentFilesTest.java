@@ -121,7 +121,7 @@ class DeploymentFilesTest {
     @Test
     void shouldProbeEveryServiceThroughSmallRyeHealthAndRunItAsNonRoot() throws IOException {
         for (String overlay : rendered.keySet()) {
-            for (JsonNode deployment : objects(overlay).stream().filter(o -> kind(o, "Deployment")).toList()) {
+            for (JsonNode deployment : objects(overlay).stream().filter(DeploymentFilesTest::isWorkload).toList()) {
                 JsonNode pod = deployment.at("/spec/template/spec");
                 JsonNode container = pod.at("/containers/0");
                 String name = deployment.at("/metadata/name").asText();
@@ -151,7 +151,7 @@ class DeploymentFilesTest {
     @Test
     void shouldRenderTheDevOverlayWithOneReplicaEachAndTheSimulator() throws IOException {
         List<JsonNode> objects = objects("dev");
-        List<JsonNode> deployments = objects.stream().filter(o -> kind(o, "Deployment")).toList();
+        List<JsonNode> deployments = objects.stream().filter(DeploymentFilesTest::isWorkload).toList();
 
         assertThat(deployments).extracting(d -> d.at("/metadata/name").asText())
                 .containsExactlyInAnyOrder("control-service", "delivery-service", "stream-processor",
@@ -191,6 +191,15 @@ class DeploymentFilesTest {
         assertThat(scaled.at("/spec/triggers/0/metadata/topic").asText()).isEqualTo(Topics.REQUESTS);
         assertThat(scaled.at("/spec/triggers/0/metadata/consumerGroup").asText())
                 .isEqualTo(properties("ingest-service").getProperty("mp.messaging.incoming.requests.group.id"));
+        JsonNode processor = deployment(objects, "stream-processor");
+        assertThat(processor.path("kind").asText()).as("state on volumes of its own").isEqualTo("StatefulSet");
+        assertThat(processor.at("/spec/volumeClaimTemplates/0/metadata/name").asText()).isEqualTo("state");
+        assertThat(processor.at("/spec/template/spec/containers/0/volumeMounts").findValuesAsText("name"))
+                .contains("state");
+        assertThat(objects.stream().filter(o -> kind(o, "ConfigMap")).findFirst().orElseThrow()
+                .at("/data/PROCESSOR_STANDBY_REPLICAS").asText()).isEqualTo("1");
+        assertThat(properties("stream-processor").getProperty("kafka-streams.num.standby.replicas"))
+                .isEqualTo("${PROCESSOR_STANDBY_REPLICAS:0}");
         JsonNode kafka = objects.stream().filter(o -> kind(o, "Kafka")).findFirst().orElseThrow();
         assertThat(kafka.at("/spec/kafka/listeners/0/authentication/type").asText()).isEqualTo("scram-sha-512");
         assertThat(kafka.at("/spec/kafka/listeners").size()).as("one listener").isEqualTo(1);
@@ -273,7 +282,7 @@ class DeploymentFilesTest {
             for (JsonNode object : objects(overlay)) {
                 if (kind(object, "ConfigMap")) {
                     object.get("data").fieldNames().forEachRemaining(variables::add);
-                } else if (kind(object, "Deployment")) {
+                } else if (isWorkload(object)) {
                     variables.addAll(env(object).keySet());
                 }
             }
@@ -341,12 +350,17 @@ class DeploymentFilesTest {
         }
     }
 
+    /** @return whether the object runs pods of a service: a Deployment, or the processor's StatefulSet */
+    private static boolean isWorkload(JsonNode object) {
+        return kind(object, "Deployment") || kind(object, "StatefulSet");
+    }
+
     private static boolean kind(JsonNode object, String kind) {
         return object.path("kind").asText().equals(kind);
     }
 
     private static JsonNode deployment(List<JsonNode> objects, String name) {
-        return objects.stream().filter(o -> kind(o, "Deployment") && o.at("/metadata/name").asText().equals(name))
+        return objects.stream().filter(o -> isWorkload(o) && o.at("/metadata/name").asText().equals(name))
                 .findFirst().orElseThrow(() -> new AssertionError("no Deployment " + name));
     }
 
