@@ -1,8 +1,10 @@
-// Streams and completes one prompt through Tokenstream's OpenAI-compatible facade with the official SDK.
-// Usage: node facade.mjs <baseURL> <model> <prompt> <seed> <maxTokens>; prints one JSON line.
+// Streams and completes one prompt through Tokenstream's OpenAI-compatible facade with the official SDK, then
+// starts a long stream of <slowModel> and goes away after its third chunk (its stream id is printed, so the test
+// can check that the facade cancelled it).
+// Usage: node facade.mjs <baseURL> <model> <prompt> <seed> <maxTokens> <slowModel>; prints one JSON line.
 import OpenAI from 'openai';
 
-const [baseURL, model, prompt, seed, maxTokens] = process.argv.slice(2);
+const [baseURL, model, prompt, seed, maxTokens, slowModel] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey: 'not-needed' });
 const request = {
   model,
@@ -35,7 +37,20 @@ try {
   errorStatus = error.status;
 }
 
+const { data: slow, response: slowResponse } = await client.chat.completions.create({
+  model: slowModel, messages: [{ role: 'user', content: 'Tell a long story' }], max_tokens: 300, stream: true,
+}).withResponse();
+const abandonedStreamId = slowResponse.headers.get('x-tokenstream-stream-id');
+let seen = 0;
+for await (const chunk of slow) {
+  if (++seen === 3) {
+    slow.controller.abort();
+    break;
+  }
+}
+
 console.log(JSON.stringify({
+  abandonedStreamId, abandonedAfterChunks: seen,
   text, finishReason, usage, chunks,
   completionText: completion.choices[0].message.content,
   completionFinishReason: completion.choices[0].finish_reason,

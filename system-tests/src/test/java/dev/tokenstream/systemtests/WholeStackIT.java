@@ -532,13 +532,13 @@ class WholeStackIT {
     }
 
     @Test
-    void shouldServeTheOfficialOpenAiNodeSdkThroughTheChatCompletionsFacade() throws Exception {
+    void shouldServeTheOfficialOpenAiNodeSdkThroughTheChatCompletionsFacadeAndCancelWhenItGoesAway() throws Exception {
         Path node = nodeModules();
         String prompt = "Explain consumer groups";
         String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(48, null, 5L));
 
         Output output = run(node, "node", "facade.mjs", stack.settings().deliveryUrl() + "/v1", "simulator/sim-fast",
-                prompt, "5", "48");
+                prompt, "5", "48", "simulator/sim-slow");
 
         assertThat(output.exit()).as(output.text()).isZero();
         JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -548,6 +548,11 @@ class WholeStackIT {
         assertThat(result.path("usage").path("completion_tokens").asInt()).isPositive();
         assertThat(result.path("chunks").asInt()).isGreaterThan(2);
         assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
+        // Chat Completions has no resume: the client that went away after three chunks had its stream cancelled.
+        String abandoned = result.path("abandonedStreamId").asText();
+        assertThat(result.path("abandonedAfterChunks").asInt()).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(client.status(abandoned).state()).isEqualTo(StreamState.CANCELLED));
     }
 
     @Test

@@ -32,6 +32,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An OpenAI-compatible {@code POST /v1/chat/completions}, so an application using an official OpenAI SDK can
@@ -40,7 +41,8 @@ import java.util.List;
  * {@code stream: true} the answer is OpenAI's data-only SSE (role chunk, content deltas, finish chunk, a usage
  * chunk when {@code stream_options.include_usage} is set, {@code data: [DONE]}); without it, one
  * {@code chat.completion}. Header {@code x-tokenstream-stream-id} names the stream, for the control API.
- * Errors use OpenAI's {@code {"error": {...}}} shape. Format: docs/provider-wire-formats.md §1.
+ * Errors use OpenAI's {@code {"error": {...}}} shape. A client that disconnects before the end cancels its stream
+ * (the API has no resume). Format: docs/provider-wire-formats.md §1.
  */
 @ApplicationScoped
 public class ChatCompletionsFacade {
@@ -105,9 +107,11 @@ public class ChatCompletionsFacade {
                 .putHeader("cache-control", "no-cache").putHeader("X-Accel-Buffering", "no");
         long created = System.currentTimeMillis() / 1000;
         Object usageSoFar = includeUsage ? Completion.NO_USAGE_YET : null;
+        var ended = new AtomicBoolean();
         var subscriber = logs.subscribe(id, -1, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
+                ended.compareAndSet(false, frame.terminal());
                 StringBuilder out = new StringBuilder();
                 switch (frame.type()) {
                     case STARTED -> out.append(data(chunk(id, created, model, new Delta("assistant", ""), null,
@@ -146,14 +150,33 @@ public class ChatCompletionsFacade {
                 response.end();
             }
         });
-        response.closeHandler(v -> subscriber.close());
+        response.closeHandler(v -> {
+            subscriber.close();
+            cancelUnlessEnded(id, ended);
+        });
+    }
+
+    /**
+     * Chat Completions has no resume: a client that goes away before the end will never read the rest, so its
+     * stream is cancelled, which closes the provider's connection and stops the billing.
+     */
+    private void cancelUnlessEnded(String id, AtomicBoolean ended) {
+        if (ended.get()) {
+            return;
+        }
+        Log.infof("stream %s: its chat completions client went away; cancelling it", id);
+        control.command(id, "cancel").subscribe().with(
+                answer -> Log.debugf("stream %s: cancel answered %d", id, answer.getStatus()),
+                failure -> Log.warnf("stream %s: cancel after the client went away failed: %s", id, failure));
     }
 
     private void completion(HttpServerResponse response, String id, String model) {
         var text = new StringBuilder();
-        logs.subscribe(id, -1, new FrameSink() {
+        var ended = new AtomicBoolean();
+        var subscriber = logs.subscribe(id, -1, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
+                ended.compareAndSet(false, frame.terminal());
                 if (frame.isToken()) {
                     text.append(frame.text());
                 } else if (frame.terminal()) {
@@ -181,6 +204,10 @@ public class ChatCompletionsFacade {
             public void tooFarBehind(long lastSeq) {
                 error(response, 503, "api_error", "the stream could not be collected");
             }
+        });
+        response.closeHandler(v -> {
+            subscriber.close();
+            cancelUnlessEnded(id, ended);
         });
     }
 
