@@ -1,5 +1,6 @@
 package dev.tokenstream.control;
 
+import dev.tokenstream.auth.StreamTokens;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
@@ -13,16 +14,19 @@ import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.ProcessorQueriesServer;
+import dev.tokenstream.testsupport.TestKeys;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -32,12 +36,18 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.nullValue;
 
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(ProcessorQueriesServer.class)
 @QuarkusTestResource(CatalogResource.class)
 class StreamsResourceTest {
+
+    /** @return a request of tenant-a, the tenant of every stream the tests start */
+    private static RequestSpecification tenantA() {
+        return given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_A));
+    }
 
     @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
@@ -60,18 +70,89 @@ class StreamsResourceTest {
         assertThat(request.model()).isEqualTo("sim-fast");
         assertThat(request.params().maxTokens()).isEqualTo(16);
         assertThat(request.acceptedAtMicros()).isPositive();
+        assertThat(request.tenant()).isEqualTo("tenant-a");
+    }
+
+    @Test
+    void shouldAnswerACallerWithoutAnAcceptedCredentialWith401ProblemDetails() {
+        String id = start();
+        String unknownKey = "Bearer tsk_000000000000_" + "A".repeat(43);
+        String forgedToken = "Bearer " + new StreamTokens(Optional.of("another-secret-of-at-least-thirty-two-bytes"),
+                Duration.ofMinutes(15)).issue(id, "tenant-a", true);
+        String expiredToken = "Bearer " + new StreamTokens(Optional.of(TestKeys.STREAM_TOKEN_SECRET),
+                Duration.ofMinutes(-5)).issue(id, "tenant-a", true);
+        for (String credential : new String[] {null, unknownKey, TestKeys.bearer(TestKeys.REVOKED), "Bearer x",
+                forgedToken, expiredToken}) {
+            var anyone = credential == null ? given() : given().header("Authorization", credential);
+            anyone.get("/v1/streams/{id}", id).then().statusCode(401)
+                    .contentType("application/problem+json").header("WWW-Authenticate", containsString("Bearer"))
+                    .body("status", equalTo(401));
+            (credential == null ? given() : given().header("Authorization", credential))
+                    .contentType("application/json").body(START).post("/v1/streams").then().statusCode(401);
+            (credential == null ? given() : given().header("Authorization", credential))
+                    .post("/v1/streams/{id}/cancel", id).then().statusCode(401);
+        }
+    }
+
+    @Test
+    void shouldAnswerAnotherTenantsStreamAsIfItDidNotExist() {
+        String id = start();
+        String idempotent = "shared-" + UUID.randomUUID();
+
+        given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B)).get("/v1/streams/{id}", id)
+                .then().statusCode(404).body("title", equalTo("Stream not found"));
+        for (String action : new String[] {"pause", "resume", "cancel"}) {
+            given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B))
+                    .post("/v1/streams/{id}/" + action, id).then().statusCode(404);
+        }
+        given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B)).contentType("application/json")
+                .body(START.replace("\"provider\":\"simulator\"", "\"provider\":\"replay:" + id + "\""))
+                .post("/v1/streams").then().statusCode(404).body("detail", containsString("to replay"));
+        tenantA().contentType("application/json")
+                .body(START.replace("\"provider\":\"simulator\"", "\"provider\":\"replay:" + id + "\""))
+                .post("/v1/streams").then().statusCode(201);
+        // An Idempotency-Key is the tenant's own: the same key of two tenants starts two streams.
+        String ofA = tenantA().contentType("application/json").header("Idempotency-Key", idempotent).body(START)
+                .post("/v1/streams").then().statusCode(201).extract().path("streamId");
+        String ofB = given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B))
+                .contentType("application/json").header("Idempotency-Key", idempotent).body(START)
+                .post("/v1/streams").then().statusCode(201).header("Idempotent-Replayed", nullValue())
+                .extract().path("streamId");
+        assertThat(ofB).isNotEqualTo(ofA);
+    }
+
+    @Test
+    void shouldGiveLinksWithAStreamTokenThatReadsAndControlsThatStreamOnly() {
+        String id = start();
+        String other = start();
+        String ws = tenantA().get("/v1/streams/{id}", id).then().statusCode(200).extract().path("links.ws");
+        String token = "Bearer " + ws.substring(ws.indexOf("?token=") + "?token=".length());
+
+        given().header("Authorization", token).get("/v1/streams/{id}", id).then().statusCode(200)
+                .body("state", equalTo("REQUESTED")).body("links", nullValue());
+        given().header("Authorization", token).get("/v1/streams/{id}", other).then().statusCode(404);
+        given().header("Authorization", token).post("/v1/streams/{id}/cancel", other).then().statusCode(404);
+        given().header("Authorization", token).post("/v1/streams/{id}/pause", id).then().statusCode(202);
+        String readOnly = "Bearer " + new StreamTokens(Optional.of(TestKeys.STREAM_TOKEN_SECRET),
+                Duration.ofMinutes(1)).issue(id, "tenant-a", false);
+        given().header("Authorization", readOnly).post("/v1/streams/{id}/cancel", id).then().statusCode(403);
+        // Neither a stream token nor another service's key starts streams.
+        for (String credential : new String[] {token, TestKeys.bearer(TestKeys.SERVICE)}) {
+            given().header("Authorization", credential).contentType("application/json").body(START)
+                    .post("/v1/streams").then().statusCode(403).contentType("application/problem+json");
+        }
     }
 
     @Test
     void shouldAnswerARetryWithTheSameIdempotencyKeyWithTheSameStreamAndWriteItOnce() {
         String key = "retry-" + UUID.randomUUID();
 
-        String first = given().contentType("application/json").header("Idempotency-Key", key).body(START)
+        String first = tenantA().contentType("application/json").header("Idempotency-Key", key).body(START)
                 .post("/v1/streams").then().statusCode(201).extract().path("streamId");
-        String retried = given().contentType("application/json").header("Idempotency-Key", key).body(START)
+        String retried = tenantA().contentType("application/json").header("Idempotency-Key", key).body(START)
                 .post("/v1/streams").then().statusCode(201).header("Idempotent-Replayed", "true")
                 .extract().path("streamId");
-        String other = given().contentType("application/json").header("Idempotency-Key", key + "-other").body(START)
+        String other = tenantA().contentType("application/json").header("Idempotency-Key", key + "-other").body(START)
                 .post("/v1/streams").then().statusCode(201).extract().path("streamId");
 
         assertThat(retried).isEqualTo(first);
@@ -79,7 +160,7 @@ class StreamsResourceTest {
         var records = TopicProbe.readUntil(Topics.REQUESTS, JsonSerde.of(StreamRequest.class),
                 list -> list.stream().anyMatch(r -> r.key().equals(other)), Duration.ofSeconds(10));
         assertThat(records).filteredOn(r -> r.key().equals(first)).as("written once").hasSize(1);
-        given().contentType("application/json").header("Idempotency-Key", "with space").body(START)
+        tenantA().contentType("application/json").header("Idempotency-Key", "with space").body(START)
                 .post("/v1/streams").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", containsString("Idempotency-Key must be"));
     }
@@ -87,14 +168,14 @@ class StreamsResourceTest {
     @Test
     void shouldRefuseAnIdempotencyKeyReusedWithAnotherBody() {
         String key = "reuse-" + UUID.randomUUID();
-        given().contentType("application/json").header("Idempotency-Key", key).body(START)
+        tenantA().contentType("application/json").header("Idempotency-Key", key).body(START)
                 .post("/v1/streams").then().statusCode(201);
 
-        given().contentType("application/json").header("Idempotency-Key", key).body(START.replace("hello", "bye"))
+        tenantA().contentType("application/json").header("Idempotency-Key", key).body(START.replace("hello", "bye"))
                 .post("/v1/streams").then().statusCode(422).contentType("application/problem+json")
                 .body("title", equalTo("Idempotency-Key reused with another request"));
         // The same fields in another order and spacing are the same request.
-        given().contentType("application/json").header("Idempotency-Key", key).body("""
+        tenantA().contentType("application/json").header("Idempotency-Key", key).body("""
                 {"params":{"seed":3,"maxTokens":16}, "messages":[{"content":"hello","role":"user"}],
                  "model":"sim-fast","provider":"simulator"}""")
                 .post("/v1/streams").then().statusCode(201).header("Idempotent-Replayed", "true");
@@ -104,12 +185,12 @@ class StreamsResourceTest {
     void shouldAnswerForAStreamAnotherInstanceStartedFromTheProcessorsState() {
         String id = UUID.randomUUID().toString();
         ProcessorQueriesServer.holds(new StreamStats(id, StreamState.STARTED, "simulator", "sim-fast", 1L, 10.0,
-                5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, null, null, 2L));
+                5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, null, null, 2L).withTenant("tenant-a"));
 
-        given().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("STARTED"))
+        tenantA().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("STARTED"))
                 .body("stats.outputTokens", equalTo(12));
-        given().post("/v1/streams/{id}/pause", id).then().statusCode(202);
-        given().post("/v1/streams/{id}/resume", id).then().statusCode(202);
+        tenantA().post("/v1/streams/{id}/pause", id).then().statusCode(202);
+        tenantA().post("/v1/streams/{id}/resume", id).then().statusCode(202);
     }
 
     @Test
@@ -117,12 +198,12 @@ class StreamsResourceTest {
         String id = start();
         ProcessorQueriesServer.restoring(true);
         try {
-            given().get("/v1/streams/{id}", id).then().statusCode(503).header("Retry-After", "1")
+            tenantA().get("/v1/streams/{id}", id).then().statusCode(503).header("Retry-After", "1")
                     .contentType("application/problem+json")
                     .body("title", equalTo("Stream state not available yet"));
-            given().post("/v1/streams/{id}/cancel", id).then().statusCode(503);
+            tenantA().post("/v1/streams/{id}/cancel", id).then().statusCode(503);
             // A keyed start is still taken: the key decides the id, a second write of it is the same stream.
-            given().contentType("application/json").header("Idempotency-Key", "while-" + UUID.randomUUID())
+            tenantA().contentType("application/json").header("Idempotency-Key", "while-" + UUID.randomUUID())
                     .body(START).post("/v1/streams").then().statusCode(201);
         } finally {
             ProcessorQueriesServer.restoring(false);
@@ -133,10 +214,10 @@ class StreamsResourceTest {
     void shouldPauseResumeAndCancelThroughTheControlTopic() {
         String id = start();
 
-        given().post("/v1/streams/{id}/pause", id).then().statusCode(202).body("action", equalTo("pause"));
-        given().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("PAUSED"));
-        given().post("/v1/streams/{id}/resume", id).then().statusCode(202);
-        String commandId = given().post("/v1/streams/{id}/cancel", id).then().statusCode(202)
+        tenantA().post("/v1/streams/{id}/pause", id).then().statusCode(202).body("action", equalTo("pause"));
+        tenantA().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("PAUSED"));
+        tenantA().post("/v1/streams/{id}/resume", id).then().statusCode(202);
+        String commandId = tenantA().post("/v1/streams/{id}/cancel", id).then().statusCode(202)
                 .extract().path("commandId");
 
         var records = TopicProbe.readUntil(Topics.CONTROL, JsonSerde.of(ControlCommand.class),
@@ -156,7 +237,7 @@ class StreamsResourceTest {
                 Map.of("gen_ai_provider_name", "simulator"));
         String id = start();
 
-        given().post("/v1/streams/{id}/pause", id).then().statusCode(202);
+        tenantA().post("/v1/streams/{id}/pause", id).then().statusCode(202);
 
         MetricsScrape after = MetricsScrape.of(metrics);
         assertThat(after.sum(pauses, acknowledged) - before).isEqualTo(1);
@@ -168,7 +249,7 @@ class StreamsResourceTest {
     void shouldRejectResumeOfARunningStreamWith409() {
         String id = start();
 
-        given().post("/v1/streams/{id}/resume", id).then().statusCode(409)
+        tenantA().post("/v1/streams/{id}/resume", id).then().statusCode(409)
                 .contentType("application/problem+json")
                 .body("status", equalTo(409))
                 .body("detail", containsString("in state REQUESTED"));
@@ -178,43 +259,43 @@ class StreamsResourceTest {
     void shouldRejectCommandsOnAFinishedStreamWith409() {
         String id = start();
         ProcessorQueriesServer.holds(new StreamStats(id, StreamState.COMPLETED, "simulator", "sim-fast",
-                1L, 10.0, 5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, "stop", null, 2L));
+                1L, 10.0, 5.0, 1.0, 2.0, 3.0, 50.0, 12, null, 300.0, 0, "stop", null, 2L).withTenant("tenant-a"));
 
-        given().get("/v1/streams/{id}", id).then().statusCode(200)
+        tenantA().get("/v1/streams/{id}", id).then().statusCode(200)
                 .body("state", equalTo("COMPLETED"))
                 .body("stats.outputTokens", equalTo(12));
-        given().post("/v1/streams/{id}/cancel", id).then().statusCode(409).contentType("application/problem+json");
+        tenantA().post("/v1/streams/{id}/cancel", id).then().statusCode(409).contentType("application/problem+json");
     }
 
     @Test
     void shouldAnswer404ForAnUnknownStream() {
         String unknown = UUID.randomUUID().toString();
-        given().get("/v1/streams/{id}", unknown).then().statusCode(404)
+        tenantA().get("/v1/streams/{id}", unknown).then().statusCode(404)
                 .contentType("application/problem+json")
                 .body("title", equalTo("Stream not found"))
                 .body("instance", equalTo("/v1/streams/" + unknown));
-        given().post("/v1/streams/{id}/pause", unknown).then().statusCode(404);
+        tenantA().post("/v1/streams/{id}/pause", unknown).then().statusCode(404);
     }
 
     @Test
     void shouldRefuseAPathIdThatIsNotAStreamIdWithoutRepeatingIt() {
-        given().get("/v1/streams/{id}", "abc\nevent: evil").then().statusCode(400)
+        tenantA().get("/v1/streams/{id}", "abc\nevent: evil").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", containsString("must be a UUID"))
                 .body("detail", not(containsString("evil")));
-        given().post("/v1/streams/{id}/cancel", "no-such-stream").then().statusCode(400);
+        tenantA().post("/v1/streams/{id}/cancel", "no-such-stream").then().statusCode(400);
     }
 
     @Test
     void shouldAnswerInvalidRequestsWithProblemDetails() {
-        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"messages\":[]}")
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"messages\":[]}")
                 .post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", containsString("messages must not be empty"))
                 .body("detail", containsString("provider and model are required, or targets and merge"));
-        given().contentType(ContentType.JSON).body("{not json").post("/v1/streams").then().statusCode(400)
+        tenantA().contentType(ContentType.JSON).body("{not json").post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json");
-        given().contentType(ContentType.JSON)
+        tenantA().contentType(ContentType.JSON)
                 .body("{\"provider\":\"p\",\"model\":\"m\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}")
                 .post("/v1/streams").then().statusCode(400)
                 .body("detail", containsString("must be system, user or assistant"));
@@ -224,29 +305,29 @@ class StreamsResourceTest {
     void shouldRefuseAtTheDoorWhatIngestCouldNotServe() {
         String marker = "refused-" + UUID.randomUUID();
         String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"" + marker + "\"}]";
-        given().contentType(ContentType.JSON).body("{\"provider\":\"nope\",\"model\":\"m\"," + messages + "}")
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"nope\",\"model\":\"m\"," + messages + "}")
                 .post("/v1/streams").then().statusCode(400).contentType("application/problem+json")
                 .body("detail", equalTo("provider must be one of listed, ollama, simulator, or replay:<streamId>"));
-        given().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-c\"," + messages
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-c\"," + messages
                 + "}").post("/v1/streams").then().statusCode(400)
                 .body("detail", equalTo("model is not offered by provider listed; its models: model-a, model-b"));
-        given().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-a\"," + messages
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-a\"," + messages
                 + ",\"params\":{\"maxTokens\":" + (CatalogResource.LISTED_MAX_TOKENS + 1) + "}}")
                 .post("/v1/streams").then().statusCode(400)
                 .body("detail", equalTo("params.maxTokens must be at most 1000 for provider listed"));
-        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
                 + ",\"params\":{\"maxTokens\":-5,\"temperature\":99}}").post("/v1/streams").then().statusCode(400)
                 .body("detail", equalTo("params.maxTokens must be at least 1"));
-        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
                 + ",\"params\":{\"temperature\":2.5}}").post("/v1/streams").then().statusCode(400)
                 .body("detail", equalTo("params.temperature must be from 0 to 2"));
-        given().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"},"
+        tenantA().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"},"
                 + "{\"provider\":\"nope\",\"model\":\"b\"}],\"merge\":{\"mode\":\"race\"}," + messages + "}")
                 .post("/v1/streams").then().statusCode(400).body("detail", containsString("provider must be one of"));
-        given().contentType(ContentType.JSON).body("{\"provider\":\"replay:not-an-id\",\"model\":\"m\"," + messages
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"replay:not-an-id\",\"model\":\"m\"," + messages
                 + "}").post("/v1/streams").then().statusCode(400)
                 .body("detail", equalTo("provider replay:<streamId> needs a stream id (a UUID)"));
-        given().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-b\"," + messages
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"listed\",\"model\":\"model-b\"," + messages
                 + ",\"params\":{\"maxTokens\":1000,\"temperature\":0}}").post("/v1/streams").then().statusCode(201);
 
         String sentinel = start();
@@ -258,7 +339,7 @@ class StreamsResourceTest {
 
     @Test
     void shouldPassTheRequestsBufferingToKafkaAndRefuseAnUnusableOne() {
-        String id = given().contentType(ContentType.JSON).body("""
+        String id = tenantA().contentType(ContentType.JSON).body("""
                 {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
                  "buffering":{"mode":"tokens","size":4}}""").post("/v1/streams").then().statusCode(201)
                 .extract().path("streamId");
@@ -267,12 +348,12 @@ class StreamsResourceTest {
         assertThat(records.stream().filter(r -> r.key().equals(id)).findFirst().orElseThrow().value().buffering())
                 .isEqualTo(new Buffering(Buffering.Mode.TOKENS, 4));
 
-        given().contentType(ContentType.JSON).body("""
+        tenantA().contentType(ContentType.JSON).body("""
                 {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
                  "buffering":{"mode":"window"}}""").post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json")
                 .body("detail", equalTo("buffering.size must be from 1 to 60000 for mode window"));
-        given().contentType(ContentType.JSON).body("""
+        tenantA().contentType(ContentType.JSON).body("""
                 {"provider":"simulator","model":"sim-fast","messages":[{"role":"user","content":"hi"}],
                  "buffering":{"mode":"paragraphs"}}""").post("/v1/streams").then().statusCode(400)
                 .contentType("application/problem+json");
@@ -280,11 +361,11 @@ class StreamsResourceTest {
 
     @Test
     void shouldStartAMergeGroupAsOneMemberRequestPerTargetKeyedByTheGroup() {
-        String id = given().contentType(ContentType.JSON).body("""
+        String id = tenantA().contentType(ContentType.JSON).body("""
                 {"targets":[{"provider":"simulator","model":"sim-slow"},{"provider":"ollama","model":"llama3.2"}],
                  "merge":{"mode":"fallback","firstTokenTimeoutMs":2500},
                  "messages":[{"role":"user","content":"hello"}]}""").post("/v1/streams").then().statusCode(201)
-                .body("links.ws", matchesPattern("ws://localhost:8081/v1/streams/[0-9a-f-]{36}/ws"))
+                .body("links.ws", matchesPattern("ws://localhost:8081/v1/streams/[0-9a-f-]{36}/ws\\?token=.+"))
                 .body("members.provider", contains("simulator", "ollama"))
                 .extract().path("streamId");
 
@@ -296,9 +377,9 @@ class StreamsResourceTest {
         assertThat(records.get(1).merge().mode()).isEqualTo(MergeMode.FALLBACK);
         assertThat(records.get(1).merge().firstTokenTimeoutMillis()).isEqualTo(2500);
         assertThat(records.get(1).merge().targets()).extracting(Target::model).containsExactly("sim-slow", "llama3.2");
-        given().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("REQUESTED"));
+        tenantA().get("/v1/streams/{id}", id).then().statusCode(200).body("state", equalTo("REQUESTED"));
 
-        given().post("/v1/streams/{id}/cancel", id).then().statusCode(202);
+        tenantA().post("/v1/streams/{id}/cancel", id).then().statusCode(202);
         var commands = TopicProbe.readUntil(Topics.CONTROL, JsonSerde.of(ControlCommand.class),
                 list -> list.stream().anyMatch(r -> r.key().equals(id)), Duration.ofSeconds(10));
         assertThat(commands.stream().filter(r -> r.key().equals(id)).findFirst().orElseThrow().value().streamId())
@@ -310,32 +391,33 @@ class StreamsResourceTest {
         String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
         String two = "\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"},"
                 + "{\"provider\":\"simulator\",\"model\":\"b\"}]";
-        given().contentType(ContentType.JSON).body("{" + two + "," + messages + "}").post("/v1/streams").then()
+        tenantA().contentType(ContentType.JSON).body("{" + two + "," + messages + "}").post("/v1/streams").then()
                 .statusCode(400).body("detail", containsString("merge.mode"));
-        given().contentType(ContentType.JSON).body("{" + two + ",\"merge\":{\"mode\":\"vote\"}," + messages + "}")
+        tenantA().contentType(ContentType.JSON).body("{" + two + ",\"merge\":{\"mode\":\"vote\"}," + messages + "}")
                 .post("/v1/streams").then().statusCode(400);
-        given().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"a\"," + two
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"a\"," + two
                 + ",\"merge\":{\"mode\":\"race\"}," + messages + "}").post("/v1/streams").then()
                 .statusCode(400).body("detail", containsString("not both"));
-        given().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"}],"
+        tenantA().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"}],"
                 + "\"merge\":{\"mode\":\"race\"}," + messages + "}").post("/v1/streams").then().statusCode(400);
-        given().contentType(ContentType.JSON).body("{" + messages + "}").post("/v1/streams").then()
+        tenantA().contentType(ContentType.JSON).body("{" + messages + "}").post("/v1/streams").then()
                 .statusCode(400).body("detail", containsString("provider and model are required"));
     }
 
     @Test
     void shouldServeTheOpenApiDocumentAndMetricsOnlyOnTheManagementInterface() {
-        given().get(openapi).then().statusCode(200).body(containsString("/v1/streams/{id}/pause"));
-        given().get("/q/openapi").then().statusCode(404);
-        given().get("/q/metrics").then().statusCode(404);
+        tenantA().get(openapi).then().statusCode(200).body(containsString("/v1/streams/{id}/pause"));
+        tenantA().get("/q/openapi").then().statusCode(404);
+        tenantA().get("/q/metrics").then().statusCode(404);
     }
 
     private static String start() {
-        return given().contentType(ContentType.JSON).body(START).post("/v1/streams").then()
+        return tenantA().contentType(ContentType.JSON).body(START).post("/v1/streams").then()
                 .statusCode(201)
                 .body("status", equalTo("REQUESTED"))
-                .body("links.ws", matchesPattern("ws://localhost:8081/v1/streams/[0-9a-f-]{36}/ws"))
-                .body("links.sse", matchesPattern("http://localhost:8081/v1/streams/[0-9a-f-]{36}/events"))
+                .body("links.ws", matchesPattern("ws://localhost:8081/v1/streams/[0-9a-f-]{36}/ws\\?token=[\\w-]+"
+                        + "\\.[\\w-]+\\.[\\w-]+"))
+                .body("links.sse", matchesPattern("http://localhost:8081/v1/streams/[0-9a-f-]{36}/events\\?token=.+"))
                 .body("links.self", matchesPattern("http://localhost:8080/v1/streams/[0-9a-f-]{36}"))
                 .extract().path("streamId");
     }

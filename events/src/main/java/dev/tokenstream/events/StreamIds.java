@@ -49,7 +49,7 @@ public final class StreamIds {
      * so a retried request names the stream the first one started. A version 5 UUID (SHA-1, RFC 9562), not a
      * time-ordered one: delivery reads such a stream's first subscriber's frames back once rather than trust memory.
      *
-     * @param scope what the key is unique within (the tenant, once there are tenants; empty for now)
+     * @param scope what the key is unique within: the tenant, so two tenants never name one stream
      * @param key   the {@code Idempotency-Key} header's value
      * @return the stream id for the key
      */

@@ -15,13 +15,22 @@ import java.util.List;
  * @param buffering        how the processor coalesces tokens into frames; null for its configured default
  * @param merge            the merge group this stream is a member of, or null for a stream of its own; the record
  *                         key is then the group's id ({@link Merge#partitionKey})
+ * @param tenant           the tenant of the API key that started it (a merge member: its group's); null on
+ *                         requests made before tenants existed
  */
 public record StreamRequest(String streamId, String provider, String model, List<ChatMessage> messages,
-                            GenerationParams params, long acceptedAtMicros, Buffering buffering, Merge merge) {
+                            GenerationParams params, long acceptedAtMicros, Buffering buffering, Merge merge,
+                            String tenant) {
 
     public StreamRequest {
         messages = messages == null ? List.of() : List.copyOf(messages);
         params = params == null ? GenerationParams.DEFAULTS : params;
+    }
+
+    /** A request of no tenant. */
+    public StreamRequest(String streamId, String provider, String model, List<ChatMessage> messages,
+                         GenerationParams params, long acceptedAtMicros, Buffering buffering, Merge merge) {
+        this(streamId, provider, model, messages, params, acceptedAtMicros, buffering, merge, null);
     }
 
     /** A request for a stream of its own. */

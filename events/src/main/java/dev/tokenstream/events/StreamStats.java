@@ -22,10 +22,29 @@ package dev.tokenstream.events;
  * @param finishReason        the provider's finish reason, or {@code cancelled}
  * @param error               why the stream failed
  * @param updatedAtMicros     when the processor wrote this, epoch microseconds
+ * @param tenant              whose stream it is; null for streams started before tenants existed
  */
 public record StreamStats(String streamId, StreamState state, String provider, String model,
                           Long acceptedAtMicros, Double ttftMillis, Double upstreamTtftMillis,
                           Double itlP50Millis, Double itlP95Millis, Double itlMaxMillis, Double tokensPerSecond,
                           long outputTokens, Usage usage, Double durationMillis, double pausedMillis,
-                          String finishReason, ErrorInfo error, long updatedAtMicros) {
+                          String finishReason, ErrorInfo error, long updatedAtMicros, String tenant) {
+
+    /** Statistics of a stream of no tenant. */
+    public StreamStats(String streamId, StreamState state, String provider, String model,
+                       Long acceptedAtMicros, Double ttftMillis, Double upstreamTtftMillis,
+                       Double itlP50Millis, Double itlP95Millis, Double itlMaxMillis, Double tokensPerSecond,
+                       long outputTokens, Usage usage, Double durationMillis, double pausedMillis,
+                       String finishReason, ErrorInfo error, long updatedAtMicros) {
+        this(streamId, state, provider, model, acceptedAtMicros, ttftMillis, upstreamTtftMillis, itlP50Millis,
+                itlP95Millis, itlMaxMillis, tokensPerSecond, outputTokens, usage, durationMillis, pausedMillis,
+                finishReason, error, updatedAtMicros, null);
+    }
+
+    /** @return these statistics, of {@code tenant} */
+    public StreamStats withTenant(String tenant) {
+        return new StreamStats(streamId, state, provider, model, acceptedAtMicros, ttftMillis, upstreamTtftMillis,
+                itlP50Millis, itlP95Millis, itlMaxMillis, tokensPerSecond, outputTokens, usage, durationMillis,
+                pausedMillis, finishReason, error, updatedAtMicros, tenant);
+    }
 }

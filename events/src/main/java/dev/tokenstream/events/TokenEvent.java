@@ -23,11 +23,21 @@ package dev.tokenstream.events;
  *                                it, epoch microseconds. A request processed again after a crash is a new attempt
  *                                with a greater value, its seq from 0 again; the processor fences the older one.
  *                                Null on events made before attempts existed.
+ * @param tenant                  STARTED: the request's tenant, so the processor can answer its queries per tenant
  */
 public record TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
                          String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
                          String finishReason, Usage usage, ErrorInfo error, Buffering buffering,
-                         ToolCall toolCall, Long attempt) {
+                         ToolCall toolCall, Long attempt, String tenant) {
+
+    /** An event of no tenant. */
+    public TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
+                      String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
+                      String finishReason, Usage usage, ErrorInfo error, Buffering buffering, ToolCall toolCall,
+                      Long attempt) {
+        this(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros, upstreamRequestAtMicros,
+                finishReason, usage, error, buffering, toolCall, attempt, null);
+    }
 
     /** An event of no particular attempt; ingest stamps its attempt with {@link #withAttempt} when it publishes. */
     public TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
@@ -45,7 +55,18 @@ public record TokenEvent(String streamId, long seq, TokenEventKind kind, String 
      */
     public TokenEvent withAttempt(long attempt) {
         return new TokenEvent(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros,
-                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt);
+                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant);
+    }
+
+    /**
+     * The same event, of {@code tenant}.
+     *
+     * @param tenant the request's tenant
+     * @return the event with it
+     */
+    public TokenEvent withTenant(String tenant) {
+        return new TokenEvent(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros,
+                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant);
     }
 
     public static TokenEvent started(String streamId, long seq, String provider, String model,

@@ -10,7 +10,7 @@ import java.util.List;
  * @param name             the topic's name, one of {@link Topics}
  * @param retention        how long records are kept (Kafka's {@code retention.ms}); null for a compacted topic
  * @param singlePartition  whether it has one partition whatever the deployment's count (the dead letters, read by
- *                         people; the provider catalog, a few records every control instance reads whole)
+ *                         people; the provider catalog and the API keys, a few records every instance reads whole)
  */
 public record TopicSpec(String name, Duration retention, boolean singlePartition) {
 
@@ -24,12 +24,13 @@ public record TopicSpec(String name, Duration retention, boolean singlePartition
             new TopicSpec(Topics.MODEL_SAMPLES, Duration.ofDays(1), false),
             new TopicSpec(Topics.MODEL_STATS, null, false),
             new TopicSpec(Topics.CATALOG, null, true),
+            new TopicSpec(Topics.API_KEYS, null, true),
             new TopicSpec(Topics.DLQ, Duration.ofDays(30), true));
 
     /**
      * Whether the topic keeps the latest record of each key ({@code cleanup.policy=compact}) instead of a time.
      *
-     * @return true for stream-stats, model-stats and the catalog
+     * @return true for stream-stats, model-stats, the catalog and the API keys
      */
     public boolean compacted() {
         return retention == null;

@@ -22,6 +22,11 @@ public final class Topics {
     public static final String MODEL_STATS = "tokenstream.model-stats";
     /** {@link CatalogEntry}, compacted, keyed by provider name: the providers and models ingest serves. */
     public static final String CATALOG = "tokenstream.catalog";
+    /**
+     * {@link ApiKey}, compacted, keyed by key id: every API key (its tenant, the SHA-256 of its secret, whether it
+     * is revoked), read whole by every service that authenticates callers.
+     */
+    public static final String API_KEYS = "tokenstream.api-keys";
     /** Records that could not be decoded or processed: original key and bytes plus error headers. */
     public static final String DLQ = "tokenstream.dlq";
 

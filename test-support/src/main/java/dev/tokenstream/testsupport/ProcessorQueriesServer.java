@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A real HTTP server speaking stream-processor's interactive-query API ({@code GET /v1/streams/{id}/stats}: 200 with
  * {@link StreamStats}, 404 or 503 problem details), answering what a test put in it, and configured as the
- * {@code processor-api} REST client. control-service's and ingest's tests run without a processor; the whole-stack
+ * {@code processor-api} REST client. Like the processor, it answers only callers with the service key
+ * ({@link TestKeys#SERVICE}). control-service's and ingest's tests run without a processor; the whole-stack
  * tests run them against the real one.
  */
 public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManager {
@@ -43,6 +44,12 @@ public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManag
             throw new UncheckedIOException(e);
         }
         server.createContext("/v1/streams/", exchange -> {
+            if (!TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                // As the processor answers a caller without the service's key.
+                exchange.sendResponseHeaders(401, -1);
+                exchange.close();
+                return;
+            }
             String[] path = exchange.getRequestURI().getPath().split("/");
             StreamStats stats = path.length == 5 && "stats".equals(path[4]) ? STREAMS.get(path[3]) : null;
             int status = restoring ? 503 : stats == null ? 404 : 200;

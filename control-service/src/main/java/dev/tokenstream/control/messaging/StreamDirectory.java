@@ -50,12 +50,16 @@ public class StreamDirectory {
         this.processor = processor;
     }
 
-    /** A stream as the API reports it: its state, and the processor's statistics when it has any. */
-    public record Known(StreamState state, StreamStats stats) {
+    /**
+     * A stream as the API reports it: its state, its tenant, and the processor's statistics when it has any.
+     *
+     * @param tenant whose stream it is; null for a stream of no tenant (which no tenant's caller sees)
+     */
+    public record Known(StreamState state, StreamStats stats, String tenant) {
     }
 
     /** This instance's recent writes for one stream. */
-    private record Recent(String fingerprint, ControlAction lastCommand, long commandAtNanos) {
+    private record Recent(String fingerprint, ControlAction lastCommand, long commandAtNanos, String tenant) {
     }
 
     /**
@@ -64,16 +68,16 @@ public class StreamDirectory {
      * @param fingerprint the start request's fingerprint when it came with an {@code Idempotency-Key}, else null
      */
     public void accepted(StreamRequest request, String fingerprint) {
-        recent.asMap().putIfAbsent(request.streamId(), new Recent(fingerprint, null, 0));
+        recent.asMap().putIfAbsent(request.streamId(), new Recent(fingerprint, null, 0, request.tenant()));
         if (request.merge() != null) {
-            recent.asMap().putIfAbsent(request.merge().groupId(), new Recent(fingerprint, null, 0));
+            recent.asMap().putIfAbsent(request.merge().groupId(), new Recent(fingerprint, null, 0, request.tenant()));
         }
     }
 
     /** Records a command this instance just wrote to the control topic. */
     public void commanded(ControlCommand command) {
-        recent.asMap().merge(command.streamId(), new Recent(null, command.action(), System.nanoTime()),
-                (old, now) -> new Recent(old.fingerprint(), now.lastCommand(), now.commandAtNanos()));
+        recent.asMap().merge(command.streamId(), new Recent(null, command.action(), System.nanoTime(), null),
+                (old, now) -> new Recent(old.fingerprint(), now.lastCommand(), now.commandAtNanos(), old.tenant()));
     }
 
     /**
@@ -114,11 +118,12 @@ public class StreamDirectory {
             return Optional.empty();
         }
         StreamState processed = stats == null ? StreamState.REQUESTED : stats.state();
+        String tenant = stats != null && stats.tenant() != null ? stats.tenant() : mine == null ? null : mine.tenant();
         if (mine == null || mine.lastCommand() == null || !processed.allows(mine.lastCommand())
                 || System.nanoTime() - mine.commandAtNanos() > COMMAND_OVERRIDES_FOR.toNanos()) {
-            return Optional.of(new Known(processed, stats));
+            return Optional.of(new Known(processed, stats, tenant));
         }
         return Optional.of(new Known(processed.after(mine.lastCommand(), stats != null && stats.ttftMillis() != null),
-                stats));
+                stats, tenant));
     }
 }

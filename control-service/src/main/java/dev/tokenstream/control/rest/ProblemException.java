@@ -11,6 +11,7 @@ public class ProblemException extends RuntimeException {
     public enum Reason {
         INVALID_REQUEST(Response.Status.BAD_REQUEST, "Invalid request"),
         STREAM_NOT_FOUND(Response.Status.NOT_FOUND, "Stream not found"),
+        FORBIDDEN(Response.Status.FORBIDDEN, "Not allowed with this credential"),
         STATE_CONFLICT(Response.Status.CONFLICT, "Command does not fit the stream's state"),
         KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write"),
         IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with another request"),

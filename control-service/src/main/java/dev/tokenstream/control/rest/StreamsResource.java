@@ -1,5 +1,7 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.auth.Caller;
+import dev.tokenstream.auth.StreamTokens;
 import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
 import dev.tokenstream.control.messaging.ProviderCatalog;
@@ -17,6 +19,7 @@ import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Target;
 import io.quarkus.logging.Log;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -43,6 +46,10 @@ import java.util.stream.Stream;
 /**
  * The client-facing control API, version 1: start a stream, pause, resume or cancel it, read its status. Errors
  * are RFC 9457 problem details. A start or a command is answered only after Kafka acknowledged the write.
+ * <p>
+ * Every call is authenticated ({@link Caller}): a tenant's API key starts streams and sees and controls that
+ * tenant's streams; a stream token (from a stream's links) reads its stream's status and, when granted, controls
+ * it. Another tenant's stream is answered 404, as if it did not exist.
  */
 @Path("/v1/streams")
 @Produces(MediaType.APPLICATION_JSON)
@@ -55,16 +62,24 @@ public class StreamsResource {
     private final StreamDirectory directory;
     private final ControlConfig config;
     private final ProviderCatalog catalog;
+    private final SecurityIdentity identity;
+    private final StreamTokens tokens;
 
     public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ProviderCatalog catalog,
-                           ControlConfig config) {
+                           ControlConfig config, SecurityIdentity identity, StreamTokens tokens) {
         this.publisher = publisher;
         this.directory = directory;
         this.catalog = catalog;
         this.config = config;
+        this.identity = identity;
+        this.tokens = tokens;
     }
 
-    /** Links of a started stream: absolute URLs of its WebSocket, its SSE endpoint and its status. */
+    /**
+     * Links of a stream: absolute URLs of its WebSocket and its SSE endpoint, each with a stream token
+     * ({@code ?token=}, valid {@code tokenstream.auth.stream-token-ttl}, to read and control this stream only),
+     * and of its status.
+     */
     public record Links(String ws, String sse, String self) {
     }
 
@@ -85,8 +100,12 @@ public class StreamsResource {
     public record CommandAccepted(String commandId, String streamId, String action) {
     }
 
-    /** Answer of {@code GET /v1/streams/{id}}: the state, and the statistics once the processor published any. */
-    public record StreamStatus(String streamId, StreamState state, StreamStats stats) {
+    /**
+     * Answer of {@code GET /v1/streams/{id}}: the state, the statistics once the processor published any, and (for a
+     * tenant's API key) links with fresh stream tokens, to reconnect after the first ones expired.
+     */
+    public record StreamStatus(String streamId, StreamState state, StreamStats stats,
+                               @JsonInclude(JsonInclude.Include.NON_NULL) Links links) {
     }
 
     /** The longest {@code Idempotency-Key} accepted, in characters. */
@@ -102,26 +121,35 @@ public class StreamsResource {
      * @param idempotencyKey optional: 1 to 255 visible ASCII characters, unique per intended stream
      * @param body           the request
      * @return 201 with the stream's id and links; 400 problem details for a bad body or key, a provider or model no
-     *         ingest serves, or {@code maxTokens} over the provider's limit; 422 when the key was
-     *         used (on this instance, within the last minutes) with another body; 503 when Kafka did not take the
-     *         request in time (retry with the same key), or before ingest published its catalog
+     *         ingest serves, or {@code maxTokens} over the provider's limit; 403 for a credential other than a
+     *         tenant's API key; 404 for {@code replay:<id>} of a stream the tenant does not have; 422 when the key
+     *         was used (on this instance, within the last minutes) with another body; 503 when Kafka did not take
+     *         the request in time (retry with the same key), or before ingest published its catalog
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> start(@HeaderParam("Idempotency-Key") String idempotencyKey,
                                @Valid @NotNull StartStreamRequest body) {
+        Caller caller = Caller.of(identity);
+        if (caller.kind() != Caller.Kind.TENANT_KEY) {
+            throw new ProblemException(Reason.FORBIDDEN, "streams are started with a tenant's API key");
+        }
         Stream.of(body.bufferingProblem(), body.targetProblem(), body.paramsProblem(), catalogProblem(body))
                 .filter(Objects::nonNull).findFirst().ifPresent(problem -> {
                     throw new ProblemException(Reason.INVALID_REQUEST, problem);
                 });
-        if (idempotencyKey == null) {
-            return write(StreamIds.newId(), body, null);
-        }
-        if (!idempotencyKey.matches("[\\x21-\\x7e]{1," + MAX_IDEMPOTENCY_KEY + "}")) {
+        if (idempotencyKey != null && !idempotencyKey.matches("[\\x21-\\x7e]{1," + MAX_IDEMPOTENCY_KEY + "}")) {
             throw new ProblemException(Reason.INVALID_REQUEST, "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY
                     + " visible ASCII characters");
         }
-        String id = StreamIds.fromIdempotencyKey("", idempotencyKey);
+        return replaysAllowed(caller, body).flatMap(ignored -> idempotencyKey == null
+                ? write(StreamIds.newId(), body, null, caller.tenant())
+                : startKeyed(idempotencyKey, body, caller.tenant()));
+    }
+
+    /** A start with an {@code Idempotency-Key}: the key, within the tenant, decides the stream id. */
+    private Uni<Response> startKeyed(String idempotencyKey, StartStreamRequest body, String tenant) {
+        String id = StreamIds.fromIdempotencyKey(tenant, idempotencyKey);
         String fingerprint = body.fingerprint();
         if (directory.fingerprint(id).filter(earlier -> !earlier.equals(fingerprint)).isPresent()) {
             throw new ProblemException(Reason.IDEMPOTENCY_KEY_REUSED, "this Idempotency-Key started stream " + id
@@ -131,12 +159,32 @@ public class StreamsResource {
                 .onFailure(ProblemException.class).recoverWithItem(Optional.empty())
                 .flatMap(found -> {
                     if (found.isEmpty()) {
-                        return write(id, body, fingerprint);
+                        return write(id, body, fingerprint, tenant);
                     }
                     Log.infof("stream %s: start replayed for its idempotency key", id);
-                    return Uni.createFrom().item(created(id, found.get().state(), body.targets() == null ? null
-                            : memberList(id, body.eventTargets())).header("Idempotent-Replayed", "true").build());
+                    return Uni.createFrom().item(created(id, tenant, found.get().state(), body.targets() == null
+                            ? null : memberList(id, body.eventTargets())).header("Idempotent-Replayed", "true")
+                            .build());
                 });
+    }
+
+    /**
+     * Checks that every {@code replay:<id>} target names a stream of the caller's tenant.
+     *
+     * @return a Uni failed with 404 problem details otherwise
+     */
+    private Uni<Void> replaysAllowed(Caller caller, StartStreamRequest body) {
+        List<Uni<Void>> checks = body.streamTargets().stream()
+                .filter(target -> target.provider() != null && target.provider().startsWith(REPLAY_PREFIX))
+                .map(target -> target.provider().substring(REPLAY_PREFIX.length()))
+                .map(replayed -> directory.find(replayed).map(found -> {
+                    if (found.isEmpty() || !caller.mayRead(replayed, found.get().tenant())) {
+                        throw new ProblemException(Reason.STREAM_NOT_FOUND, "no stream with id " + replayed
+                                + " to replay");
+                    }
+                    return (Void) null;
+                })).toList();
+        return checks.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(checks).andFailFast().replaceWithVoid();
     }
 
     /**
@@ -176,19 +224,19 @@ public class StreamsResource {
     }
 
     /** Writes a new stream's request (a merge group's: one per member), answering 201 once Kafka has them. */
-    private Uni<Response> write(String id, StartStreamRequest body, String fingerprint) {
+    private Uni<Response> write(String id, StartStreamRequest body, String fingerprint, String tenant) {
         List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
         long accepted = Micros.now();
         List<StreamRequest> requests = new ArrayList<>();
         if (body.targets() == null) {
             requests.add(new StreamRequest(id, body.provider(), body.model(), messages, body.params(), accepted,
-                    body.buffering()));
+                    body.buffering(), null, tenant));
         } else {
             List<Target> targets = body.eventTargets();
             for (int i = 0; i < targets.size(); i++) {
                 var merge = new Merge(id, i, body.merge().mode(), targets, body.merge().firstTokenTimeoutMillis());
                 requests.add(new StreamRequest(Merge.memberId(id, i), targets.get(i).provider(),
-                        targets.get(i).model(), messages, body.params(), accepted, body.buffering(), merge));
+                        targets.get(i).model(), messages, body.params(), accepted, body.buffering(), merge, tenant));
             }
         }
         Uni<Void> written = Uni.join().all(requests.stream().map(publisher::publish).toList()).andFailFast()
@@ -199,13 +247,13 @@ public class StreamsResource {
                     Log.infof("stream %s requested: %s, %d messages", id, body.targets() == null
                             ? body.provider() + "/" + body.model()
                             : body.merge().mode().wireName() + " group of " + body.eventTargets(), messages.size());
-                    return created(id, StreamState.REQUESTED, body.targets() == null ? null
+                    return created(id, tenant, StreamState.REQUESTED, body.targets() == null ? null
                             : memberList(id, body.eventTargets())).build();
                 });
     }
 
-    private Response.ResponseBuilder created(String id, StreamState state, List<Member> members) {
-        Links links = links(id);
+    private Response.ResponseBuilder created(String id, String tenant, StreamState state, List<Member> members) {
+        Links links = links(id, tenant);
         return Response.created(URI.create(links.self())).entity(new StreamCreated(id, state, links, members));
     }
 
@@ -222,14 +270,21 @@ public class StreamsResource {
      * processor's state store, so any instance answers for any stream until {@code processor.retain-terminal} after
      * it ended.
      *
-     * @return 200; 404 problem details for an unknown stream; 503 with {@code Retry-After} while the processor
-     *         cannot answer (restarting)
+     * @return 200; 404 problem details for an unknown stream, or another tenant's; 503 with {@code Retry-After}
+     *         while the processor cannot answer (restarting)
      */
     @GET
     @Path("/{id}")
     public Uni<StreamStatus> status(@PathParam("id") String id) {
         checkId(id);
-        return directory.find(id).map(found -> found.map(known -> new StreamStatus(id, known.state(), known.stats()))
+        Caller caller = Caller.of(identity);
+        return visible(id, caller).map(known -> new StreamStatus(id, known.state(), known.stats(),
+                caller.kind() == Caller.Kind.TENANT_KEY ? links(id, known.tenant()) : null));
+    }
+
+    /** @return the stream, when it exists and {@code caller} may read it; else a Uni failed with 404 */
+    private Uni<StreamDirectory.Known> visible(String id, Caller caller) {
+        return directory.find(id).map(found -> found.filter(known -> caller.mayRead(id, known.tenant()))
                 .orElseThrow(() -> notFound(id)));
     }
 
@@ -253,7 +308,14 @@ public class StreamsResource {
 
     private Uni<Response> command(String id, ControlAction action) {
         checkId(id);
-        return directory.find(id).flatMap(found -> command(id, found.orElseThrow(() -> notFound(id)).state(), action));
+        Caller caller = Caller.of(identity);
+        return visible(id, caller).flatMap(known -> {
+            if (!caller.mayControl(id, known.tenant())) {
+                throw new ProblemException(Reason.FORBIDDEN, "this credential may read stream " + id
+                        + " but not control it");
+            }
+            return command(id, known.state(), action);
+        });
     }
 
     private Uni<Response> command(String id, StreamState state, ControlAction action) {
@@ -278,10 +340,11 @@ public class StreamsResource {
                         what + " was not stored: " + e.getMessage()));
     }
 
-    private Links links(String id) {
+    private Links links(String id, String tenant) {
         String delivery = trimSlash(config.deliveryBaseUrl());
-        String ws = delivery.replaceFirst("^http", "ws") + "/v1/streams/" + id + "/ws";
-        return new Links(ws, delivery + "/v1/streams/" + id + "/events",
+        String token = "?token=" + tokens.issue(id, tenant, true);
+        String ws = delivery.replaceFirst("^http", "ws") + "/v1/streams/" + id + "/ws" + token;
+        return new Links(ws, delivery + "/v1/streams/" + id + "/events" + token,
                 trimSlash(config.publicBaseUrl()) + "/v1/streams/" + id);
     }
 

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Settings of delivery-service, under {@code delivery.*}. */
 @ConfigMapping(prefix = "delivery")
@@ -46,6 +48,12 @@ public interface DeliveryConfig {
     /** The control API's URL as a browser reaches it, for the page served at {@code /}. */
     @WithDefault("http://localhost:8080")
     String controlPublicUrl();
+
+    /**
+     * Origins (scheme://host[:port]) whose browser pages may open streams' WebSockets and SSE, besides this
+     * service's own page. None by default: only clients that send no {@code Origin} and the page served here.
+     */
+    Optional<List<String>> allowedOrigins();
 
     /** Provider used by the OpenAI-compatible facade when the model names none ({@code provider/model} does). */
     @WithDefault("simulator")

@@ -41,7 +41,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code stream: true} the answer is OpenAI's data-only SSE (role chunk, content deltas, finish chunk, a usage
  * chunk when {@code stream_options.include_usage} is set, {@code data: [DONE]}); without it, one
  * {@code chat.completion}. Header {@code x-tokenstream-stream-id} names the stream, for the control API.
- * Errors use OpenAI's {@code {"error": {...}}} shape. A client that disconnects before the end cancels its stream
+ * Callers authenticate as OpenAI's clients do, {@code Authorization: Bearer <key>}, with a tenant's Tokenstream API
+ * key (the SDKs' {@code apiKey}); the stream is that tenant's. Errors use OpenAI's {@code {"error": {...}}} shape. A client that disconnects before the end cancels its stream
  * (the API has no resume). Format: docs/provider-wire-formats.md §1.
  */
 @ApplicationScoped
@@ -85,24 +86,29 @@ public class ChatCompletionsFacade {
                 request.messages().stream().map(m -> new ChatMessage(m.role() == null ? "user" : m.role(),
                         m.content() == null ? "" : m.content())).toList(),
                 new GenerationParams(request.outputLimit(), request.temperature(), request.seed()), null);
-        control.start(start).subscribe().with(response -> {
+        String authorization = ctx.request().getHeader("Authorization");
+        control.start(start, authorization).subscribe().with(response -> {
             JsonNode answer = ControlApi.body(response);
             if (response.getStatus() != 201) {
-                error(ctx.response(), response.getStatus() == 503 ? 503 : 400, "invalid_request_error",
+                int status = response.getStatus();
+                error(ctx.response(), status == 503 || status == 401 || status == 403 ? status : 400,
+                        status == 401 ? "authentication_error" : status == 403 ? "permission_error"
+                                : "invalid_request_error",
                         answer.path("detail").asText("the stream could not be started"));
                 return;
             }
             String id = answer.path("streamId").asText();
             ctx.response().putHeader("x-tokenstream-stream-id", id);
             if (request.stream()) {
-                streamChunks(ctx.response(), id, model, request.includeUsage());
+                streamChunks(ctx.response(), id, model, request.includeUsage(), authorization);
             } else {
-                completion(ctx.response(), id, model);
+                completion(ctx.response(), id, model, authorization);
             }
         }, failure -> error(ctx.response(), 503, "api_error", "control-service unreachable: " + failure.getMessage()));
     }
 
-    private void streamChunks(HttpServerResponse response, String id, String model, boolean includeUsage) {
+    private void streamChunks(HttpServerResponse response, String id, String model, boolean includeUsage,
+                              String authorization) {
         response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache").putHeader("X-Accel-Buffering", "no");
         long created = System.currentTimeMillis() / 1000;
@@ -152,7 +158,7 @@ public class ChatCompletionsFacade {
         });
         response.closeHandler(v -> {
             subscriber.close();
-            cancelUnlessEnded(id, ended);
+            cancelUnlessEnded(id, ended, authorization);
         });
     }
 
@@ -160,17 +166,17 @@ public class ChatCompletionsFacade {
      * Chat Completions has no resume: a client that goes away before the end will never read the rest, so its
      * stream is cancelled, which closes the provider's connection and stops the billing.
      */
-    private void cancelUnlessEnded(String id, AtomicBoolean ended) {
+    private void cancelUnlessEnded(String id, AtomicBoolean ended, String authorization) {
         if (ended.get()) {
             return;
         }
         Log.infof("stream %s: its chat completions client went away; cancelling it", id);
-        control.command(id, "cancel").subscribe().with(
+        control.command(id, "cancel", authorization).subscribe().with(
                 answer -> Log.debugf("stream %s: cancel answered %d", id, answer.getStatus()),
                 failure -> Log.warnf("stream %s: cancel after the client went away failed: %s", id, failure));
     }
 
-    private void completion(HttpServerResponse response, String id, String model) {
+    private void completion(HttpServerResponse response, String id, String model, String authorization) {
         var text = new StringBuilder();
         var ended = new AtomicBoolean();
         var subscriber = logs.subscribe(id, -1, new FrameSink() {
@@ -207,7 +213,7 @@ public class ChatCompletionsFacade {
         });
         response.closeHandler(v -> {
             subscriber.close();
-            cancelUnlessEnded(id, ended);
+            cancelUnlessEnded(id, ended, authorization);
         });
     }
 

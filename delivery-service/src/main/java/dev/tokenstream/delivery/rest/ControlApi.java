@@ -5,6 +5,7 @@ import dev.tokenstream.client.StartStream;
 import dev.tokenstream.events.serde.Json;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -35,21 +36,24 @@ public interface ControlApi {
     /**
      * Starts a stream, as the facade's clients ask.
      *
-     * @param body the start request, the same record the Java SDK sends
-     * @return 201 with {@code {streamId, links}}, or a problem details response (400, 503)
+     * @param body          the start request, the same record the Java SDK sends
+     * @param authorization the facade client's {@code Authorization} header (its tenant's API key)
+     * @return 201 with {@code {streamId, links}}, or a problem details response (400, 401, 403, 503)
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    Uni<Response> start(StartStream body);
+    Uni<Response> start(StartStream body, @HeaderParam("Authorization") String authorization);
 
     /**
      * Relays a client's op.
      *
-     * @param id     the stream
-     * @param action pause, resume or cancel
-     * @return 202 with {@code {commandId}}, or a problem details response (404, 409)
+     * @param id            the stream
+     * @param action        pause, resume or cancel
+     * @param authorization the client's credential: {@code Bearer <its stream token or API key>}
+     * @return 202 with {@code {commandId}}, or a problem details response (401, 403, 404, 409)
      */
     @POST
     @Path("/{id}/{action}")
-    Uni<Response> command(@PathParam("id") String id, @PathParam("action") String action);
+    Uni<Response> command(@PathParam("id") String id, @PathParam("action") String action,
+                          @HeaderParam("Authorization") String authorization);
 }

@@ -11,6 +11,7 @@ import dev.tokenstream.events.serde.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Uni;
+import io.quarkus.vertx.http.runtime.security.QuarkusHttpUser;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -25,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code GET /v1/streams/{id}/events}: the stream's frames as Server-Sent Events, {@code id:} = delivery seq,
  * {@code event:} = frame type, {@code data:} = the frame's JSON. A client resumes with {@code Last-Event-ID}
  * (or {@code ?after=<seq>}). Heartbeat comments keep idle connections open; {@code X-Accel-Buffering: no}
- * keeps nginx from buffering. The response ends after the terminal frame.
+ * keeps nginx from buffering. The response ends after the terminal frame. The request is authenticated like the
+ * WebSocket's ({@link StreamAccess}): 401, 403 or 404 problem details otherwise.
  */
 @ApplicationScoped
 public class StreamEventsRoute {
@@ -33,11 +35,14 @@ public class StreamEventsRoute {
     private final FrameLogs logs;
     private final DeliveryConfig config;
     private final Vertx vertx;
+    private final StreamAccess access;
 
     private final AtomicInteger connections = new AtomicInteger();
 
-    public StreamEventsRoute(FrameLogs logs, DeliveryConfig config, Vertx vertx, MeterRegistry registry) {
+    public StreamEventsRoute(FrameLogs logs, DeliveryConfig config, Vertx vertx, StreamAccess access,
+                             MeterRegistry registry) {
         this.logs = logs;
+        this.access = access;
         this.config = config;
         this.vertx = vertx;
         registry.gauge("tokenstream.sse.connections", Tags.empty(), connections);
@@ -53,6 +58,14 @@ public class StreamEventsRoute {
             // Never echoed: the id goes into the event stream's text, where a line break would forge events.
             ctx.response().setStatusCode(400).putHeader("content-type", Problem.MEDIA_TYPE)
                     .end(Json.write(Problem.of(400, "Bad Request", "the stream id in the path must be a UUID", null)));
+            return;
+        }
+        StreamAccess.Refusal refusal = access.check(((QuarkusHttpUser) ctx.user()).getSecurityIdentity(), id,
+                ctx.request().getHeader("Origin"), ctx.request().getHeader("Host"));
+        if (refusal != null) {
+            ctx.response().setStatusCode(refusal.status()).putHeader("content-type", Problem.MEDIA_TYPE)
+                    .end(Json.write(Problem.of(refusal.status(), refusal.status() == 404 ? "Stream not found"
+                            : "Forbidden", refusal.detail(), null)));
             return;
         }
         String lastEventId = ctx.request().getHeader("Last-Event-ID");

@@ -10,7 +10,9 @@ import dev.tokenstream.events.ClientOp;
 import dev.tokenstream.events.OpReply;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.delivery.rest.StreamAccess;
 import io.quarkus.logging.Log;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.websockets.next.CloseReason;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -39,6 +41,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * behind gets merged token frames, then close code 4001 with the seq to resume after. A malformed
  * client message gets an error frame and the connection stays open. A malformed {@code after} gets an error
  * frame and close code 1008.
+ * <p>
+ * The handshake is authenticated ({@code ?token=<stream token>} from the stream's links, or
+ * {@code Authorization: Bearer <stream token>}): without a credential it is answered 401; a credential that may not
+ * read this stream ({@link StreamAccess}) gets an error frame with 403 or 404 and close code 1008. Ops are relayed
+ * to control-service with the same credential.
  */
 @WebSocket(path = "/v1/streams/{id}/ws")
 public class StreamSocket {
@@ -47,11 +54,16 @@ public class StreamSocket {
 
     private final FrameLogs logs;
     private final ControlApi control;
+    private final StreamAccess access;
+    private final SecurityIdentity identity;
     private final Map<String, Subscriber> subscriptions = new ConcurrentHashMap<>();
 
-    public StreamSocket(FrameLogs logs, @RestClient ControlApi control, MeterRegistry registry) {
+    public StreamSocket(FrameLogs logs, @RestClient ControlApi control, StreamAccess access, SecurityIdentity identity,
+                        MeterRegistry registry) {
         this.logs = logs;
         this.control = control;
+        this.access = access;
+        this.identity = identity;
         registry.gaugeMapSize("tokenstream.websocket.connections", Tags.empty(), subscriptions);
     }
 
@@ -66,9 +78,13 @@ public class StreamSocket {
             }
             after = afterSeq(connection.handshakeRequest().query());
         } catch (IllegalArgumentException e) {
-            connection.sendText(error(id, null, 400, e.getMessage()))
-                    .chain(() -> connection.close(new CloseReason(1008, "bad stream id or after parameter")))
-                    .subscribe().with(ok -> { }, failure -> { });
+            refuse(connection, id, 400, e.getMessage(), "bad stream id or after parameter");
+            return;
+        }
+        StreamAccess.Refusal refusal = access.check(identity, id, connection.handshakeRequest().header("Origin"),
+                connection.handshakeRequest().header("Host"));
+        if (refusal != null) {
+            refuse(connection, id, refusal.status(), refusal.detail(), "not allowed to read this stream");
             return;
         }
         subscriptions.put(connection.id(), logs.subscribe(id, after, new FrameSink() {
@@ -104,7 +120,7 @@ public class StreamSocket {
             return connection.sendText(error(id, null, 400, "op must be one of pause, resume, cancel"));
         }
         String name = op.op();
-        return control.command(id, name)
+        return control.command(id, name, credential(connection))
                 .onItem().transform(response -> answer(id, name, response))
                 .onFailure().recoverWithItem(e -> error(id, name, 503, "control-service unreachable: " + e.getMessage()))
                 .chain(connection::sendText);
@@ -116,6 +132,23 @@ public class StreamSocket {
         if (subscriber != null) {
             subscriber.close();
         }
+    }
+
+    private static void refuse(WebSocketConnection connection, String id, int status, String detail, String reason) {
+        connection.sendText(error(id, null, status, detail))
+                .chain(() -> connection.close(new CloseReason(1008, reason)))
+                .subscribe().with(ok -> { }, failure -> { });
+    }
+
+    /** @return the handshake's credential as an {@code Authorization} value, for relaying ops to control */
+    private static String credential(WebSocketConnection connection) {
+        String header = connection.handshakeRequest().header("Authorization");
+        if (header != null) {
+            return header;
+        }
+        List<String> token = new QueryStringDecoder(connection.handshakeRequest().query(), false).parameters()
+                .get("token");
+        return token == null || token.isEmpty() ? null : "Bearer " + token.get(0);
     }
 
     private static String answer(String id, String op, Response response) {

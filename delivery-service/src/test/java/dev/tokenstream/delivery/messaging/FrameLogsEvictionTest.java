@@ -103,6 +103,11 @@ class FrameLogsEvictionTest {
             }
 
             @Override
+            public java.util.Optional<java.util.List<String>> allowedOrigins() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
             public Duration sseHeartbeat() {
                 return Duration.ofSeconds(15);
             }

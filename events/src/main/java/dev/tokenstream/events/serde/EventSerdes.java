@@ -1,5 +1,6 @@
 package dev.tokenstream.events.serde;
 
+import dev.tokenstream.events.ApiKey;
 import dev.tokenstream.events.CatalogEntry;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
@@ -20,6 +21,13 @@ public final class EventSerdes {
     public static final class CatalogEntries extends JsonSerde<CatalogEntry> {
         public CatalogEntries() {
             super(CatalogEntry.class);
+        }
+    }
+
+    /** Serde for {@link ApiKey}. */
+    public static final class ApiKeys extends JsonSerde<ApiKey> {
+        public ApiKeys() {
+            super(ApiKey.class);
         }
     }
 

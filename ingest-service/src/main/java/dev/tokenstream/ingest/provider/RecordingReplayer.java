@@ -51,7 +51,8 @@ public class RecordingReplayer {
         // The clock starts once the recording is read: the "upstream request" of a replay is its first event.
         long upstreamRequestAt = Micros.now();
         stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
-                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering()));
+                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering())
+                .withTenant(request.tenant()));
         long origin = recorded.started().map(TokenEvent::upstreamRequestAtMicros)
                 .orElse(recorded.events().get(0).event().emittedAtMicros());
         for (RecordedEvent recordedEvent : recorded.events()) {

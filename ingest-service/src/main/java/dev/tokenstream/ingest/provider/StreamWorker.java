@@ -141,7 +141,8 @@ public class StreamWorker {
         IngestConfig.Provider settings = provider.settings();
         long upstreamRequestAt = Micros.now();
         stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
-                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering()));
+                request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering())
+                .withTenant(request.tenant()));
         var emitter = new Emitter(stream, call);
         for (int attempt = 1; ; attempt++) {
             if (!acquire(provider, call)) {

@@ -50,13 +50,19 @@ public class StatsQueries {
 
     private final KafkaStreams streams;
     private final HostInfo self;
+    private final String authorization;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(FORWARD_TIMEOUT).build();
 
-    /** @param applicationServer this instance's {@code host:port} as Kafka Streams advertises it to the others */
+    /**
+     * @param applicationServer this instance's {@code host:port} as Kafka Streams advertises it to the others
+     * @param serviceKey        this service's API key (role service), sent with a forwarded query
+     */
     public StatsQueries(KafkaStreams streams,
-                        @ConfigProperty(name = "kafka-streams.application.server") String applicationServer) {
+                        @ConfigProperty(name = "kafka-streams.application.server") String applicationServer,
+                        @ConfigProperty(name = "tokenstream.auth.service-key") String serviceKey) {
         this.streams = streams;
         this.self = HostInfo.buildFromEndpoint(applicationServer);
+        this.authorization = "Bearer " + serviceKey;
     }
 
     /** A store is not queryable yet, here or at the instance that owns the key. */
@@ -138,7 +144,7 @@ public class StatsQueries {
                 + "local=true");
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(FORWARD_TIMEOUT)
-                    .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Accept", "application/json").header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
             return switch (response.statusCode()) {
                 case 200 -> Optional.of(Json.MAPPER.readValue(response.body(), type));
                 case 404 -> Optional.empty();

@@ -1,9 +1,11 @@
 package dev.tokenstream.processor.query;
 
+import dev.tokenstream.auth.Caller;
 import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamStats;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -27,6 +29,9 @@ import java.util.List;
  * </ul>
  * Both answer 503 with {@code Retry-After: 1} when a store stays unavailable through the retries (a rebalance
  * or a restore). {@code local=true} is for instances forwarding to each other.
+ * <p>
+ * Callers authenticate ({@link Caller}): other services with their key see every stream; a tenant's key sees its
+ * own streams only, another tenant's is answered 404 as if it did not exist.
  */
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -36,9 +41,11 @@ public class StatsResource {
     private static final long DEFAULT_WINDOW_MILLIS = 15 * 60_000;
 
     private final StatsQueries queries;
+    private final SecurityIdentity identity;
 
-    public StatsResource(StatsQueries queries) {
+    public StatsResource(StatsQueries queries, SecurityIdentity identity) {
         this.queries = queries;
+        this.identity = identity;
     }
 
     @GET
@@ -48,7 +55,9 @@ public class StatsResource {
             return problem(400, "Bad Request", "the stream id in the path must be a UUID");
         }
         try {
-            return queries.stream(id, local).map(stats -> Response.ok(stats).build())
+            Caller caller = Caller.of(identity);
+            return queries.stream(id, local).filter(stats -> caller.mayRead(id, stats.tenant()))
+                    .map(stats -> Response.ok(stats).build())
                     .orElseGet(() -> problem(404, "Stream not found", "no processor instance holds stream " + id));
         } catch (StatsQueries.NotReadyException e) {
             return notReady(e);

@@ -25,6 +25,8 @@ public final class GroupProgress {
     List<Target> targets = List.of();
     long firstTokenTimeoutMillis;
     long acceptedAtMicros;
+    /** The members' requests' tenant. */
+    String tenant;
     StreamState state = StreamState.REQUESTED;
     /** Whether the group's started frame went out (with its first member's). */
     boolean started;

@@ -64,9 +64,10 @@ final class MergeGroups {
      * Learns a group from one of its members' requests (the first one read; later ones change nothing) and
      * handles the member frames that came before.
      *
+     * @param tenant         the members' tenant
      * @param memberProgress a member's current state, by member id
      */
-    void register(Merge merge, long acceptedAtMicros, Function<String, StreamProgress> memberProgress,
+    void register(Merge merge, long acceptedAtMicros, String tenant, Function<String, StreamProgress> memberProgress,
                   Emissions out) {
         GroupProgress group = load(merge.groupId());
         if (group.registered) {
@@ -77,6 +78,7 @@ final class MergeGroups {
         group.targets = merge.targets();
         group.firstTokenTimeoutMillis = merge.firstTokenTimeoutMillis();
         group.acceptedAtMicros = acceptedAtMicros;
+        group.tenant = tenant;
         for (int i = group.members.size(); i < merge.targets().size(); i++) {
             group.members.add(new GroupProgress.Member());
         }
@@ -355,7 +357,7 @@ final class MergeGroups {
                 w == null ? null : w.itlP95Millis(), w == null ? null : w.itlMaxMillis(),
                 w == null ? null : w.tokensPerSecond(), w == null ? 0 : w.outputTokens(), w == null ? null : w.usage(),
                 w == null ? null : w.durationMillis(), w == null ? 0 : w.pausedMillis(),
-                w == null ? null : w.finishReason(), w == null ? null : w.error(), nowMicros);
+                w == null ? null : w.finishReason(), w == null ? null : w.error(), nowMicros, group.tenant);
     }
 
     private static Comparison comparison(GroupProgress group) {

@@ -22,6 +22,8 @@ public final class StreamProgress {
     boolean started;
     String provider;
     String model;
+    /** The request's tenant (from ingest's started event); null for streams of no tenant. */
+    String tenant;
     Long acceptedAtMicros;
     Long upstreamRequestAtMicros;
     Long firstTokenAtMicros;

@@ -72,12 +72,16 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         StreamInput input = record.value();
         if (input instanceof StreamInput.Request request) {
             String streamId = request.request().streamId();
-            if (states.get(streamId) == null) {
-                // REQUESTED from now: the start deadline counts from here.
-                save(streamId, load(streamId));
+            StreamProgress known = states.get(streamId);
+            if (known == null || known.tenant == null && request.request().tenant() != null) {
+                // REQUESTED from now: the start deadline counts from here. Its tenant answers queries from now.
+                StreamProgress progress = known == null ? load(streamId) : known;
+                progress.tenant = request.request().tenant();
+                save(streamId, progress);
             }
             if (request.request().merge() != null) {
-                groups.register(request.request().merge(), request.request().acceptedAtMicros(), states::get, out);
+                groups.register(request.request().merge(), request.request().acceptedAtMicros(),
+                        request.request().tenant(), states::get, out);
             }
         } else if (input instanceof StreamInput.Control control && groups.isGroup(id)) {
             groups.onCommand(id, control.command(), out);

@@ -72,7 +72,8 @@ final class StreamStatistics {
             paused += Math.max(0, nowMicros - p.pausedAtMicros) / 1000.0;
         }
         return new StreamStats(id, p.state, p.provider, p.model, p.acceptedAtMicros, ttft, upstreamTtft, p50, p95,
-                max, tokensPerSecond, p.tokenCount, p.usage, duration, paused, p.finishReason, p.error, nowMicros);
+                max, tokensPerSecond, p.tokenCount, p.usage, duration, paused, p.finishReason, p.error, nowMicros,
+                p.tenant);
     }
 
     private static Double millisBetween(Long fromMicros, Long toMicros) {

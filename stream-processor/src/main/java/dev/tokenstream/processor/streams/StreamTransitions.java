@@ -277,6 +277,9 @@ final class StreamTransitions {
                 progress.state = StreamState.STARTED;
                 progress.provider = event.provider();
                 progress.model = event.model();
+                if (event.tenant() != null) {
+                    progress.tenant = event.tenant();
+                }
                 progress.acceptedAtMicros = event.acceptedAtMicros();
                 progress.upstreamRequestAtMicros = event.upstreamRequestAtMicros();
                 progress.buffering = event.buffering();

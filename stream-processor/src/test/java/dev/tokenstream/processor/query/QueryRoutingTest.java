@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.query;
 
+import dev.tokenstream.testsupport.TestKeys;
 import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
@@ -94,10 +95,16 @@ class QueryRoutingTest {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.producerPrefix("linger.ms"), 0);
         var streams = new KafkaStreams(StreamTopology.build(StreamTopology.Settings.defaults()), props);
-        var instance = new Instance(streams, new StatsQueries(streams, host.host() + ":" + host.port()), host);
+        var instance = new Instance(streams, new StatsQueries(streams, host.host() + ":" + host.port(),
+                TestKeys.SERVICE.text()), host);
         // What StatsResource does for a forwarded query, on this instance's address.
         server.createContext("/v1/streams/", exchange -> {
             String id = exchange.getRequestURI().getPath().split("/")[3];
+            if (!TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.sendResponseHeaders(401, -1);
+                exchange.close();
+                return;
+            }
             Optional<StreamStats> stats = instance.queries.stream(id, true);
             instance.forwarded++;
             byte[] body = stats.isPresent() ? Json.MAPPER.writeValueAsBytes(stats.get())

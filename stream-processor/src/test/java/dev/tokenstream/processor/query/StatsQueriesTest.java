@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.query;
 
+import dev.tokenstream.testsupport.TestKeys;
 import dev.tokenstream.processor.streams.StreamTopology;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -19,7 +20,7 @@ class StatsQueriesTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "stats-queries-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:1");
         try (var streams = new KafkaStreams(StreamTopology.build(StreamTopology.Settings.defaults()), props)) {
-            var queries = new StatsQueries(streams, "localhost:8082");
+            var queries = new StatsQueries(streams, "localhost:8082", TestKeys.SERVICE.text());
 
             long start = System.nanoTime();
             assertThatThrownBy(() -> queries.stream("s1", false))
