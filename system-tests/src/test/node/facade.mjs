@@ -5,7 +5,8 @@
 import OpenAI from 'openai';
 
 const [baseURL, model, prompt, seed, maxTokens, slowModel] = process.argv.slice(2);
-const client = new OpenAI({ baseURL, apiKey: 'not-needed' });
+// The tenant's Tokenstream API key, as an application sets OpenAI's (OPENAI_API_KEY): Authorization: Bearer.
+const client = new OpenAI({ baseURL, apiKey: process.env.TOKENSTREAM_API_KEY });
 const request = {
   model,
   messages: [{ role: 'user', content: prompt }],
@@ -37,6 +38,13 @@ try {
   errorStatus = error.status;
 }
 
+let wrongKeyStatus = null;
+try {
+  await new OpenAI({ baseURL, apiKey: 'tsk_000000000000_' + 'A'.repeat(43) }).chat.completions.create(request);
+} catch (error) {
+  wrongKeyStatus = error.status;
+}
+
 const { data: slow, response: slowResponse } = await client.chat.completions.create({
   model: slowModel, messages: [{ role: 'user', content: 'Tell a long story' }], max_tokens: 300, stream: true,
 }).withResponse();
@@ -54,5 +62,5 @@ console.log(JSON.stringify({
   text, finishReason, usage, chunks,
   completionText: completion.choices[0].message.content,
   completionFinishReason: completion.choices[0].finish_reason,
-  errorStatus,
+  errorStatus, wrongKeyStatus,
 }));

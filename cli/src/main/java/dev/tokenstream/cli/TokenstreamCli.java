@@ -2,6 +2,7 @@ package dev.tokenstream.cli;
 
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.client.TokenstreamException;
+import dev.tokenstream.localstack.DevCredentials;
 import dev.tokenstream.localstack.LocalStack;
 import dev.tokenstream.localstack.StackException;
 import dev.tokenstream.localstack.StackSettings;
@@ -20,12 +21,16 @@ import java.nio.file.Path;
         subcommands = {DemoCommand.class, StackCommands.Up.class, StackCommands.Down.class, StackCommands.Status.class,
             StreamCommand.class, ControlCommands.Pause.class, ControlCommands.Resume.class,
             ControlCommands.Cancel.class, ControlCommands.Stats.class, ReplayCommand.class, ExportCommand.class,
-            CompareCommand.class, BenchCommand.class})
+            CompareCommand.class, BenchCommand.class, KeysCommand.class})
 public final class TokenstreamCli {
 
     @Option(names = "--control-url", scope = CommandLine.ScopeType.INHERIT,
             description = "control-service base URL (default: $TOKENSTREAM_CONTROL_URL, else the local stack's)")
     String controlUrl;
+
+    @Option(names = "--api-key", scope = CommandLine.ScopeType.INHERIT,
+            description = "the tenant's API key (default: $TOKENSTREAM_API_KEY, else the local stack's development key)")
+    String apiKey;
 
     @Option(names = "--bootstrap-servers", scope = CommandLine.ScopeType.INHERIT,
             description = "Kafka for replay, export and compare (default: $KAFKA_BOOTSTRAP_SERVERS, else the local stack's)")
@@ -52,7 +57,17 @@ public final class TokenstreamCli {
         if (url == null || url.isBlank()) {
             url = stack().settings().controlUrl();
         }
-        return new TokenstreamClient(URI.create(url));
+        return new TokenstreamClient(URI.create(url), apiKey());
+    }
+
+    /** @return the API key of --api-key, the environment, or the local stack's development key; null for none */
+    String apiKey() {
+        if (apiKey != null) {
+            return apiKey;
+        }
+        String env = System.getenv(TokenstreamClient.API_KEY_ENV);
+        return env != null && !env.isBlank() ? env : DevCredentials.devApiKey(stack().settings().workDir())
+                .orElse(null);
     }
 
     /** @return the command line, with enum values case-insensitive and expected failures as one-line errors */

@@ -25,7 +25,7 @@ public final class StreamSession implements AutoCloseable {
     static final int MAX_RECONNECTS = 10;
 
     private final TokenstreamClient client;
-    private final StreamMetadata metadata;
+    private volatile StreamMetadata metadata;
     private final List<StreamHandler> handlers;
     private final CompletableFuture<StreamResult> result = new CompletableFuture<>();
     private final AtomicLong handlerErrors = new AtomicLong();
@@ -146,6 +146,14 @@ public final class StreamSession implements AutoCloseable {
             }
             myGeneration = generation;
             after = lastSeq;
+        }
+        if (TokenstreamClient.tokenExpiresSoon(metadata.ws())) {
+            try {
+                var fresh = client.links(metadata.streamId());
+                metadata = new StreamMetadata(fresh.streamId(), fresh.ws(), fresh.sse());
+            } catch (TokenstreamException e) {
+                // the old link is tried; its refusal counts as a failed attempt
+            }
         }
         try {
             var opened = client.subscribe(metadata.ws(), after, new TokenstreamClient.FrameListener() {

@@ -1,6 +1,7 @@
 package dev.tokenstream.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.ClientOp;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,17 +28,39 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Java client of Tokenstream's API version 1: starts streams and controls them through control-service, and
  * reads their frames from delivery-service's WebSocket. Thread-safe. Errors come as {@link TokenstreamException}.
+ * <p>
+ * Calls to control-service carry the tenant's API key ({@code Authorization: Bearer tsk_...}); the WebSocket links
+ * control answers carry a stream token of their own, refreshed by a session that reconnects after it expired.
  */
 public final class TokenstreamClient {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
 
+    /** The environment variable the one-argument constructor takes the API key from. */
+    public static final String API_KEY_ENV = "TOKENSTREAM_API_KEY";
+    /** A stream token is renewed before a reconnect when it expires within this. */
+    private static final Duration TOKEN_MARGIN = Duration.ofSeconds(60);
+
     private final URI controlUrl;
+    private final String apiKey;
     private final HttpClient http;
 
-    /** @param controlUrl control-service's base URL, e.g. {@code http://localhost:8080} */
+    /**
+     * A client authenticating with the API key in {@value #API_KEY_ENV}.
+     *
+     * @param controlUrl control-service's base URL, e.g. {@code http://localhost:8080}
+     */
     public TokenstreamClient(URI controlUrl) {
+        this(controlUrl, System.getenv(API_KEY_ENV));
+    }
+
+    /**
+     * @param controlUrl control-service's base URL, e.g. {@code http://localhost:8080}
+     * @param apiKey     the tenant's API key, {@code tsk_<id>_<secret>}; null sends none (every call is then 401)
+     */
+    public TokenstreamClient(URI controlUrl, String apiKey) {
         this.controlUrl = controlUrl;
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -79,8 +103,42 @@ public final class TokenstreamClient {
             }
             body = call("POST", "/v1/streams", request, 201, key);
         }
+        return started(body);
+    }
+
+    private static Started started(JsonNode body) {
         return new Started(body.path("streamId").asText(), URI.create(body.path("links").path("ws").asText()),
                 URI.create(body.path("links").path("sse").asText()));
+    }
+
+    /**
+     * A stream's links with fresh stream tokens (the first ones are valid 15 minutes by default).
+     *
+     * @return its id and links
+     * @throws TokenstreamException 404 for a stream that is not the tenant's
+     */
+    public Started links(String streamId) {
+        return started(call("GET", "/v1/streams/" + streamId, null, 200).put("streamId", streamId));
+    }
+
+    /** @return whether the stream token in {@code link} expires within a minute (false when it has none) */
+    static boolean tokenExpiresSoon(URI link) {
+        String query = link.getRawQuery();
+        if (query == null) {
+            return false;
+        }
+        for (String parameter : query.split("&")) {
+            if (parameter.startsWith("token=")) {
+                String[] parts = parameter.substring("token=".length()).split("\\.");
+                try {
+                    long exp = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1])).path("exp").asLong();
+                    return exp * 1000 - System.currentTimeMillis() < TOKEN_MARGIN.toMillis();
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -260,14 +318,17 @@ public final class TokenstreamClient {
         return call("POST", "/v1/streams/" + streamId + "/" + action, null, 202).path("commandId").asText();
     }
 
-    private JsonNode call(String method, String path, Object body, int expected) {
+    private ObjectNode call(String method, String path, Object body, int expected) {
         return call(method, path, body, expected, Map.of());
     }
 
-    private JsonNode call(String method, String path, Object body, int expected, Map<String, String> headers) {
+    private ObjectNode call(String method, String path, Object body, int expected, Map<String, String> headers) {
         URI uri = controlUrl.resolve(path);
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json");
+            if (apiKey != null) {
+                request.header("Authorization", "Bearer " + apiKey);
+            }
             headers.forEach(request::header);
             if (body != null) {
                 request.header("Content-Type", "application/json")
@@ -276,8 +337,9 @@ public final class TokenstreamClient {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             }
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode json = response.body() == null || response.body().isBlank()
+            JsonNode read = response.body() == null || response.body().isBlank()
                     ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(response.body());
+            ObjectNode json = read instanceof ObjectNode object ? object : Json.MAPPER.createObjectNode();
             if (response.statusCode() != expected) {
                 throw new TokenstreamException(response.statusCode(), json.path("detail").asText(
                         method + " " + path + " answered " + response.statusCode()));

@@ -7,6 +7,7 @@ import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
+import dev.tokenstream.testsupport.TestKeys;
 import dev.tokenstream.testsupport.TestKafka;
 import dev.tokenstream.testsupport.WebSocketRecorder;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -141,8 +142,8 @@ class FanOutTest {
     }
 
     private URI ws(String id, long after) {
-        return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws"
-                + (after < 0 ? "" : "?after=" + after));
+        return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws?token="
+                + TestKeys.streamToken(id) + (after < 0 ? "" : "&after=" + after));
     }
 
     /** Publishes started, {@code tokens} token frames of {@code size} characters and, if asked, completed. */

@@ -1,5 +1,6 @@
 package dev.tokenstream.delivery;
 
+import dev.tokenstream.auth.StreamTokens;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
@@ -13,6 +14,7 @@ import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.MetricsScrape;
+import dev.tokenstream.testsupport.TestKeys;
 import dev.tokenstream.testsupport.TopicProbe;
 import dev.tokenstream.testsupport.WebSocketRecorder;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -27,15 +29,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @QuarkusTest
@@ -259,7 +264,8 @@ class StreamSocketTest {
         publish(id, 2, FrameType.TOKEN, "y");
         publish(id, 3, FrameType.COMPLETED, null);
 
-        var request = HttpRequest.newBuilder(base.resolve("/v1/streams/" + id + "/events"))
+        var request = HttpRequest.newBuilder(base.resolve("/v1/streams/" + id + "/events?token="
+                        + TestKeys.streamToken(id)))
                 .header("Last-Event-ID", "1").timeout(Duration.ofSeconds(10)).build();
         HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
                 .send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -282,6 +288,7 @@ class StreamSocketTest {
     void shouldRefuseAStreamIdThatIsNotOneWithoutEchoingIt() throws Exception {
         // The raw path of the report: a line break in the id would have written an "evil" event into the stream.
         var request = HttpRequest.newBuilder(base.resolve("/v1/streams/abc%0Aevent:%20evil%0Adata:%20x/events"))
+                .header("Authorization", "Bearer " + TestKeys.streamToken(StreamIds.newId()))
                 .timeout(Duration.ofSeconds(10)).build();
         HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(400);
@@ -295,6 +302,62 @@ class StreamSocketTest {
         }
     }
 
+    @Test
+    void shouldServeAStreamOnlyToTheHolderOfItsStreamToken() throws Exception {
+        String id = newStream();
+        publish(id, 0, FrameType.STARTED, null);
+        URI plain = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws");
+
+        // Anonymous: the handshake itself is refused (401), over WebSocket and SSE.
+        assertHandshakeRefused(plain, 401);
+        assertThat(sse(id, null).statusCode()).isEqualTo(401);
+        // A forged or expired token: 401.
+        String forged = new StreamTokens(Optional.of("not-the-secret-but-at-least-thirty-two-bytes"),
+                Duration.ofMinutes(5)).issue(id, "tenant-a", true);
+        String expired = new StreamTokens(Optional.of(TestKeys.STREAM_TOKEN_SECRET), Duration.ofMinutes(-5))
+                .issue(id, "tenant-a", true);
+        for (String token : List.of(forged, expired)) {
+            assertThat(sse(id, "Bearer " + token).statusCode()).isEqualTo(401);
+            assertHandshakeRefused(URI.create(plain + "?token=" + token), 401);
+        }
+        // Another stream's token: as if the stream did not exist. An API key: use the links.
+        String otherStream = "Bearer " + TestKeys.streamToken(newStream());
+        assertThat(sse(id, otherStream).statusCode()).isEqualTo(404);
+        assertRefused(plain, Map.of("Authorization", otherStream), 404);
+        assertRefused(plain, Map.of("Authorization", TestKeys.bearer(TestKeys.TENANT_A)), 403);
+        assertThat(sse(id, TestKeys.bearer(TestKeys.TENANT_A)).statusCode()).isEqualTo(403);
+        // A page of another site holding a visitor's token.
+        assertRefused(plain, Map.of("Authorization", "Bearer " + TestKeys.streamToken(id),
+                "Origin", "https://evil.example"), 403);
+        try (var client = WebSocketRecorder.connect(plain, Map.of("Authorization",
+                "Bearer " + TestKeys.streamToken(id)))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !client.messages().isEmpty());
+            assertThat(client.messages().get(0)).contains("\"started\"");
+        }
+    }
+
+    private static void assertHandshakeRefused(URI uri, int status) {
+        assertThatThrownBy(() -> WebSocketRecorder.connect(uri)).cause()
+                .isInstanceOfSatisfying(WebSocketHandshakeException.class,
+                        e -> assertThat(e.getResponse().statusCode()).isEqualTo(status));
+    }
+
+    private void assertRefused(URI uri, Map<String, String> headers, int status) throws Exception {
+        try (var client = WebSocketRecorder.connect(uri, headers)) {
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1008);
+            assertThat(Json.MAPPER.readTree(client.messages().get(0)).path("status").asInt()).isEqualTo(status);
+        }
+    }
+
+    private HttpResponse<String> sse(String id, String authorization) throws Exception {
+        var request = HttpRequest.newBuilder(base.resolve("/v1/streams/" + id + "/events"))
+                .timeout(Duration.ofSeconds(10));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** @return an id as control-service makes them (version 7: memory holds such a new stream whole) */
     private static String newStream() {
         return StreamIds.newId();
@@ -306,8 +369,8 @@ class StreamSocketTest {
     }
 
     private URI wsUri(String id, String query) {
-        return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws"
-                + (query == null ? "" : "?" + query));
+        return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws?token="
+                + TestKeys.streamToken(id) + (query == null ? "" : "&" + query));
     }
 
     private static void publish(String id, long seq, FrameType type, String text) {

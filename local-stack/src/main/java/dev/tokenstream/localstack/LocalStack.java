@@ -1,7 +1,13 @@
 package dev.tokenstream.localstack;
 
+import dev.tokenstream.events.ApiKey;
 import dev.tokenstream.events.TopicSpec;
 import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.EventSerdes;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -168,6 +174,7 @@ public final class LocalStack {
                 if (component.isBroker()) {
                     pids.put(component.name(), startBroker());
                     createTopics();
+                    publishKeys();
                     forgetProcessorMembership();
                 }
             }
@@ -475,6 +482,30 @@ public final class LocalStack {
     }
 
     /**
+     * @return the stack's credentials: the development tenant's API key (what the CLI, the benchmark and the tests
+     *         send), the services' key and the stream-token secret, made on the first start
+     */
+    public DevCredentials credentials() {
+        return DevCredentials.of(settings.workDir());
+    }
+
+    /** Writes the development tenant's key and the services' key to {@link Topics#API_KEYS}. */
+    private void publishKeys() {
+        DevCredentials credentials = credentials();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new EventSerdes.ApiKeys())) {
+            for (ApiKey key : credentials.records()) {
+                producer.send(new ProducerRecord<>(Topics.API_KEYS, key.keyId(), key)).get(30, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | InterruptedException | TimeoutException e) {
+            throw new StackException("cannot write the development API keys", e);
+        }
+        progress.printf("API keys ready: tenant '%s', key in %s%n", DevCredentials.DEV_TENANT,
+                settings.workDir().resolve(DevCredentials.DEV_API_KEY_FILE));
+    }
+
+    /**
      * Removes the processor's static member from its consumer group before the processor starts. Otherwise the
      * broker hands a processor that comes back within the session timeout its old assignment without a rebalance,
      * and a new version whose topology has a new state store never gets that store's changelog topic created
@@ -597,7 +628,14 @@ public final class LocalStack {
     private Process launch(List<String> command, Path log, boolean append) {
         try {
             Files.createDirectories(log.getParent());
-            return new ProcessBuilder(command)
+            var builder = new ProcessBuilder(command);
+            if (!command.contains("kafka.Kafka")) {
+                // Secrets in the environment, not on the command line that ps shows.
+                DevCredentials credentials = credentials();
+                builder.environment().put("TOKENSTREAM_SERVICE_KEY", credentials.serviceKey());
+                builder.environment().put("STREAM_TOKEN_SECRET", credentials.streamTokenSecret());
+            }
+            return builder
                     .directory(settings.home().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(append ? ProcessBuilder.Redirect.appendTo(log.toFile())

@@ -12,11 +12,13 @@ import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.MetricsScrape;
+import dev.tokenstream.testsupport.TestKeys;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.micrometer.core.instrument.Metrics;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -172,24 +174,35 @@ class ProcessorBrokerTest {
         String id = UUID.randomUUID().toString();
         String model = "iq-" + id;
         long t0 = System.currentTimeMillis() * 1000;
-        sendToken(TokenEvent.started(id, 0, "simulator", model, t0, t0, t0));
+        sendToken(TokenEvent.started(id, 0, "simulator", model, t0, t0, t0).withTenant("tenant-a"));
         sendToken(TokenEvent.token(id, 1, "Hello", t0 + 120_000));
         sendToken(TokenEvent.token(id, 2, " world", t0 + 140_000));
         sendToken(TokenEvent.completed(id, 3, "stop", null, t0 + 150_000));
 
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/v1/streams/{id}/stats", id)
-                .then().log().ifValidationFails().statusCode(200).body("state", equalTo("COMPLETED")).body("ttftMillis", equalTo(120.0f))
-                .body("outputTokens", equalTo(2)));
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/v1/models/stats").then()
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> asService().get("/v1/streams/{id}/stats", id)
+                .then().log().ifValidationFails().statusCode(200).body("state", equalTo("COMPLETED"))
+                .body("ttftMillis", equalTo(120.0f)).body("outputTokens", equalTo(2))
+                .body("tenant", equalTo("tenant-a")));
+        // The stream's tenant sees it; another tenant is answered as if it did not exist; nobody anonymous.
+        given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_A)).get("/v1/streams/{id}/stats", id)
+                .then().statusCode(200);
+        given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B)).get("/v1/streams/{id}/stats", id)
+                .then().statusCode(404);
+        given().get("/v1/streams/{id}/stats", id).then().statusCode(401).contentType("application/problem+json");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> asService().get("/v1/models/stats").then()
                 .statusCode(200)
                 .body("find { it.model == '" + model + "' }.started", equalTo(1))
                 .body("find { it.model == '" + model + "' }.completed", equalTo(1))
                 .body("find { it.model == '" + model + "' }.ttftP50Millis",
                         allOf(greaterThanOrEqualTo(119f), lessThanOrEqualTo(122f))));
-        given().get("/v1/streams/{id}/stats", UUID.randomUUID().toString()).then().statusCode(404)
+        asService().get("/v1/streams/{id}/stats", UUID.randomUUID().toString()).then().statusCode(404)
                 .contentType("application/problem+json").body("status", equalTo(404));
-        given().get("/v1/streams/{id}/stats", "no-such-stream").then().statusCode(400)
+        asService().get("/v1/streams/{id}/stats", "no-such-stream").then().statusCode(400)
                 .contentType("application/problem+json").body("detail", equalTo("the stream id in the path must be a UUID"));
+    }
+
+    private static RequestSpecification asService() {
+        return given().header("Authorization", TestKeys.bearer(TestKeys.SERVICE));
     }
 
     private static void sendToken(TokenEvent event) {

@@ -56,7 +56,7 @@ class ChaosIT {
     @BeforeAll
     void startStack() throws IOException {
         stack = SystemTests.startStack("chaos-it", "shared");
-        client = new TokenstreamClient(URI.create(stack.settings().controlUrl()));
+        client = new TokenstreamClient(URI.create(stack.settings().controlUrl()), stack.credentials().apiKey());
     }
 
     @AfterAll

@@ -48,6 +48,7 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -71,7 +72,7 @@ class WholeStackIT {
     void startStack() throws IOException {
         home = SystemTests.home();
         stack = SystemTests.startStack("whole-stack-it-" + topicLayout(), topicLayout());
-        client = new TokenstreamClient(URI.create(stack.settings().controlUrl()));
+        client = new TokenstreamClient(URI.create(stack.settings().controlUrl()), stack.credentials().apiKey());
     }
 
     @AfterAll
@@ -537,8 +538,9 @@ class WholeStackIT {
         String prompt = "Explain consumer groups";
         String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(48, null, 5L));
 
-        Output output = run(node, "node", "facade.mjs", stack.settings().deliveryUrl() + "/v1", "simulator/sim-fast",
-                prompt, "5", "48", "simulator/sim-slow");
+        Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("TOKENSTREAM_API_KEY",
+                stack.credentials().apiKey()), "node", "facade.mjs", stack.settings().deliveryUrl() + "/v1",
+                "simulator/sim-fast", prompt, "5", "48", "simulator/sim-slow");
 
         assertThat(output.exit()).as(output.text()).isZero();
         JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -548,6 +550,7 @@ class WholeStackIT {
         assertThat(result.path("usage").path("completion_tokens").asInt()).isPositive();
         assertThat(result.path("chunks").asInt()).isGreaterThan(2);
         assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
+        assertThat(result.path("wrongKeyStatus").asInt()).isEqualTo(401);
         // Chat Completions has no resume: the client that went away after three chunks had its stream cancelled.
         String abandoned = result.path("abandonedStreamId").asText();
         assertThat(result.path("abandonedAfterChunks").asInt()).isEqualTo(3);
@@ -562,7 +565,8 @@ class WholeStackIT {
         Path screenshot = home.resolve("system-tests/target/page.png");
 
         Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("CHROMIUM_PATH", chromium), "node",
-                "page.mjs", stack.settings().deliveryUrl() + "/", screenshot.toString());
+                "page.mjs", stack.settings().deliveryUrl() + "/#key=" + stack.credentials().apiKey(),
+                screenshot.toString());
 
         assertThat(output.exit()).as(output.text()).isZero();
         JsonNode page = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -576,8 +580,7 @@ class WholeStackIT {
         // Everything delivered, read afresh from the start: the page lost no token across its reconnection.
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         String id = page.path("streamId").asText();
-        try (var all = client.subscribe(URI.create(stack.settings().deliveryUrl().replace("http", "ws")
-                + "/v1/streams/" + id + "/ws"), -1, frames::add)) {
+        try (var all = client.subscribe(client.links(id).ws(), -1, frames::add)) {
             assertThat(all.awaitClose(Duration.ofSeconds(10))).isEqualTo(1000);
         }
         assertThat(page.path("text").asText()).isEqualTo(text(frames));
@@ -606,6 +609,58 @@ class WholeStackIT {
 
     private static Output run(Path directory, String... command) {
         return ExternalCommand.run(directory, Duration.ofMinutes(2), Map.of(), command);
+    }
+
+    @Test
+    void shouldKeepEveryEntranceClosedToStrangersAndEachTenantsStreamsToItself() throws Exception {
+        String id = client.start(StartStream.prompt("simulator", "sim-slow", "our secret plans", null)).streamId();
+        String control = stack.settings().controlUrl();
+        String delivery = stack.settings().deliveryUrl();
+        String body = "{\"provider\":\"simulator\",\"model\":\"sim-fast\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"hi\"}]}";
+        // Nobody anonymous at any entrance: control, SSE, the facade, the processor's queries, the WebSocket.
+        for (HttpRequest anonymous : List.of(
+                post(control + "/v1/streams", body), get(control + "/v1/streams/" + id),
+                post(control + "/v1/streams/" + id + "/cancel", ""), get(delivery + "/v1/streams/" + id + "/events"),
+                post(delivery + "/v1/chat/completions", "{\"model\":\"sim-fast\",\"messages\":[]}"),
+                get(stack.settings().processorUrl() + "/v1/streams/" + id + "/stats"))) {
+            HttpResponse<String> response = HTTP.send(anonymous, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(anonymous.uri().toString()).isEqualTo(401);
+            assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
+        }
+        assertThatThrownBy(() -> HTTP.newWebSocketBuilder().buildAsync(URI.create(delivery.replace("http", "ws")
+                + "/v1/streams/" + id + "/ws"), new java.net.http.WebSocket.Listener() { }).join())
+                .hasCauseInstanceOf(java.net.http.WebSocketHandshakeException.class);
+
+        // A second tenant, its key made with the CLI as an operator would: it sees nothing of the first's.
+        Cli created = cli("keys", "create", "--tenant", "acme");
+        assertThat(created.exit()).as(created.err()).isZero();
+        String acmeKey = created.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        var acme = new TokenstreamClient(URI.create(control), acmeKey);
+        String acmeStream = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> acme.start(
+                StartStream.prompt("simulator", "sim-fast", "acme's own", null)).streamId(), s -> true);
+        for (Runnable call : List.<Runnable>of(() -> acme.status(id), () -> acme.cancel(id), () -> acme.links(id),
+                () -> acme.start(StartStream.prompt("replay:" + id, "replay", "again", null)),
+                () -> client.status(acmeStream))) {
+            assertThatThrownBy(call::run).isInstanceOfSatisfying(TokenstreamException.class,
+                    e -> assertThat(e.status()).isEqualTo(404));
+        }
+        // Revoked: refused everywhere within a poll.
+        String keyId = acmeKey.split("_")[1];
+        assertThat(cli("keys", "revoke", keyId).exit()).isZero();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> acme.status(acmeStream))
+                .isInstanceOfSatisfying(TokenstreamException.class, e -> assertThat(e.status()).isEqualTo(401)));
+        assertThat(cli("keys", "list").out()).containsPattern(keyId + " +acme +tenant .* yes");
+        client.cancel(id);
+    }
+
+    private static HttpRequest get(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static HttpRequest post(String url, String body) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
     @Test
@@ -640,6 +695,8 @@ class WholeStackIT {
             commandLine.setErr(new java.io.PrintWriter(err, true));
             List<String> all = new ArrayList<>(List.of(args));
             all.add("--control-url=" + stack.settings().controlUrl());
+            all.add("--api-key=" + stack.credentials().apiKey());
+            all.add("--bootstrap-servers=" + stack.settings().bootstrapServers());
             exit = commandLine.execute(all.toArray(String[]::new));
         } finally {
             System.setOut(original);

@@ -1,5 +1,6 @@
 package dev.tokenstream.testsupport;
 
+import dev.tokenstream.auth.StreamTokens;
 import dev.tokenstream.events.ApiKey;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.EventSerdes;
@@ -8,8 +9,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -38,6 +41,15 @@ public final class TestKeys {
     /** @return {@code Bearer <key>}, the header value that authenticates with {@code key} */
     public static String bearer(ApiKey.Issued key) {
         return "Bearer " + key.text();
+    }
+
+    /**
+     * @param streamId a stream (or merge group) of {@code tenant-a}
+     * @return a stream token for it, to read and control it, as control-service puts in the stream's links
+     */
+    public static String streamToken(String streamId) {
+        return new StreamTokens(Optional.of(STREAM_TOKEN_SECRET), Duration.ofMinutes(15))
+                .issue(streamId, TENANT_A.record().tenant(), true);
     }
 
     /** @return the configuration that gives a service under test its own key and the stream-token secret */

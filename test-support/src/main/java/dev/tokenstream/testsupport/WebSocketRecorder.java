@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,21 +26,26 @@ public final class WebSocketRecorder implements WebSocket.Listener, AutoCloseabl
     private volatile String closeReason;
     private final WebSocket socket;
 
-    private WebSocketRecorder(URI uri, boolean stalled) throws Exception {
+    private WebSocketRecorder(URI uri, boolean stalled, Map<String, String> headers) throws Exception {
         this.stalled = stalled;
-        this.socket = HTTP.newWebSocketBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(uri, this).get(10, TimeUnit.SECONDS);
+        WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+        headers.forEach(builder::header);
+        this.socket = builder.buildAsync(uri, this).get(10, TimeUnit.SECONDS);
     }
 
     /** Connects to {@code uri} ({@code ws://...}) and starts recording. */
     public static WebSocketRecorder connect(URI uri) throws Exception {
-        return new WebSocketRecorder(uri, false);
+        return new WebSocketRecorder(uri, false, Map.of());
+    }
+
+    /** Connects with {@code headers} on the handshake ({@code Authorization}, {@code Origin}) and records. */
+    public static WebSocketRecorder connect(URI uri, Map<String, String> headers) throws Exception {
+        return new WebSocketRecorder(uri, false, headers);
     }
 
     /** Connects and reads one message, then stops reading. */
     public static WebSocketRecorder connectStalled(URI uri) throws Exception {
-        return new WebSocketRecorder(uri, true);
+        return new WebSocketRecorder(uri, true, Map.of());
     }
 
     /** Sends a text message. */
