@@ -35,7 +35,8 @@ import java.util.concurrent.TimeoutException;
  * only its SHA-256 is stored.
  */
 @Command(name = "keys", description = "Create, revoke and list API keys (on Kafka's tokenstream.api-keys topic).",
-        subcommands = {KeysCommand.Create.class, KeysCommand.Revoke.class, KeysCommand.ListKeys.class})
+        subcommands = {KeysCommand.Create.class, KeysCommand.Revoke.class, KeysCommand.ListKeys.class,
+            KeysCommand.Generate.class})
 final class KeysCommand {
 
     @ParentCommand
@@ -53,6 +54,8 @@ final class KeysCommand {
         @Option(names = "--service", description = "a service's key: it queries any tenant's streams at the "
                 + "processor, and starts none")
         boolean service;
+        @Option(names = "--key", description = "register this key text (from 'keys generate') instead of making one")
+        String text;
 
         @Override
         public Integer call() {
@@ -61,7 +64,7 @@ final class KeysCommand {
             }
             ApiKey.Issued issued;
             try {
-                issued = ApiKey.issue(service ? null : tenant);
+                issued = text == null ? ApiKey.issue(service ? null : tenant) : ApiKey.of(text, service ? null : tenant);
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(e.getMessage());
             }
@@ -104,6 +107,16 @@ final class KeysCommand {
                         : key.tenant(), key.role(), Instant.ofEpochMilli(key.createdAtMicros() / 1000),
                         key.revoked() ? "yes" : "no");
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "generate", description = "Print a new key's text without storing anything (for a Secret; "
+            + "register it with 'keys create --key').")
+    static final class Generate implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println(ApiKey.issue(null).text());
             return 0;
         }
     }

@@ -59,19 +59,31 @@ public record ApiKey(String keyId, String tenant, String role, String secretSha2
      * @throws IllegalArgumentException for a tenant name outside {@link #TENANT_NAME}
      */
     public static Issued issue(String tenant) {
-        if (tenant != null && !TENANT_NAME.matcher(tenant).matches()) {
-            throw new IllegalArgumentException("a tenant name is 1 to 64 letters, digits, '.', '_' or '-', "
-                    + "starting with a letter or digit");
-        }
         byte[] id = new byte[6];
         byte[] secret = new byte[32];
         RANDOM.nextBytes(id);
         RANDOM.nextBytes(secret);
-        String keyId = HexFormat.of().formatHex(id);
-        String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        var record = new ApiKey(keyId, tenant, tenant == null ? SERVICE : TENANT, sha256(secretText), Micros.now(),
-                false);
-        return new Issued(record, PREFIX + keyId + "_" + secretText);
+        return of(PREFIX + HexFormat.of().formatHex(id) + "_" + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(secret), tenant);
+    }
+
+    /**
+     * The record of a key whose text was made elsewhere (by {@code tokenstream keys generate}, or kept in a file).
+     *
+     * @param text   {@code tsk_<keyId>_<secret>}
+     * @param tenant the tenant it belongs to, or null for a service key
+     * @return the record to publish and the text
+     * @throws IllegalArgumentException when {@code text} is not a key's text, or the tenant's name is not one
+     */
+    public static Issued of(String text, String tenant) {
+        if (tenant != null && !TENANT_NAME.matcher(tenant).matches()) {
+            throw new IllegalArgumentException("a tenant name is 1 to 64 letters, digits, '.', '_' or '-', "
+                    + "starting with a letter or digit");
+        }
+        String[] parts = parse(text).orElseThrow(() -> new IllegalArgumentException(
+                "an API key is tsk_, 12 hex characters, _ and 43 base64url characters"));
+        return new Issued(new ApiKey(parts[0], tenant, tenant == null ? SERVICE : TENANT, sha256(parts[1]),
+                Micros.now(), false), text);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.tokenstream.localstack;
 
 import dev.tokenstream.events.ApiKey;
-import dev.tokenstream.events.Micros;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,10 +70,12 @@ public record DevCredentials(String apiKey, String serviceKey, String streamToke
     }
 
     private static ApiKey record(String text, String tenant) {
-        String[] parts = ApiKey.parse(text).orElseThrow(() -> new StackException("the key in the stack's folder is "
-                + "not an API key; delete the file to have a new one made"));
-        return new ApiKey(parts[0], tenant, tenant == null ? ApiKey.SERVICE : ApiKey.TENANT, ApiKey.sha256(parts[1]),
-                Micros.now(), false);
+        try {
+            return ApiKey.of(text, tenant).record();
+        } catch (IllegalArgumentException e) {
+            throw new StackException("a key in the stack's folder is not an API key (" + e.getMessage()
+                    + "); delete the file to have a new one made", e);
+        }
     }
 
     private interface Maker {
