@@ -9,6 +9,7 @@ import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Target;
+import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
@@ -120,6 +121,39 @@ class StreamsResourceTest {
                 .extract().path("streamId");
         assertThat(ofB).isNotEqualTo(ofA);
     }
+
+    @Test
+    void shouldAnswerAStartOverItsTenantsQuotaWith429AndRetryAfterUntilTheCountRecovers() {
+        long window = TenantUsage.none("tenant-b", System.currentTimeMillis()).windowStartMillis();
+        java.util.function.Supplier<RequestSpecification> tenantB = () -> given()
+                .header("Authorization", TestKeys.bearer(TestKeys.TENANT_B)).contentType("application/json");
+        try {
+            ProcessorQueriesServer.holds(new TenantUsage("tenant-b", 2, window, 2, 10));
+            tenantB.get().body(START).post("/v1/streams").then().statusCode(429).header("Retry-After", "1")
+                    .contentType("application/problem+json").body("title", equalTo("Quota exceeded"))
+                    .body("detail", containsString("at most 2 at once"));
+            // A merge group of two would be three streams.
+            ProcessorQueriesServer.holds(new TenantUsage("tenant-b", 1, window, 2, 10));
+            tenantB.get().body(MERGE_GROUP).post("/v1/streams").then().statusCode(429);
+            ProcessorQueriesServer.holds(new TenantUsage("tenant-b", 0, window, 5, 10));
+            tenantB.get().body(START).post("/v1/streams").then().statusCode(429)
+                    .header("Retry-After", matchesPattern("[1-9][0-9]?"))
+                    .body("detail", containsString("this minute; at most 5"));
+            ProcessorQueriesServer.holds(new TenantUsage("tenant-b", 0, window, 0, 1000));
+            tenantB.get().body(START).post("/v1/streams").then().statusCode(429)
+                    .body("detail", containsString("output tokens this minute"));
+            // Streams ended, a new minute: the tenant starts again; other tenants were never held.
+            ProcessorQueriesServer.holds(new TenantUsage("tenant-b", 1, window, 0, 0));
+            tenantB.get().body(START).post("/v1/streams").then().statusCode(201);
+            tenantA().contentType("application/json").body(START).post("/v1/streams").then().statusCode(201);
+        } finally {
+            ProcessorQueriesServer.holds(TenantUsage.none("tenant-b", 0));
+        }
+    }
+
+    private static final String MERGE_GROUP = """
+            {"targets":[{"provider":"simulator","model":"sim-slow"},{"provider":"simulator","model":"sim-fast"}],
+             "merge":{"mode":"race"},"messages":[{"role":"user","content":"hello"}]}""";
 
     @Test
     void shouldGiveLinksWithAStreamTokenThatReadsAndControlsThatStreamOnly() {

@@ -23,6 +23,7 @@ public record TopicSpec(String name, Duration retention, boolean singlePartition
             new TopicSpec(Topics.STREAM_STATS, null, false),
             new TopicSpec(Topics.MODEL_SAMPLES, Duration.ofDays(1), false),
             new TopicSpec(Topics.MODEL_STATS, null, false),
+            new TopicSpec(Topics.TENANT_SAMPLES, Duration.ofDays(1), false),
             new TopicSpec(Topics.CATALOG, null, true),
             new TopicSpec(Topics.API_KEYS, null, true),
             new TopicSpec(Topics.DLQ, Duration.ofDays(30), true));

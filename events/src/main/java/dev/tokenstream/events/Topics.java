@@ -20,6 +20,8 @@ public final class Topics {
     public static final String MODEL_SAMPLES = "tokenstream.model-samples";
     /** {@link ModelStats}, compacted: each provider and model per one-minute window. */
     public static final String MODEL_STATS = "tokenstream.model-stats";
+    /** {@link TenantSample}s keyed by tenant: the processor's input to each tenant's usage (quotas). */
+    public static final String TENANT_SAMPLES = "tokenstream.tenant-samples";
     /** {@link CatalogEntry}, compacted, keyed by provider name: the providers and models ingest serves. */
     public static final String CATALOG = "tokenstream.catalog";
     /**

@@ -149,7 +149,13 @@ public final class LocalStack {
                         "-Dcontrol.public-base-url=" + settings.controlUrl(),
                         "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(),
                         "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl(),
-                        "-Dquarkus.http.cors.origins=" + settings.deliveryUrl())),
+                        "-Dquarkus.http.cors.origins=" + settings.deliveryUrl(),
+                        // The development tenant runs the benchmark (1000 streams at once); tenant "limited" runs one
+                        // stream at a time, to try the quotas with (tokenstream keys create --tenant limited).
+                        "-Dcontrol.quotas.tenants.dev.max-concurrent-streams=100000",
+                        "-Dcontrol.quotas.tenants.dev.requests-per-minute=1000000",
+                        "-Dcontrol.quotas.tenants.dev.output-tokens-per-minute=1000000000",
+                        "-Dcontrol.quotas.tenants.limited.max-concurrent-streams=1")),
                 new Component("delivery-service", settings.deliveryPort(), "delivery-service", List.of(kafka,
                         "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl(),
                         "-Ddelivery.control-public-url=" + settings.controlUrl())));

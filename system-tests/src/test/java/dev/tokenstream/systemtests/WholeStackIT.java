@@ -654,6 +654,39 @@ class WholeStackIT {
         client.cancel(id);
     }
 
+    @Test
+    void shouldHoldATenantToItsQuotaAcrossTheStackAndLetItGoOnWhenItsStreamEnds() throws Exception {
+        // Tenant "limited" may run one stream at a time (the local stack's setting), counted by the processor.
+        Cli created = cli("keys", "create", "--tenant", "limited");
+        assertThat(created.exit()).as(created.err()).isZero();
+        var limited = new TokenstreamClient(URI.create(stack.settings().controlUrl()),
+                created.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        StartStream slow = StartStream.prompt("simulator", "sim-slow", "a long story", new GenerationParams(400, null,
+                1L));
+        String first = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> limited.start(slow)
+                .streamId(), s -> true);
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> limited.status(first) != null);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> limited.start(slow))
+                .isInstanceOfSatisfying(TokenstreamException.class, e -> {
+                    assertThat(e.status()).isEqualTo(429);
+                    assertThat(e.getMessage()).contains("at most 1 at once");
+                }));
+        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(stack.settings().controlUrl()
+                        + "/v1/streams")).header("Authorization", "Bearer " + created.out().strip().lines()
+                        .reduce((a, b) -> b).orElseThrow()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(slow))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+
+        limited.cancel(first);
+        String second = await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> limited.start(slow)
+                .streamId(), s -> true);
+        assertThat(second).isNotEqualTo(first);
+        limited.cancel(second);
+    }
+
     private static HttpRequest get(String url) {
         return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build();
     }

@@ -3,6 +3,7 @@ package dev.tokenstream.testsupport;
 import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -15,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A real HTTP server speaking stream-processor's interactive-query API ({@code GET /v1/streams/{id}/stats}: 200 with
- * {@link StreamStats}, 404 or 503 problem details), answering what a test put in it, and configured as the
+ * {@link StreamStats}, 404 or 503 problem details; {@code GET /v1/tenants/{tenant}/usage}: {@link TenantUsage}), answering what a test put in it, and configured as the
  * {@code processor-api} REST client. Like the processor, it answers only callers with the service key
  * ({@link TestKeys#SERVICE}). control-service's and ingest's tests run without a processor; the whole-stack
  * tests run them against the real one.
@@ -23,12 +24,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManager {
 
     private static final Map<String, StreamStats> STREAMS = new ConcurrentHashMap<>();
+    private static final Map<String, TenantUsage> TENANTS = new ConcurrentHashMap<>();
     private static volatile boolean restoring;
     private HttpServer server;
 
     /** The processor holds {@code stats} for its stream from now on. */
     public static void holds(StreamStats stats) {
         STREAMS.put(stats.streamId(), stats);
+    }
+
+    /** The processor counts {@code usage} for its tenant from now on (unknown tenants: none). */
+    public static void holds(TenantUsage usage) {
+        TENANTS.put(usage.tenant(), usage);
     }
 
     /** While true, every query answers 503 with {@code Retry-After}, as a processor restoring its stores does. */
@@ -62,6 +69,19 @@ public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManag
             }
             exchange.sendResponseHeaders(status, bytes.length);
             exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.createContext("/v1/tenants/", exchange -> {
+            String tenant = exchange.getRequestURI().getPath().split("/")[3];
+            boolean authorized = TestKeys.bearer(TestKeys.SERVICE).equals(
+                    exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] bytes = Json.write(TENANTS.getOrDefault(tenant, TenantUsage.none(tenant,
+                    System.currentTimeMillis()))).getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(authorized ? 200 : 401, authorized ? bytes.length : -1);
+            if (authorized) {
+                exchange.getResponseBody().write(bytes);
+            }
             exchange.close();
         });
         server.start();

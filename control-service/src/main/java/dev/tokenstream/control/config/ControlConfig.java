@@ -1,5 +1,7 @@
 package dev.tokenstream.control.config;
 
+import java.util.Map;
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -18,4 +20,35 @@ public interface ControlConfig {
     /** Most messages in one start request. */
     @WithDefault("256")
     int maxMessages();
+
+    /** Quotas per tenant: the defaults, and {@code control.quotas.tenants."<tenant>".*} for one tenant. */
+    Quotas quotas();
+
+    /** A tenant's limits; over one, a start is answered 429 with {@code Retry-After}. */
+    interface Limits {
+
+        /** Streams requested and not ended at once (a merge group's members count one each). */
+        @WithDefault("100")
+        int maxConcurrentStreams();
+
+        /** Streams requested per one-minute window. */
+        @WithDefault("600")
+        int requestsPerMinute();
+
+        /** Output tokens per one-minute window, counted as the streams go. */
+        @WithDefault("1000000")
+        long outputTokensPerMinute();
+    }
+
+    /** The default limits, and those of named tenants. */
+    interface Quotas extends Limits {
+
+        /** Limits of named tenants, in place of the defaults. */
+        Map<String, Limits> tenants();
+
+        /** @return the limits of {@code tenant} */
+        default Limits of(String tenant) {
+            return tenants().getOrDefault(tenant, this);
+        }
+    }
 }

@@ -14,7 +14,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * instance will do, it forwards the query to the instance that owns the stream).
  */
 @RegisterRestClient(configKey = "processor-api")
-@Path("/v1/streams")
+@Path("/v1")
 public interface ProcessorApi {
 
     /**
@@ -26,7 +26,18 @@ public interface ProcessorApi {
      *         {@code Retry-After} while its store is not queryable (a rebalance, a restore)
      */
     @GET
-    @Path("/{id}/stats")
+    @Path("/streams/{id}/stats")
     @Produces(MediaType.APPLICATION_JSON)
     Uni<Response> stats(@PathParam("id") String id);
+
+    /**
+     * A tenant's usage now: running streams, this minute's requests and output tokens.
+     *
+     * @param tenant the tenant
+     * @return 200 with a {@link dev.tokenstream.events.TenantUsage}; 503 while its store is not queryable
+     */
+    @GET
+    @Path("/tenants/{tenant}/usage")
+    @Produces(MediaType.APPLICATION_JSON)
+    Uni<dev.tokenstream.events.TenantUsage> usage(@PathParam("tenant") String tenant);
 }

@@ -16,7 +16,8 @@ public class ProblemException extends RuntimeException {
         KAFKA_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Kafka did not acknowledge the write"),
         IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with another request"),
         PROCESSOR_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Stream state not available yet"),
-        CATALOG_UNKNOWN(Response.Status.SERVICE_UNAVAILABLE, "No provider catalog yet");
+        CATALOG_UNKNOWN(Response.Status.SERVICE_UNAVAILABLE, "No provider catalog yet"),
+        QUOTA_EXCEEDED(429, "Quota exceeded");
 
         final int status;
         final String title;
@@ -36,10 +37,22 @@ public class ProblemException extends RuntimeException {
     }
 
     private final Reason reason;
+    private final long retryAfterSeconds;
 
     public ProblemException(Reason reason, String detail) {
+        this(reason, detail, reason.status == 503 ? 1 : 0);
+    }
+
+    /** @param retryAfterSeconds the {@code Retry-After} to answer with; 0 for none */
+    public ProblemException(Reason reason, String detail, long retryAfterSeconds) {
         super(detail);
         this.reason = reason;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** @return seconds the client should wait before trying again; 0 when waiting will not help */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public Reason reason() {

@@ -21,7 +21,11 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
         String path = path(uriInfo);
         if (exception instanceof ProblemException problem) {
             var reason = problem.reason();
-            return respond(new Problem(reason.type(), reason.title, reason.status, problem.getMessage(), path));
+            Response response = respond(new Problem(reason.type(), reason.title, reason.status, problem.getMessage(),
+                    path));
+            return problem.retryAfterSeconds() > 0 && response.getHeaderString("Retry-After") == null
+                    ? Response.fromResponse(response).header("Retry-After", problem.retryAfterSeconds()).build()
+                    : response;
         }
         if (exception instanceof WebApplicationException web) {
             int status = web.getResponse().getStatus();

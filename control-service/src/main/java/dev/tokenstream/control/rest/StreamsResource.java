@@ -6,6 +6,7 @@ import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
 import dev.tokenstream.control.messaging.ProviderCatalog;
 import dev.tokenstream.control.messaging.StreamDirectory;
+import dev.tokenstream.control.messaging.TenantQuotas;
 import dev.tokenstream.control.rest.ProblemException.Reason;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tokenstream.events.ChatMessage;
@@ -64,15 +65,18 @@ public class StreamsResource {
     private final ProviderCatalog catalog;
     private final SecurityIdentity identity;
     private final StreamTokens tokens;
+    private final TenantQuotas quotas;
 
     public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ProviderCatalog catalog,
-                           ControlConfig config, SecurityIdentity identity, StreamTokens tokens) {
+                           ControlConfig config, SecurityIdentity identity, StreamTokens tokens,
+                           TenantQuotas quotas) {
         this.publisher = publisher;
         this.directory = directory;
         this.catalog = catalog;
         this.config = config;
         this.identity = identity;
         this.tokens = tokens;
+        this.quotas = quotas;
     }
 
     /**
@@ -123,8 +127,9 @@ public class StreamsResource {
      * @return 201 with the stream's id and links; 400 problem details for a bad body or key, a provider or model no
      *         ingest serves, or {@code maxTokens} over the provider's limit; 403 for a credential other than a
      *         tenant's API key; 404 for {@code replay:<id>} of a stream the tenant does not have; 422 when the key
-     *         was used (on this instance, within the last minutes) with another body; 503 when Kafka did not take
-     *         the request in time (retry with the same key), or before ingest published its catalog
+     *         was used (on this instance, within the last minutes) with another body; 429 with {@code Retry-After}
+     *         over one of the tenant's quotas ({@link TenantQuotas}); 503 when Kafka did not take the request in
+     *         time (retry with the same key), or before ingest published its catalog
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -142,7 +147,9 @@ public class StreamsResource {
             throw new ProblemException(Reason.INVALID_REQUEST, "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY
                     + " visible ASCII characters");
         }
-        return replaysAllowed(caller, body).flatMap(ignored -> idempotencyKey == null
+        return replaysAllowed(caller, body)
+                .flatMap(ignored -> quotas.admit(caller.tenant(), body.streamTargets().size()))
+                .flatMap(ignored -> idempotencyKey == null
                 ? write(StreamIds.newId(), body, null, caller.tenant())
                 : startKeyed(idempotencyKey, body, caller.tenant()));
     }

@@ -5,6 +5,7 @@ import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.processor.streams.StreamTopology;
 import dev.tokenstream.processor.streams.StoreQueries;
@@ -91,6 +92,29 @@ public class StatsQueries {
                 }
             }
             return StoreQueries.streamStats(streams, streamId, Micros.now());
+        });
+    }
+
+    /**
+     * @param local answer from this instance's store only (a query forwarded by another instance)
+     * @return the tenant's usage now (none for a tenant with no streams)
+     * @throws NotReadyException when the owning store stays unavailable
+     */
+    public TenantUsage tenant(String tenant, boolean local) {
+        return retrying("tenant " + tenant, () -> {
+            if (!local) {
+                KeyQueryMetadata owner = streams.queryMetadataForKey(StreamTopology.TENANT_USAGE_STORE, tenant,
+                        Serdes.String().serializer());
+                if (owner == null || owner == KeyQueryMetadata.NOT_AVAILABLE) {
+                    throw new InvalidStateStoreException("no instance owns tenant " + tenant + " yet");
+                }
+                if (!owner.activeHost().equals(self)) {
+                    return forward(owner.activeHost(), "/v1/tenants/" + tenant + "/usage",
+                            new TypeReference<TenantUsage>() { }).orElseThrow(() ->
+                            new InvalidStateStoreException(owner.activeHost() + " did not answer for " + tenant));
+                }
+            }
+            return StoreQueries.tenantUsage(streams, tenant, System.currentTimeMillis());
         });
     }
 

@@ -1,7 +1,9 @@
 package dev.tokenstream.processor.query;
 
 import dev.tokenstream.auth.Caller;
+import dev.tokenstream.events.ApiKey;
 import dev.tokenstream.events.ModelStats;
+import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamStats;
@@ -59,6 +61,30 @@ public class StatsResource {
             return queries.stream(id, local).filter(stats -> caller.mayRead(id, stats.tenant()))
                     .map(stats -> Response.ok(stats).build())
                     .orElseGet(() -> problem(404, "Stream not found", "no processor instance holds stream " + id));
+        } catch (StatsQueries.NotReadyException e) {
+            return notReady(e);
+        }
+    }
+
+    /**
+     * {@code GET /v1/tenants/{tenant}/usage}: a tenant's running streams and the current minute's requests and output
+     * tokens ({@link TenantUsage}), for control-service's quotas. Services see every tenant; a tenant's key its own
+     * (another's: 404).
+     */
+    @GET
+    @Path("/tenants/{tenant}/usage")
+    public Response tenant(@PathParam("tenant") String tenant,
+                           @QueryParam("local") @DefaultValue("false") boolean local) {
+        if (!ApiKey.TENANT_NAME.matcher(tenant).matches()) {
+            return problem(400, "Bad Request", "the tenant in the path must be 1 to 64 letters, digits, '.', '_' "
+                    + "or '-'");
+        }
+        Caller caller = Caller.of(identity);
+        if (caller.kind() != Caller.Kind.SERVICE_KEY && !tenant.equals(caller.tenant())) {
+            return problem(404, "Tenant not found", "no usage of that tenant for this credential");
+        }
+        try {
+            return Response.ok(queries.tenant(tenant, local)).build();
         } catch (StatsQueries.NotReadyException e) {
             return notReady(e);
         }

@@ -4,6 +4,7 @@ import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.ModelSample;
+import dev.tokenstream.events.TenantSample;
 import dev.tokenstream.events.StreamStats;
 
 import java.util.ArrayDeque;
@@ -36,6 +37,10 @@ final class Emissions {
 
     /** A sample for {@code tokenstream.model-samples}, keyed provider/model. */
     record Sample(String key, ModelSample sample) implements Emission {
+    }
+
+    /** A sample for {@code tokenstream.tenant-samples}, keyed by tenant. */
+    record TenantUse(TenantSample sample) implements Emission {
     }
 
     /** A frame a merge group member made, for its group, with the member's state after it. */
@@ -79,6 +84,10 @@ final class Emissions {
 
     void sample(String key, ModelSample sample) {
         records.add(new Sample(key, sample));
+    }
+
+    void tenantSample(TenantSample sample) {
+        records.add(new TenantUse(sample));
     }
 
     /**

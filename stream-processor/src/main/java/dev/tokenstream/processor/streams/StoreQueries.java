@@ -2,6 +2,7 @@ package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TenantUsage;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -38,6 +39,14 @@ public final class StoreQueries {
         GroupProgress group = groups.get(streamId);
         return group == null || !group.registered ? Optional.empty()
                 : Optional.of(MergeGroups.stats(streamId, group, nowMicros));
+    }
+
+    /** @return the usage of a tenant held by this instance at {@code nowMillis}; none for a tenant it never saw */
+    public static TenantUsage tenantUsage(KafkaStreams streams, String tenant, long nowMillis) {
+        ReadOnlyKeyValueStore<String, TenantWindow> usage = streams.store(StoreQueryParameters.fromNameAndType(
+                StreamTopology.TENANT_USAGE_STORE, QueryableStoreTypes.keyValueStore()));
+        TenantWindow window = usage.get(tenant);
+        return window == null ? TenantUsage.none(tenant, nowMillis) : window.usage(tenant, nowMillis);
     }
 
     /** @return this instance's model windows that start at {@code sinceMillis} minus one window or later */

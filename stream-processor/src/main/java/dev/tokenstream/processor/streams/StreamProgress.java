@@ -24,6 +24,10 @@ public final class StreamProgress {
     String model;
     /** The request's tenant (from ingest's started event); null for streams of no tenant. */
     String tenant;
+    /** Output tokens already reported to the tenant's usage ({@link dev.tokenstream.events.TenantSample}). */
+    long tenantTokensSampled;
+    /** Whether the stream's end was reported to the tenant's usage. */
+    boolean tenantEndSampled;
     Long acceptedAtMicros;
     Long upstreamRequestAtMicros;
     Long firstTokenAtMicros;

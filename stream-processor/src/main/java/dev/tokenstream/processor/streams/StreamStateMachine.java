@@ -1,5 +1,6 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.TenantSample;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.ErrorInfo;
@@ -78,6 +79,10 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 StreamProgress progress = known == null ? load(streamId) : known;
                 progress.tenant = request.request().tenant();
                 save(streamId, progress);
+                if (progress.tenant != null) {
+                    out.tenantSample(TenantSample.requested(progress.tenant, streamId,
+                            context.currentSystemTimeMs()));
+                }
             }
             if (request.request().merge() != null) {
                 groups.register(request.request().merge(), request.request().acceptedAtMicros(),
@@ -173,6 +178,9 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             } else if (emission instanceof Emissions.Sample sample) {
                 context.forward(new Record<>(sample.key(), (Object) sample.sample(), timestamp),
                         StreamTopology.MODEL_SAMPLES_SINK);
+            } else if (emission instanceof Emissions.TenantUse use) {
+                context.forward(new Record<>(use.sample().tenant(), (Object) use.sample(), timestamp),
+                        StreamTopology.TENANT_SAMPLES_SINK);
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.TenantSample;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.processor.config.ProcessorConfig;
@@ -27,6 +28,7 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -64,6 +66,11 @@ public final class StreamTopology {
     public static final String MODEL_SAMPLES_SINK = "model-samples-sink";
     public static final String MODEL_SAMPLES_SOURCE = "model-samples-source";
     public static final String MODEL_STATS_SINK = "model-stats-sink";
+    /** Each stream's requests, output tokens and end for its tenant's usage (tokenstream.tenant-samples). */
+    public static final String TENANT_SAMPLES_SINK = "tenant-samples-sink";
+    public static final String TENANT_SAMPLES_SOURCE = "tenant-samples-source";
+    /** Per tenant: running streams and the current minute's requests and output tokens ({@link TenantWindow}). */
+    public static final String TENANT_USAGE_STORE = "tenant-usage";
     /** Per provider/model and one-minute window: counts and histograms ({@link ModelWindow}); queryable. */
     public static final String MODEL_WINDOW_STORE = "model-windows";
     /** Per-stream layout: the internal topic stream events are re-keyed through. */
@@ -154,6 +161,7 @@ public final class StreamTopology {
         var commandSerde = JsonSerde.of(ControlCommand.class);
         var builder = new StreamsBuilder();
         modelStatistics(builder, settings);
+        tenantUsage(builder);
         Supplier<DecodeProcessor<TokenEvent>> decodeTokens = () -> new DecodeProcessor<>(tokenSerde,
                 TokenEvent::streamId, event -> event.kind() == null ? "kind" : null, StreamInput.Token::new, metrics);
         if (settings.perStreamPartitions() > 0) {
@@ -194,6 +202,8 @@ public final class StreamTopology {
         topology.addSink(CONTROL_SINK, settings.controlTopic(), new StringSerializer(), commandSerde, STATE_MACHINE);
         topology.addSink(MODEL_SAMPLES_SINK, settings.modelSamplesTopic(), new StringSerializer(),
                 JsonSerde.of(ModelSample.class), STATE_MACHINE);
+        topology.addSink(TENANT_SAMPLES_SINK, Topics.TENANT_SAMPLES, new StringSerializer(),
+                JsonSerde.of(TenantSample.class), STATE_MACHINE);
         return topology;
     }
 
@@ -218,6 +228,19 @@ public final class StreamTopology {
                         Named.as("model-window-stats"))
                 .to(settings.modelStatsTopic(), Produced.with(Serdes.String(), JsonSerde.of(ModelStats.class))
                         .withName(MODEL_STATS_SINK));
+    }
+
+    /**
+     * Each tenant's usage, for quotas: samples (keyed by tenant, so no repartition) added up in a key-value store
+     * ({@link #TENANT_USAGE_STORE}), queried by control-service through {@code GET /v1/tenants/{tenant}/usage}.
+     */
+    private static void tenantUsage(StreamsBuilder builder) {
+        builder.stream(Topics.TENANT_SAMPLES, Consumed.with(Serdes.String(), JsonSerde.of(TenantSample.class))
+                        .withName(TENANT_SAMPLES_SOURCE))
+                .groupByKey()
+                .aggregate(TenantWindow::new, (tenant, sample, usage) -> usage.add(sample), Named.as("tenant-window"),
+                        Materialized.<String, TenantWindow, KeyValueStore<Bytes, byte[]>>as(TENANT_USAGE_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(JsonSerde.of(TenantWindow.class)));
     }
 
     /**

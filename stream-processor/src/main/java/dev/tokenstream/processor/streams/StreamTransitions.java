@@ -8,6 +8,7 @@ import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.ModelSample;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TenantSample;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import org.apache.kafka.common.serialization.Serdes;
@@ -448,7 +449,25 @@ final class StreamTransitions {
         }
         StreamStats stats = StreamStatistics.of(id, progress, nowMicros());
         out.stats(stats);
+        sampleTenant(id, progress, out);
         return stats;
+    }
+
+    /** Reports the stream's new output tokens and its end to its tenant's usage, with its statistics. */
+    private void sampleTenant(String id, StreamProgress progress, Emissions out) {
+        if (progress.tenant == null) {
+            return;
+        }
+        long now = clockMillis.getAsLong();
+        if (progress.tokenCount > progress.tenantTokensSampled) {
+            out.tenantSample(TenantSample.tokens(progress.tenant, id, progress.tokenCount
+                    - progress.tenantTokensSampled, now));
+            progress.tenantTokensSampled = progress.tokenCount;
+        }
+        if (progress.state.isTerminal() && !progress.tenantEndSampled) {
+            out.tenantSample(TenantSample.ended(progress.tenant, id, now));
+            progress.tenantEndSampled = true;
+        }
     }
 
     /** The processor's wall clock, epoch microseconds. */

@@ -10,6 +10,7 @@ import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
+import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.Topics;
@@ -382,6 +383,35 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldCountATenantsRunningStreamsRequestsAndOutputTokensForItsQuotas() {
+        var requests = driver.createInputTopic(Topics.REQUESTS, new StringSerializer(),
+                JsonSerde.of(StreamRequest.class));
+        requests.pipeInput(ID, request(ID, "acme"));
+        requests.pipeInput(ID, request(ID, "acme")); // taken again after a crash: the same stream
+        requests.pipeInput("other", request("other", "acme"));
+        requests.pipeInput("theirs", request("theirs", "globex"));
+        assertThat(usage("acme")).extracting(TenantUsage::activeStreams, TenantUsage::requests).containsExactly(2, 2);
+
+        tokens.pipeInput(ID, started(0).withTenant("acme"));
+        for (int seq = 1; seq <= 30; seq++) {
+            token(seq, "t", 1000L * seq);
+        }
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 31, "stop", null, T0 + 40_000));
+
+        TenantUsage acme = usage("acme");
+        assertThat(acme.activeStreams()).as("one ended").isEqualTo(1);
+        assertThat(acme.outputTokens()).isEqualTo(30);
+        assertThat(usage("globex").activeStreams()).isEqualTo(1);
+        assertThat(usage("globex").outputTokens()).isZero();
+    }
+
+    private TenantUsage usage(String tenant) {
+        TenantWindow window = driver.<String, TenantWindow>getKeyValueStore(StreamTopology.TENANT_USAGE_STORE)
+                .get(tenant);
+        return window.usage(tenant, T0 / 1000);
+    }
+
+    @Test
     void shouldFailARequestNoIngestStartsByTheDeadlineAsNotStarted() {
         var requests = driver.createInputTopic(Topics.REQUESTS, new StringSerializer(),
                 JsonSerde.of(StreamRequest.class));
@@ -640,7 +670,12 @@ class StreamTopologyTest {
     }
 
     private static StreamRequest request(String id) {
-        return new StreamRequest(id, "simulator", "sim-fast", List.of(ChatMessage.user("hi")), null, T0, null, null);
+        return request(id, null);
+    }
+
+    private static StreamRequest request(String id, String tenant) {
+        return new StreamRequest(id, "simulator", "sim-fast", List.of(ChatMessage.user("hi")), null, T0, null, null,
+                tenant);
     }
 
     private static TokenEvent started(long seq) {
