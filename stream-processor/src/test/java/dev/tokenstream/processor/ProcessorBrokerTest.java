@@ -189,6 +189,12 @@ class ProcessorBrokerTest {
         given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B)).get("/v1/streams/{id}/stats", id)
                 .then().statusCode(404);
         given().get("/v1/streams/{id}/stats", id).then().statusCode(401).contentType("application/problem+json");
+        // Its output tokens count in its tenant's usage, which the tenant and the services see.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> asService().get("/v1/tenants/tenant-a/usage")
+                .then().statusCode(200).body("tenant", equalTo("tenant-a"))
+                .body("outputTokens", greaterThanOrEqualTo(2)));
+        given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_B)).get("/v1/tenants/tenant-a/usage")
+                .then().statusCode(404);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> asService().get("/v1/models/stats").then()
                 .statusCode(200)
                 .body("find { it.model == '" + model + "' }.started", equalTo(1))
