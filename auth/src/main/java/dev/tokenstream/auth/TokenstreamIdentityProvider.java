@@ -15,18 +15,22 @@ import java.util.Optional;
 
 /**
  * Turns a bearer credential into a {@link Caller}: {@code tsk_...} text is an API key, checked against
- * {@link ApiKeyStore} (unknown, revoked or wrong secret: refused); anything else must be a stream token
- * ({@link StreamTokens}). In memory, no I/O: it runs on the event loop.
+ * {@link ApiKeyStore} (unknown, revoked or wrong secret: refused); anything else is a stream token
+ * ({@link StreamTokens}) or, where configured, an identity provider's token ({@link OidcTokens}). Keys and stream
+ * tokens are checked in memory on the event loop; an identity provider's token on a worker thread (its keys may
+ * have to be fetched).
  */
 @ApplicationScoped
 public class TokenstreamIdentityProvider implements IdentityProvider<TokenAuthenticationRequest> {
 
     private final ApiKeyStore keys;
     private final StreamTokens tokens;
+    private final OidcTokens oidc;
 
-    public TokenstreamIdentityProvider(ApiKeyStore keys, StreamTokens tokens) {
+    public TokenstreamIdentityProvider(ApiKeyStore keys, StreamTokens tokens, OidcTokens oidc) {
         this.keys = keys;
         this.tokens = tokens;
+        this.oidc = oidc;
     }
 
     @Override
@@ -38,17 +42,26 @@ public class TokenstreamIdentityProvider implements IdentityProvider<TokenAuthen
     public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request,
                                               AuthenticationRequestContext context) {
         String credential = request.getToken().getToken();
-        Optional<Caller> caller = ApiKey.parse(credential)
-                .map(parts -> keys.find(parts[0]).filter(key -> key.accepts(parts[1])).map(TokenstreamIdentityProvider::caller))
-                .orElseGet(() -> tokens.verify(credential));
-        if (caller.isEmpty()) {
-            return Uni.createFrom().failure(new AuthenticationFailedException("credential not accepted"));
+        Optional<String[]> key = ApiKey.parse(credential);
+        Optional<Caller> caller = key.isPresent()
+                ? keys.find(key.get()[0]).filter(found -> found.accepts(key.get()[1]))
+                        .map(TokenstreamIdentityProvider::caller)
+                : tokens.verify(credential);
+        if (caller.isEmpty() && key.isEmpty() && oidc.enabled()) {
+            return context.runBlocking(() -> identity(oidc.verify(credential)));
         }
-        return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+        return Uni.createFrom().item(() -> identity(caller));
+    }
+
+    private static SecurityIdentity identity(Optional<Caller> caller) {
+        if (caller.isEmpty()) {
+            throw new AuthenticationFailedException("credential not accepted");
+        }
+        return QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(caller.get().name()))
                 .addRole(caller.get().kind().name())
                 .addAttribute(Caller.ATTRIBUTE, caller.get())
-                .build());
+                .build();
     }
 
     private static Caller caller(ApiKey key) {

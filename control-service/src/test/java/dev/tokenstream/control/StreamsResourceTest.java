@@ -12,6 +12,7 @@ import dev.tokenstream.events.Target;
 import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.testsupport.IdentityProviderServer;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.ProcessorQueriesServer;
@@ -43,6 +44,7 @@ import static org.hamcrest.Matchers.nullValue;
 @QuarkusTestResource(KafkaTestResource.class)
 @QuarkusTestResource(ProcessorQueriesServer.class)
 @QuarkusTestResource(CatalogResource.class)
+@QuarkusTestResource(IdentityProviderServer.class)
 class StreamsResourceTest {
 
     /** @return a request of tenant-a, the tenant of every stream the tests start */
@@ -92,6 +94,28 @@ class StreamsResourceTest {
                     .contentType("application/json").body(START).post("/v1/streams").then().statusCode(401);
             (credential == null ? given() : given().header("Authorization", credential))
                     .post("/v1/streams/{id}/cancel", id).then().statusCode(401);
+        }
+    }
+
+    @Test
+    void shouldTakeAnIdentityProvidersTokenAsItsTenantsCaller() {
+        String valid = "Bearer " + IdentityProviderServer.token(IdentityProviderServer.ISSUER, "tenant-a",
+                Duration.ofMinutes(5), IdentityProviderServer.key());
+        String id = given().header("Authorization", valid).contentType("application/json").body(START)
+                .post("/v1/streams").then().statusCode(201).extract().path("streamId");
+        tenantA().get("/v1/streams/{id}", id).then().statusCode(200);
+        given().header("Authorization", valid).get("/v1/streams/{id}", start()).then().statusCode(200);
+
+        for (String refused : new String[] {
+            IdentityProviderServer.token("https://another.issuer", "tenant-a", Duration.ofMinutes(5),
+                    IdentityProviderServer.key()),
+            IdentityProviderServer.token(IdentityProviderServer.ISSUER, "tenant-a", Duration.ofMinutes(-5),
+                    IdentityProviderServer.key()),
+            IdentityProviderServer.token(IdentityProviderServer.ISSUER, null, Duration.ofMinutes(5),
+                    IdentityProviderServer.key()),
+            IdentityProviderServer.token(IdentityProviderServer.ISSUER, "tenant-a", Duration.ofMinutes(5),
+                    IdentityProviderServer.forgersKey())}) {
+            given().header("Authorization", "Bearer " + refused).get("/v1/streams/{id}", id).then().statusCode(401);
         }
     }
 
