@@ -593,7 +593,7 @@ class WholeStackIT {
         assertThat(output.exit()).as(output.text()).isZero();
         JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
         assertThat(result.path("valid").asBoolean()).isTrue();
-        assertThat(result.path("channels").asInt()).isEqualTo(7);
+        assertThat(result.path("channels").asInt()).isEqualTo(8);
     }
 
     /** @return the node project of the tests, with its packages installed (npm ci, from the lock file) */

@@ -1,7 +1,6 @@
 package dev.tokenstream.testsupport;
 
 import com.sun.net.httpserver.HttpServer;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
@@ -11,9 +10,6 @@ import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.NumericDate;
 import org.jose4j.lang.JoseException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -23,13 +19,12 @@ import java.util.Map;
  * RSA key made at start, and signs test tokens with it ({@link #token}). Configures
  * {@code tokenstream.auth.oidc.issuer} and {@code tokenstream.auth.oidc.jwks-url} for a {@code @QuarkusTest}.
  */
-public class IdentityProviderServer implements QuarkusTestResourceLifecycleManager {
+public class IdentityProviderServer extends HttpStandIn {
 
     /** The issuer the services under test expect. */
     public static final String ISSUER = "https://idp.tokenstream.test";
 
     private static final RsaJsonWebKey KEY = generate("test-key");
-    private HttpServer server;
 
     /**
      * Signs a token as the identity provider would.
@@ -82,12 +77,7 @@ public class IdentityProviderServer implements QuarkusTestResourceLifecycleManag
     }
 
     @Override
-    public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    protected Map<String, String> serve(HttpServer server, String baseUrl) {
         byte[] jwks = new JsonWebKeySet(KEY).toJson().getBytes(StandardCharsets.UTF_8);
         server.createContext("/jwks", exchange -> {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -95,15 +85,6 @@ public class IdentityProviderServer implements QuarkusTestResourceLifecycleManag
             exchange.getResponseBody().write(jwks);
             exchange.close();
         });
-        server.start();
-        return Map.of("tokenstream.auth.oidc.issuer", ISSUER,
-                "tokenstream.auth.oidc.jwks-url", "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks");
-    }
-
-    @Override
-    public void stop() {
-        if (server != null) {
-            server.stop(0);
-        }
+        return Map.of("tokenstream.auth.oidc.issuer", ISSUER, "tokenstream.auth.oidc.jwks-url", baseUrl + "/jwks");
     }
 }

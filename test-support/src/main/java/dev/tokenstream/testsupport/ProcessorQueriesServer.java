@@ -5,11 +5,7 @@ import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.serde.Json;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,12 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link TestKeys#SERVICE}). control-service's and ingest's tests run without a processor; the whole-stack
  * tests run them against the real one.
  */
-public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManager {
+public class ProcessorQueriesServer extends HttpStandIn {
 
     private static final Map<String, StreamStats> STREAMS = new ConcurrentHashMap<>();
     private static final Map<String, TenantUsage> TENANTS = new ConcurrentHashMap<>();
     private static volatile boolean restoring;
-    private HttpServer server;
 
     /** The processor holds {@code stats} for its stream from now on. */
     public static void holds(StreamStats stats) {
@@ -44,12 +39,7 @@ public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManag
     }
 
     @Override
-    public Map<String, String> start() {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    protected Map<String, String> serve(HttpServer server, String baseUrl) {
         server.createContext("/v1/streams/", exchange -> {
             if (!TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 // As the processor answers a caller without the service's key.
@@ -84,14 +74,6 @@ public class ProcessorQueriesServer implements QuarkusTestResourceLifecycleManag
             }
             exchange.close();
         });
-        server.start();
-        return Map.of("quarkus.rest-client.processor-api.url", "http://127.0.0.1:" + server.getAddress().getPort());
-    }
-
-    @Override
-    public void stop() {
-        if (server != null) {
-            server.stop(0);
-        }
+        return Map.of("quarkus.rest-client.processor-api.url", baseUrl);
     }
 }

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.client.StartStream;
 import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.testsupport.HttpStandIn;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.TestKeys;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import net.jqwik.api.Arbitraries;
@@ -18,8 +18,6 @@ import net.jqwik.api.Tuple;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
-@QuarkusTestResource(ChatCompletionsFuzzTest.ControlStandIn.class)
+@QuarkusTestResource(value = ChatCompletionsFuzzTest.ControlStandIn.class, restrictToAnnotatedClass = true)
 class ChatCompletionsFuzzTest {
 
     private static final int REQUESTS = 300;
@@ -54,16 +52,9 @@ class ChatCompletionsFuzzTest {
     URI completions;
 
     /** control-service's start, as a stand-in that records what reaches it and refuses it with problem details. */
-    public static final class ControlStandIn implements QuarkusTestResourceLifecycleManager {
-        private HttpServer server;
-
+    public static final class ControlStandIn extends HttpStandIn {
         @Override
-        public Map<String, String> start() {
-            try {
-                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        protected Map<String, String> serve(HttpServer server, String baseUrl) {
             server.createContext("/v1/streams", exchange -> {
                 RECEIVED.add(Map.entry(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")),
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
@@ -74,15 +65,7 @@ class ChatCompletionsFuzzTest {
                 exchange.getResponseBody().write(body);
                 exchange.close();
             });
-            server.start();
-            return Map.of("quarkus.rest-client.control-api.url", "http://127.0.0.1:" + server.getAddress().getPort());
-        }
-
-        @Override
-        public void stop() {
-            if (server != null) {
-                server.stop(0);
-            }
+            return Map.of("quarkus.rest-client.control-api.url", baseUrl);
         }
     }
 
