@@ -38,6 +38,15 @@ try {
   errorStatus = error.status;
 }
 
+// Tools: the SDK's own stream helper accumulates the call's fragments into the final message.
+const tools = [{ type: 'function', function: { name: 'get_weather', description: 'The weather in a place',
+  parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
+const toolStream = client.chat.completions.stream({
+  model, messages: [{ role: 'user', content: 'weather in Oslo' }], tools, max_tokens: 200,
+});
+const toolAnswer = await toolStream.finalChatCompletion();
+const toolCall = toolAnswer.choices[0].message.tool_calls?.[0];
+
 let wrongKeyStatus = null;
 try {
   await new OpenAI({ baseURL, apiKey: 'tsk_000000000000_' + 'A'.repeat(43) }).chat.completions.create(request);
@@ -63,4 +72,6 @@ console.log(JSON.stringify({
   completionText: completion.choices[0].message.content,
   completionFinishReason: completion.choices[0].finish_reason,
   errorStatus, wrongKeyStatus,
+  toolName: toolCall?.function?.name, toolArguments: toolCall?.function?.arguments,
+  toolFinishReason: toolAnswer.choices[0].finish_reason,
 }));

@@ -551,6 +551,10 @@ class WholeStackIT {
         assertThat(result.path("chunks").asInt()).isGreaterThan(2);
         assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
         assertThat(result.path("wrongKeyStatus").asInt()).isEqualTo(401);
+        assertThat(result.path("toolName").asText()).isEqualTo("get_weather");
+        assertThat(Json.MAPPER.readTree(result.path("toolArguments").asText()).path("query").asText())
+                .isEqualTo("weather in Oslo");
+        assertThat(result.path("toolFinishReason").asText()).isEqualTo("tool_calls");
         // Chat Completions has no resume: the client that went away after three chunks had its stream cancelled.
         String abandoned = result.path("abandonedStreamId").asText();
         assertThat(result.path("abandonedAfterChunks").asInt()).isEqualTo(3);

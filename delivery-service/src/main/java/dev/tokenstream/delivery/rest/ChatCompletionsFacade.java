@@ -13,11 +13,13 @@ import dev.tokenstream.delivery.rest.ChatCompletionsWire.Delta;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.Error;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.ErrorBody;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.Request;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.ToolCallDelta;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
@@ -32,6 +34,9 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -40,7 +45,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * model from {@code model: "provider/model"}, or {@code delivery.facade-default-provider}); with
  * {@code stream: true} the answer is OpenAI's data-only SSE (role chunk, content deltas, finish chunk, a usage
  * chunk when {@code stream_options.include_usage} is set, {@code data: [DONE]}); without it, one
- * {@code chat.completion}. Header {@code x-tokenstream-stream-id} names the stream, for the control API.
+ * {@code chat.completion}. {@code tools} reach the provider; its calls stream as {@code delta.tool_calls} fragments
+ * (the whole answer: {@code message.tool_calls}), its reasoning as {@code delta.reasoning_content}. Header
+ * {@code x-tokenstream-stream-id} names the stream, for the control API.
  * Callers authenticate as OpenAI's clients do, {@code Authorization: Bearer <key>}, with a tenant's Tokenstream API
  * key (the SDKs' {@code apiKey}); the stream is that tenant's. Errors use OpenAI's {@code {"error": {...}}} shape. A client that disconnects before the end cancels its stream
  * (the API has no resume). Format: docs/provider-wire-formats.md §1.
@@ -85,7 +92,8 @@ public class ChatCompletionsFacade {
                 slash > 0 ? model.substring(slash + 1) : model,
                 request.messages().stream().map(m -> new ChatMessage(m.role() == null ? "user" : m.role(),
                         m.content() == null ? "" : m.content())).toList(),
-                new GenerationParams(request.outputLimit(), request.temperature(), request.seed()), null);
+                new GenerationParams(request.outputLimit(), request.temperature(), request.seed(), null,
+                        request.toolDefinitions()), null);
         String authorization = ctx.request().getHeader("Authorization");
         control.start(start, authorization).subscribe().with(response -> {
             JsonNode answer = ControlApi.body(response);
@@ -114,6 +122,7 @@ public class ChatCompletionsFacade {
         long created = System.currentTimeMillis() / 1000;
         Object usageSoFar = includeUsage ? Completion.NO_USAGE_YET : null;
         var ended = new AtomicBoolean();
+        Set<Integer> streamedCalls = ConcurrentHashMap.newKeySet();
         var subscriber = logs.subscribe(id, -1, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
@@ -124,6 +133,18 @@ public class ChatCompletionsFacade {
                             usageSoFar)));
                     case TOKEN -> out.append(data(chunk(id, created, model, new Delta(null, frame.text()), null,
                             usageSoFar)));
+                    case REASONING -> out.append(data(chunk(id, created, model, new Delta(null, null,
+                            read(frame).text(), null), null, usageSoFar)));
+                    case TOOL_CALL -> {
+                        // Fragments as they come; a whole call only when none of its fragments was sent.
+                        ToolCall call = read(frame).toolCall();
+                        if (call.complete() && streamedCalls.contains(call.index())) {
+                            return Uni.createFrom().voidItem();
+                        }
+                        streamedCalls.add(call.index());
+                        out.append(data(chunk(id, created, model, new Delta(null, null, null,
+                                List.of(ToolCallDelta.of(call, false))), null, usageSoFar)));
+                    }
                     case COMPLETED, CANCELLED -> {
                         DeliveryFrame end = read(frame);
                         out.append(data(chunk(id, created, model, new Delta(null, null), finishReason(end),
@@ -178,6 +199,7 @@ public class ChatCompletionsFacade {
 
     private void completion(HttpServerResponse response, String id, String model, String authorization) {
         var text = new StringBuilder();
+        List<ToolCallDelta> calls = new CopyOnWriteArrayList<>();
         var ended = new AtomicBoolean();
         var subscriber = logs.subscribe(id, -1, new FrameSink() {
             @Override
@@ -185,6 +207,8 @@ public class ChatCompletionsFacade {
                 ended.compareAndSet(false, frame.terminal());
                 if (frame.isToken()) {
                     text.append(frame.text());
+                } else if (frame.type() == FrameType.TOOL_CALL && read(frame).toolCall().complete()) {
+                    calls.add(ToolCallDelta.of(read(frame).toolCall(), true));
                 } else if (frame.terminal()) {
                     DeliveryFrame end = read(frame);
                     if (end.type() == FrameType.FAILED) {
@@ -193,7 +217,8 @@ public class ChatCompletionsFacade {
                     } else {
                         var whole = new Completion(COMPLETION_ID_PREFIX + id, "chat.completion",
                                 System.currentTimeMillis() / 1000, model, List.of(new Choice(0, null,
-                                new Delta("assistant", text.toString()), finishReason(end))),
+                                new Delta("assistant", text.toString(), null, calls.isEmpty() ? null
+                                        : List.copyOf(calls)), finishReason(end))),
                                 CompletionUsage.of(end.usage()));
                         response.putHeader("content-type", "application/json").end(Json.write(whole));
                     }

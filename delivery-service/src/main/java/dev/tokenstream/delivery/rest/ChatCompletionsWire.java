@@ -3,9 +3,12 @@ package dev.tokenstream.delivery.rest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.tokenstream.events.ToolCall;
+import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The OpenAI Chat Completions wire shapes the facade reads and writes, as records for Jackson; field names as OpenAI
@@ -28,11 +31,20 @@ final class ChatCompletionsWire {
      * @param seed                sampling seed
      * @param stream              whether to answer as server-sent chunks
      * @param streamOptions       with {@code stream}: {@code include_usage} adds a usage chunk before {@code [DONE]}
+     * @param tools               functions the model may call: {@code [{type: "function", function: {name,
+     *                            description, parameters}}]}
      */
     record Request(String model, List<Message> messages,
                    @JsonProperty("max_completion_tokens") Integer maxCompletionTokens,
                    @JsonProperty("max_tokens") Integer maxTokens, Double temperature, Long seed, boolean stream,
-                   @JsonProperty("stream_options") StreamOptions streamOptions) {
+                   @JsonProperty("stream_options") StreamOptions streamOptions, List<Tool> tools) {
+
+        /** @return the tools as Tokenstream's requests carry them (an entry without a function is skipped) */
+        List<ToolDefinition> toolDefinitions() {
+            return tools == null ? List.of() : tools.stream().filter(tool -> tool != null && tool.function() != null)
+                    .map(tool -> new ToolDefinition(tool.function().name(), tool.function().description(),
+                            tool.function().parameters())).toList();
+        }
 
         /** @return the output limit by either name, the newer one first; null when neither is set */
         Integer outputLimit() {
@@ -60,6 +72,54 @@ final class ChatCompletionsWire {
      * @param includeUsage whether a usage chunk ends the stream
      */
     record StreamOptions(@JsonProperty("include_usage") boolean includeUsage) {
+    }
+
+    /**
+     * A tool of the request.
+     *
+     * @param type     {@code function}
+     * @param function the function
+     */
+    record Tool(String type, Function function) {
+    }
+
+    /**
+     * A function the model may call.
+     *
+     * @param name        its name
+     * @param description what it does
+     * @param parameters  JSON Schema of its arguments
+     */
+    record Function(String name, String description, Map<String, Object> parameters) {
+    }
+
+    /**
+     * A tool call in a chunk ({@code delta.tool_calls[]}: the first fragment of a call has its id, type and name,
+     * later ones more {@code arguments} text) or in the whole answer's message (no index).
+     *
+     * @param index    the call's position in the answer
+     * @param id       the provider's call id, on the first fragment
+     * @param type     {@code function}, on the first fragment
+     * @param function the name (first fragment) and a fragment of the JSON arguments
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ToolCallDelta(Integer index, String id, String type, FunctionCall function) {
+
+        /** @return {@code call} in the chunk format ({@code whole}: in the message format, without index) */
+        static ToolCallDelta of(ToolCall call, boolean whole) {
+            return new ToolCallDelta(whole ? null : call.index(), call.id(), call.id() == null ? null : "function",
+                    new FunctionCall(call.name(), call.arguments() == null ? "" : call.arguments()));
+        }
+    }
+
+    /**
+     * A function call's name and (a fragment of) its JSON arguments.
+     *
+     * @param name      the function's name, on the first fragment
+     * @param arguments JSON text
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record FunctionCall(String name, String arguments) {
     }
 
     /**
@@ -98,11 +158,19 @@ final class ChatCompletionsWire {
     /**
      * What a chunk adds, or the whole answer's message.
      *
-     * @param role    {@code assistant}, on the first chunk and the whole answer
-     * @param content text
+     * @param role             {@code assistant}, on the first chunk and the whole answer
+     * @param content          text
+     * @param reasoningContent the model's reasoning text, in the field DeepSeek and vLLM's OpenAI-compatible servers
+     *                         use (OpenAI's Chat Completions has none of its own)
+     * @param toolCalls        tool calls, or fragments of them
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Delta(String role, String content) {
+    record Delta(String role, String content, @JsonProperty("reasoning_content") String reasoningContent,
+                 @JsonProperty("tool_calls") List<ToolCallDelta> toolCalls) {
+
+        Delta(String role, String content) {
+            this(role, content, null, null);
+        }
     }
 
     /**
