@@ -150,8 +150,8 @@ public class StreamsResource {
         return replaysAllowed(caller, body)
                 .flatMap(ignored -> quotas.admit(caller.tenant(), body.streamTargets().size()))
                 .flatMap(ignored -> idempotencyKey == null
-                ? write(StreamIds.newId(), body, null, caller.tenant())
-                : startKeyed(idempotencyKey, body, caller.tenant()));
+                        ? write(StreamIds.newId(), body, null, caller.tenant())
+                        : startKeyed(idempotencyKey, body, caller.tenant()));
     }
 
     /** A start with an {@code Idempotency-Key}: the key, within the tenant, decides the stream id. */
