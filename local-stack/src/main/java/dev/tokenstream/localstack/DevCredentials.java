@@ -10,6 +10,7 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The local stack's credentials, made on its first start and kept in its work folder (readable by the owner only):
@@ -78,15 +79,11 @@ public record DevCredentials(String apiKey, String serviceKey, String streamToke
         }
     }
 
-    private interface Maker {
-        String make();
-    }
-
-    private static String readOrMake(Path file, Maker maker) throws IOException {
+    private static String readOrMake(Path file, Supplier<String> maker) throws IOException {
         if (Files.exists(file)) {
             return Files.readString(file).trim();
         }
-        String value = maker.make();
+        String value = maker.get();
         Files.writeString(file, value + "\n");
         try {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));

@@ -10,7 +10,6 @@ import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.NumericDate;
 import org.jose4j.lang.JoseException;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
@@ -78,13 +77,8 @@ public class IdentityProviderServer extends HttpStandIn {
 
     @Override
     protected Map<String, String> serve(HttpServer server, String baseUrl) {
-        byte[] jwks = new JsonWebKeySet(KEY).toJson().getBytes(StandardCharsets.UTF_8);
-        server.createContext("/jwks", exchange -> {
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, jwks.length);
-            exchange.getResponseBody().write(jwks);
-            exchange.close();
-        });
+        String jwks = new JsonWebKeySet(KEY).toJson();
+        server.createContext("/jwks", exchange -> respond(exchange, 200, "application/json", jwks));
         return Map.of("tokenstream.auth.oidc.issuer", ISSUER, "tokenstream.auth.oidc.jwks-url", baseUrl + "/jwks");
     }
 }

@@ -1,12 +1,12 @@
 package dev.tokenstream.testsupport;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TenantUsage;
 import dev.tokenstream.events.serde.Json;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -41,10 +41,8 @@ public class ProcessorQueriesServer extends HttpStandIn {
     @Override
     protected Map<String, String> serve(HttpServer server, String baseUrl) {
         server.createContext("/v1/streams/", exchange -> {
-            if (!TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                // As the processor answers a caller without the service's key.
-                exchange.sendResponseHeaders(401, -1);
-                exchange.close();
+            if (!authorized(exchange)) {
+                respond(exchange, 401, null, null);
                 return;
             }
             String[] path = exchange.getRequestURI().getPath().split("/");
@@ -52,28 +50,25 @@ public class ProcessorQueriesServer extends HttpStandIn {
             int status = restoring ? 503 : stats == null ? 404 : 200;
             Object body = status == 200 ? stats : Problem.of(status, status == 503 ? "Statistics not available yet"
                     : "Stream not found", "as the test set it", null);
-            byte[] bytes = Json.write(body).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", status == 200 ? "application/json" : Problem.MEDIA_TYPE);
             if (status == 503) {
                 exchange.getResponseHeaders().set("Retry-After", "1");
             }
-            exchange.sendResponseHeaders(status, bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
+            respond(exchange, status, status == 200 ? "application/json" : Problem.MEDIA_TYPE, Json.write(body));
         });
         server.createContext("/v1/tenants/", exchange -> {
             String tenant = exchange.getRequestURI().getPath().split("/")[3];
-            boolean authorized = TestKeys.bearer(TestKeys.SERVICE).equals(
-                    exchange.getRequestHeaders().getFirst("Authorization"));
-            byte[] bytes = Json.write(TENANTS.getOrDefault(tenant, TenantUsage.none(tenant,
-                    System.currentTimeMillis()))).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(authorized ? 200 : 401, authorized ? bytes.length : -1);
-            if (authorized) {
-                exchange.getResponseBody().write(bytes);
+            if (!authorized(exchange)) {
+                respond(exchange, 401, null, null);
+                return;
             }
-            exchange.close();
+            respond(exchange, 200, "application/json", Json.write(TENANTS.getOrDefault(tenant,
+                    TenantUsage.none(tenant, System.currentTimeMillis()))));
         });
         return Map.of("quarkus.rest-client.processor-api.url", baseUrl);
+    }
+
+    /** As the processor does, only callers with the service's key are answered. */
+    private static boolean authorized(HttpExchange exchange) {
+        return TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"));
     }
 }

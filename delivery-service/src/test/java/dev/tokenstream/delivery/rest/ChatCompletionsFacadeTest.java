@@ -22,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,12 +51,8 @@ class ChatCompletionsFacadeTest {
         protected Map<String, String> serve(HttpServer server, String baseUrl) {
             server.createContext("/v1/streams", exchange -> {
                 exchange.getRequestBody().readAllBytes();
-                byte[] body = ("{\"streamId\":\"" + nextStream + "\",\"status\":\"REQUESTED\"}")
-                        .getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(201, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
+                respond(exchange, 201, "application/json", "{\"streamId\":\"" + nextStream
+                        + "\",\"status\":\"REQUESTED\"}");
             });
             return Map.of("quarkus.rest-client.control-api.url", baseUrl);
         }

@@ -58,12 +58,8 @@ class ChatCompletionsFuzzTest {
             server.createContext("/v1/streams", exchange -> {
                 RECEIVED.add(Map.entry(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")),
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-                byte[] body = "{\"status\":400,\"title\":\"Invalid request\",\"detail\":\"refused by the stand-in\"}"
-                        .getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "application/problem+json");
-                exchange.sendResponseHeaders(400, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
+                respond(exchange, 400, "application/problem+json",
+                        "{\"status\":400,\"title\":\"Invalid request\",\"detail\":\"refused by the stand-in\"}");
             });
             return Map.of("quarkus.rest-client.control-api.url", baseUrl);
         }
