@@ -2,6 +2,7 @@ package dev.tokenstream.cli;
 
 import dev.tokenstream.localstack.LocalStack;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.util.concurrent.Callable;
@@ -17,9 +18,17 @@ final class StackCommands {
         @ParentCommand
         TokenstreamCli cli;
 
+        @Option(names = "--instances", paramLabel = "N", description = "Instances of each service (1 to 9; default "
+                + "TOKENSTREAM_INSTANCES, else 1): instance i listens 10 * (i - 1) above the first one's port.")
+        Integer instances;
+
         @Override
         public Integer call() {
-            cli.stack().up();
+            LocalStack stack = cli.stack();
+            if (instances != null) {
+                stack = new LocalStack(stack.settings().withInstances(instances), System.out);
+            }
+            stack.up();
             return 0;
         }
     }

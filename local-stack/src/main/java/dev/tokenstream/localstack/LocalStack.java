@@ -71,6 +71,12 @@ public final class LocalStack {
     private static final Duration TERMINATE_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration COORDINATOR_TIMEOUT = Duration.ofSeconds(60);
     private static final String STATE_FILE = "stack.properties";
+    private static final Map<String, String> PORT_VARIABLES = Map.of("kafka", "TOKENSTREAM_KAFKA_PORT",
+            "provider-simulator", "TOKENSTREAM_SIMULATOR_PORT", "stream-processor", "TOKENSTREAM_PROCESSOR_PORT",
+            "ingest-service", "TOKENSTREAM_INGEST_PORT", "control-service", "TOKENSTREAM_CONTROL_PORT",
+            "delivery-service", "TOKENSTREAM_DELIVERY_PORT");
+    /** The state file's entry for the instances of each service; every other entry is a process name and its pid. */
+    private static final String INSTANCES_KEY = "instances";
 
     private final StackSettings settings;
     private final PrintStream progress;
@@ -95,10 +101,10 @@ public final class LocalStack {
      * matching endpoints unless {@code OPENAI_API_KEY} (or {@code ANTHROPIC_API_KEY}) is set in the environment,
      * which the ingest process inherits: then at the real API.
      */
-    private List<String> ingestArguments(String kafka) {
+    private List<String> ingestArguments(String kafka, int instance) {
         List<String> arguments = new ArrayList<>(List.of(kafka,
                 "-Dingest.providers.simulator.base-url=" + settings.simulatorUrl() + "/v1",
-                "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl()));
+                "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl(instance)));
         if (isBlank(System.getenv("OPENAI_API_KEY"))) {
             arguments.add("-Dingest.providers.openai.base-url=" + settings.simulatorUrl() + "/v1");
         }
@@ -107,8 +113,8 @@ public final class LocalStack {
         }
         // Static membership, as the processor's: an ingest that restarts takes its partitions back at once (and
         // takes up the requests it had not finished, as new attempts) instead of waiting out the session timeout.
-        arguments.add("-Dmp.messaging.incoming.requests.group.instance.id=" + INGEST_INSTANCE);
-        // One instance takes every stream here (nothing scales it out): enough for the benchmark's 1000 at once.
+        arguments.add("-Dmp.messaging.incoming.requests.group.instance.id=" + instanceName(INGEST_INSTANCE, instance));
+        // Enough for the benchmark's 1000 streams at once on one instance.
         if (isBlank(System.getenv("INGEST_MAX_CONCURRENT_STREAMS"))) {
             arguments.add("-Dsmallrye.messaging.worker.ingest-workers.max-concurrency=" + LOCAL_INGEST_CONCURRENCY);
         }
@@ -131,34 +137,97 @@ public final class LocalStack {
         return value == null || value.isBlank();
     }
 
-    /** The processes in start order: the broker first, the simulator before ingest. */
+    /**
+     * @return the name of instance {@code i} (from 1) of a process: the name itself for the first, then
+     *         {@code <name>-<i>}
+     */
+    static String instanceName(String name, int instance) {
+        return instance == 1 ? name : name + "-" + instance;
+    }
+
+    /**
+     * The processes in start order: the broker first, the simulator before ingest; then each service's instances
+     * ({@link StackSettings#instances()}), instance {@code i} on its ports {@link StackSettings#instancePort}. Instance
+     * {@code i} of ingest and control asks processor instance {@code i} (any instance answers for every stream); the
+     * processors keep a standby replica of each other's state when there are several.
+     */
     List<Component> components() {
         String kafka = "-Dkafka.bootstrap.servers=" + settings.bootstrapServers();
         Path data = settings.workDir().resolve("data");
-        return List.of(
+        List<Component> components = new ArrayList<>(List.of(
                 new Component("kafka", settings.kafkaPort(), null, List.of()),
-                new Component("provider-simulator", settings.simulatorPort(), "provider-simulator", List.of()),
-                new Component("stream-processor", settings.processorPort(), "stream-processor", concat(List.of(
-                        "-Dquarkus.kafka-streams.bootstrap-servers=" + settings.bootstrapServers(),
-                        "-Dkafka-streams.state.dir=" + data.resolve("stream-processor"),
-                        // Static membership: a processor that restarts on its own takes over its old membership at
-                        // once instead of waiting out the session timeout of the member it was.
-                        "-Dkafka-streams.group.instance.id=" + PROCESSOR_INSTANCE), layoutArguments())),
-                new Component("ingest-service", settings.ingestPort(), "ingest-service", ingestArguments(kafka)),
-                new Component("control-service", settings.controlPort(), "control-service", List.of(kafka,
-                        "-Dcontrol.public-base-url=" + settings.controlUrl(),
-                        "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(),
-                        "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl(),
-                        "-Dquarkus.http.cors.origins=" + settings.deliveryUrl(),
-                        // The development tenant runs the benchmark (1000 streams at once); tenant "limited" runs one
-                        // stream at a time, to try the quotas with (tokenstream keys create --tenant limited).
-                        "-Dcontrol.quotas.tenants.dev.max-concurrent-streams=100000",
-                        "-Dcontrol.quotas.tenants.dev.requests-per-minute=1000000",
-                        "-Dcontrol.quotas.tenants.dev.output-tokens-per-minute=1000000000",
-                        "-Dcontrol.quotas.tenants.limited.max-concurrent-streams=1")),
-                new Component("delivery-service", settings.deliveryPort(), "delivery-service", List.of(kafka,
-                        "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl(),
-                        "-Ddelivery.control-public-url=" + settings.controlUrl())));
+                new Component("provider-simulator", settings.simulatorPort(), "provider-simulator", List.of())));
+        int instances = instances();
+        for (int i = 1; i <= instances; i++) {
+            String processor = instanceName("stream-processor", i);
+            components.add(new Component(processor, port(settings.processorPort(), i), "stream-processor",
+                    concat(List.of(
+                            "-Dquarkus.kafka-streams.bootstrap-servers=" + settings.bootstrapServers(),
+                            "-Dkafka-streams.state.dir=" + data.resolve(processor),
+                            "-Dkafka-streams.num.standby.replicas=" + (instances > 1 ? 1 : 0),
+                            // Static membership: a processor that restarts on its own takes over its old membership
+                            // at once instead of waiting out the session timeout of the member it was.
+                            "-Dkafka-streams.group.instance.id=" + instanceName(PROCESSOR_INSTANCE, i)),
+                            layoutArguments())));
+        }
+        for (int i = 1; i <= instances; i++) {
+            components.add(new Component(instanceName("ingest-service", i), port(settings.ingestPort(), i),
+                    "ingest-service", ingestArguments(kafka, i)));
+        }
+        for (int i = 1; i <= instances; i++) {
+            components.add(new Component(instanceName("control-service", i), port(settings.controlPort(), i),
+                    "control-service", List.of(kafka,
+                    "-Dcontrol.public-base-url=" + settings.controlUrl(i),
+                    "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(i),
+                    "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl(i),
+                    "-Dquarkus.http.cors.origins=" + settings.deliveryUrl(i),
+                    // The development tenant runs the benchmark (1000 streams at once); tenant "limited" runs one
+                    // stream at a time, to try the quotas with (tokenstream keys create --tenant limited).
+                    "-Dcontrol.quotas.tenants.dev.max-concurrent-streams=100000",
+                    "-Dcontrol.quotas.tenants.dev.requests-per-minute=1000000",
+                    "-Dcontrol.quotas.tenants.dev.output-tokens-per-minute=1000000000",
+                    "-Dcontrol.quotas.tenants.limited.max-concurrent-streams=1")));
+        }
+        for (int i = 1; i <= instances; i++) {
+            components.add(new Component(instanceName("delivery-service", i), port(settings.deliveryPort(), i),
+                    "delivery-service", List.of(kafka,
+                    "-Dquarkus.rest-client.control-api.url=" + settings.controlUrl(i),
+                    "-Ddelivery.control-public-url=" + settings.controlUrl(i),
+                    // How the other delivery instances reach this one, for the streams it owns.
+                    "-Ddelivery.advertised-url=" + settings.deliveryUrl(i))));
+        }
+        return components;
+    }
+
+    /** @return the URLs of every instance of a service, comma-separated */
+    private String urls(java.util.function.IntFunction<String> url) {
+        List<String> urls = new ArrayList<>();
+        for (int i = 1; i <= instances(); i++) {
+            urls.add(url.apply(i));
+        }
+        return String.join(", ", urls);
+    }
+
+    private static int port(int first, int instance) {
+        return StackSettings.instancePort(first, instance);
+    }
+
+    /**
+     * @return instances of each service: the settings', or those of the stack the state file records (so
+     *         {@code down} and {@code status} see every instance an {@code up --instances N} started)
+     */
+    int instances() {
+        Path file = settings.workDir().resolve(STATE_FILE);
+        if (Files.exists(file)) {
+            try (var in = Files.newBufferedReader(file)) {
+                var state = new Properties();
+                state.load(in);
+                return Math.max(settings.instances(), Integer.parseInt(state.getProperty(INSTANCES_KEY, "1")));
+            } catch (IOException | NumberFormatException e) {
+                return settings.instances();
+            }
+        }
+        return settings.instances();
     }
 
     /**
@@ -171,6 +240,11 @@ public final class LocalStack {
         if (isRunning()) {
             throw new StackException("a local stack already runs from " + settings.workDir()
                     + "; stop it with ./tokenstream down");
+        }
+        try {
+            Files.deleteIfExists(settings.workDir().resolve(STATE_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         checkBuilt();
         checkPortsFree();
@@ -192,8 +266,8 @@ public final class LocalStack {
             for (Component service : services) {
                 awaitReady(service, pids.get(service.name()));
             }
-            progress.printf("Local stack is up: control API %s, WebSocket %s, Kafka %s%n", settings.controlUrl(),
-                    settings.deliveryUrl().replace("http", "ws"), settings.bootstrapServers());
+            progress.printf("Local stack is up: control API %s, WebSocket %s, Kafka %s%n", urls(settings::controlUrl),
+                    urls(settings::deliveryUrl).replace("http", "ws"), settings.bootstrapServers());
         } catch (RuntimeException e) {
             writeState(pids);
             down();
@@ -344,15 +418,17 @@ public final class LocalStack {
 
     private void checkPortsFree() {
         List<String> taken = new ArrayList<>();
-        Map<String, Integer> ports = new LinkedHashMap<>();
-        ports.put("Kafka (TOKENSTREAM_KAFKA_PORT)", settings.kafkaPort());
-        ports.put("KRaft controller (TOKENSTREAM_CONTROLLER_PORT)", settings.controllerPort());
-        ports.put("control-service (TOKENSTREAM_CONTROL_PORT)", settings.controlPort());
-        ports.put("delivery-service (TOKENSTREAM_DELIVERY_PORT)", settings.deliveryPort());
-        ports.put("stream-processor (TOKENSTREAM_PROCESSOR_PORT)", settings.processorPort());
-        ports.put("ingest-service (TOKENSTREAM_INGEST_PORT)", settings.ingestPort());
-        ports.put("provider-simulator (TOKENSTREAM_SIMULATOR_PORT)", settings.simulatorPort());
-        ports.forEach((what, port) -> {
+        Map<Integer, String> ports = new LinkedHashMap<>();
+        ports.put(settings.controllerPort(), "the KRaft controller (TOKENSTREAM_CONTROLLER_PORT)");
+        for (Component component : components()) {
+            String what = component.name() + " (" + PORT_VARIABLES.get(component.module() == null ? "kafka"
+                    : component.module()) + ")";
+            ports.put(component.port(), what);
+            if (component.hasManagementInterface()) {
+                ports.put(component.healthPort(), what + ", its management interface");
+            }
+        }
+        ports.forEach((port, what) -> {
             try (ServerSocket socket = new ServerSocket()) {
                 socket.bind(new InetSocketAddress("localhost", port));
             } catch (IOException e) {
@@ -661,6 +737,7 @@ public final class LocalStack {
     private void writeState(Map<String, Long> pids) {
         var state = new Properties();
         pids.forEach((name, pid) -> state.setProperty(name, String.valueOf(pid)));
+        state.setProperty(INSTANCES_KEY, String.valueOf(instances()));
         try {
             Files.createDirectories(settings.workDir());
             try (var out = Files.newBufferedWriter(settings.workDir().resolve(STATE_FILE))) {

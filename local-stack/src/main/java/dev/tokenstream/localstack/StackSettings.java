@@ -27,10 +27,17 @@ import java.util.stream.Collectors;
  * @param retention      time-based retention by topic name; stream-stats is compacted and has none
  * @param topicLayout    {@code shared} (default) or {@code per-stream} ({@code TOKENSTREAM_TOPIC_LAYOUT}): where
  *                       ingest writes token events and the processor reads them
+ * @param instances      instances of each service (default 1, {@code TOKENSTREAM_INSTANCES}): instance {@code i}
+ *                       (from 1) of a service listens {@link #INSTANCE_PORT_STEP}{@code  * (i - 1)} above its port
  */
 public record StackSettings(Path home, Path workDir, int kafkaPort, int controllerPort, int controlPort,
                             int deliveryPort, int processorPort, int ingestPort, int simulatorPort, int partitions,
-                            Map<String, Duration> retention, String topicLayout) {
+                            Map<String, Duration> retention, String topicLayout, int instances) {
+
+    /** Instance i of a service listens this far above instance i - 1: control-service 8080, 8090, 8100, ... */
+    public static final int INSTANCE_PORT_STEP = 10;
+    /** Most instances of each service the local stack runs. */
+    public static final int MAX_INSTANCES = 9;
 
     /** Default retention of each topic with one; {@code TOKENSTREAM_RETENTION_<NAME>} (ISO-8601, e.g. P30D) overrides. */
     public static final Map<String, Duration> DEFAULT_RETENTION = TopicSpec.ALL.stream()
@@ -43,6 +50,10 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
             throw new StackException("TOKENSTREAM_TOPIC_LAYOUT must be shared or per-stream, not '" + topicLayout
                     + "'");
         }
+        if (instances < 1 || instances > MAX_INSTANCES) {
+            throw new StackException("instances of each service must be from 1 to " + MAX_INSTANCES + ", not "
+                    + instances);
+        }
     }
 
     /** @return whether every stream has a token topic of its own */
@@ -53,13 +64,28 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
     /** @return the same settings with {@code layout} */
     public StackSettings withTopicLayout(String layout) {
         return new StackSettings(home, workDir, kafkaPort, controllerPort, controlPort, deliveryPort, processorPort,
-                ingestPort, simulatorPort, partitions, retention, layout);
+                ingestPort, simulatorPort, partitions, retention, layout, instances);
+    }
+
+    /** @return the same settings with {@code count} instances of each service */
+    public StackSettings withInstances(int count) {
+        return new StackSettings(home, workDir, kafkaPort, controllerPort, controlPort, deliveryPort, processorPort,
+                ingestPort, simulatorPort, partitions, retention, topicLayout, count);
+    }
+
+    /**
+     * @param port     the first instance's port
+     * @param instance the instance, from 1
+     * @return the instance's port
+     */
+    public static int instancePort(int port, int instance) {
+        return port + INSTANCE_PORT_STEP * (instance - 1);
     }
 
     /** @return the same settings with other ports, work folder and partitions, and the default retention */
     public static StackSettings of(Path home, Path workDir, int[] ports, int partitions) {
         return new StackSettings(home, workDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6],
-                partitions, DEFAULT_RETENTION, "shared");
+                partitions, DEFAULT_RETENTION, "shared", 1);
     }
 
     /** @return settings for the checkout at {@code home}, from the environment and the defaults */
@@ -71,7 +97,8 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
                 port(env, "TOKENSTREAM_CONTROL_PORT", 8080), port(env, "TOKENSTREAM_DELIVERY_PORT", 8081),
                 port(env, "TOKENSTREAM_PROCESSOR_PORT", 8082), port(env, "TOKENSTREAM_INGEST_PORT", 8083),
                 port(env, "TOKENSTREAM_SIMULATOR_PORT", 8089), port(env, "TOKENSTREAM_PARTITIONS", 3),
-                retention(env), env.getOrDefault("TOKENSTREAM_TOPIC_LAYOUT", "shared").trim());
+                retention(env), env.getOrDefault("TOKENSTREAM_TOPIC_LAYOUT", "shared").trim(),
+                port(env, "TOKENSTREAM_INSTANCES", 1));
     }
 
     private static Map<String, Duration> retention(Map<String, String> env) {
@@ -97,19 +124,34 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
         return "localhost:" + kafkaPort;
     }
 
-    /** @return the control API's base URL */
+    /** @return the control API's base URL (the first instance's) */
     public String controlUrl() {
-        return "http://localhost:" + controlPort;
+        return controlUrl(1);
     }
 
-    /** @return stream-processor's base URL (its interactive queries) */
+    /** @return instance {@code i}'s (from 1) control API base URL */
+    public String controlUrl(int i) {
+        return "http://localhost:" + instancePort(controlPort, i);
+    }
+
+    /** @return stream-processor's base URL (its interactive queries; the first instance's) */
     public String processorUrl() {
-        return "http://localhost:" + processorPort;
+        return processorUrl(1);
     }
 
-    /** @return delivery-service's base URL */
+    /** @return instance {@code i}'s (from 1) stream-processor base URL */
+    public String processorUrl(int i) {
+        return "http://localhost:" + instancePort(processorPort, i);
+    }
+
+    /** @return delivery-service's base URL (the first instance's) */
     public String deliveryUrl() {
-        return "http://localhost:" + deliveryPort;
+        return deliveryUrl(1);
+    }
+
+    /** @return instance {@code i}'s (from 1) delivery-service base URL */
+    public String deliveryUrl(int i) {
+        return "http://localhost:" + instancePort(deliveryPort, i);
     }
 
     /** @return the simulator's base URL */

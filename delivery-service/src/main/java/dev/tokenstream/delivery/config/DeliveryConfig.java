@@ -45,6 +45,12 @@ public interface DeliveryConfig {
     @WithDefault("5000")
     int maxLagFrames();
 
+    /**
+     * The URL other delivery instances reach this one at (scheme, host, port; no path), e.g. the pod's address in
+     * Kubernetes. Instances forward the clients of streams they do not own to the owner's URL.
+     */
+    String advertisedUrl();
+
     /** The control API's URL as a browser reaches it, for the page served at {@code /}. */
     @WithDefault("http://localhost:8080")
     String controlPublicUrl();

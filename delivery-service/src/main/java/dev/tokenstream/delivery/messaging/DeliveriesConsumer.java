@@ -1,5 +1,7 @@
 package dev.tokenstream.delivery.messaging;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -7,8 +9,9 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import java.io.IOException;
 
 /**
- * Reads {@code tokenstream.deliveries} (channel {@code deliveries}) in a consumer group of its own per instance,
- * so every instance sees every stream, starting {@code delivery.replay-window} back in time
+ * Reads this instance's partitions of {@code tokenstream.deliveries} (channel {@code deliveries}; the instances
+ * share one consumer group, {@link PartitionOwners}), counted in {@code tokenstream_delivery_frames_consumed_total},
+ * starting {@code delivery.replay-window} back in time
  * ({@link ReplayWindowRebalanceListener}). Frames keep their JSON text: clients receive the bytes the processor
  * wrote. A frame that cannot be read is logged and skipped.
  */
@@ -16,9 +19,12 @@ import java.io.IOException;
 public class DeliveriesConsumer {
 
     private final FrameLogs logs;
+    private final Counter consumed;
 
-    public DeliveriesConsumer(FrameLogs logs) {
+    public DeliveriesConsumer(FrameLogs logs, MeterRegistry registry) {
         this.logs = logs;
+        this.consumed = Counter.builder("tokenstream.delivery.frames.consumed")
+                .description("Frames read from the deliveries topic (this instance's partitions)").register(registry);
     }
 
     @Incoming("deliveries")
@@ -26,6 +32,7 @@ public class DeliveriesConsumer {
         if (json == null) {
             return;
         }
+        consumed.increment();
         try {
             Frame.parse(json).ifPresentOrElse(parsed -> logs.append(parsed.streamId(), parsed.frame()),
                     () -> Log.warnf("skipping a delivery frame without streamId, type or seq"));

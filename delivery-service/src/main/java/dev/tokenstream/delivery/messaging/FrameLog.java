@@ -186,6 +186,11 @@ public final class FrameLog {
         return subscribers.size();
     }
 
+    /** @return the seq of the last frame held, -1 when none */
+    synchronized long lastSeq() {
+        return frames.isEmpty() ? -1 : frames.get(frames.size() - 1).seq();
+    }
+
     /** @return frames held */
     public synchronized int size() {
         return frames.size();

@@ -16,11 +16,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The {@link FrameLog}s of the streams this instance knows, by stream id. Finished streams nobody reads are
+ * The {@link FrameLog}s of the streams this instance serves, by stream id: those of the deliveries partitions it
+ * owns ({@link PartitionOwners}), fed from Kafka, and those of other partitions that clients here read, fed from
+ * their owner ({@link OwnerFeeds}); so memory per instance falls as 1/N with N instances. Finished streams nobody reads are
  * dropped after {@code delivery.retain-finished}, or sooner, idle longest first, while there are more than
  * {@code delivery.max-finished-streams}; unfinished ones nobody reads after twice the retention.
  *
@@ -41,15 +44,20 @@ public class FrameLogs {
     private final DeliveryConfig config;
     private final Vertx vertx;
     private final DeliveryBackfill backfill;
+    private final PartitionOwners owners;
+    private final OwnerFeeds feeds;
     private final Timer lag;
     private final Counter diverged;
     /** Streams created at or after this time (epoch ms) are whole in memory; none before an assignment. */
     private final AtomicLong wholeSinceMillis = new AtomicLong(Long.MAX_VALUE);
 
-    public FrameLogs(DeliveryConfig config, Vertx vertx, DeliveryBackfill backfill, MeterRegistry registry) {
+    public FrameLogs(DeliveryConfig config, Vertx vertx, DeliveryBackfill backfill, PartitionOwners owners,
+                     OwnerFeeds feeds, MeterRegistry registry) {
         this.config = config;
         this.vertx = vertx;
         this.backfill = backfill;
+        this.owners = owners;
+        this.feeds = feeds;
         this.diverged = Counter.builder("tokenstream.delivery.diverged.streams")
                 .description("streams ended as data_loss: a frame came again with other content").register(registry);
         this.lag = Timer.builder("tokenstream.delivery.lag")
@@ -70,6 +78,9 @@ public class FrameLogs {
      * {@code tokenstream_delivery_diverged_streams_total}.
      */
     public void append(String streamId, Frame frame) {
+        if (!owners.ownsStream(streamId) && !logs.containsKey(streamId)) {
+            return; // a record of a partition just moved away, still on its way from the consumer
+        }
         if (logs.computeIfAbsent(streamId, FrameLog::new).append(frame)) {
             diverged.increment();
             Log.errorf("stream %s: frame %d came again with other content; the stream ends as data_loss", streamId,
@@ -78,21 +89,63 @@ public class FrameLogs {
     }
 
     /**
-     * Subscribes a client to a stream, known yet or not (a client may connect before the first frame). When
-     * memory lacks the frames the client asks for, they are read back from Kafka ({@link DeliveryBackfill}).
+     * Subscribes a client to a stream, known yet or not (a client may connect before the first frame). A stream of a
+     * partition this instance owns is fed from Kafka, and when memory lacks the frames the client asks for they are
+     * read back ({@link DeliveryBackfill}); any other stream is fed from the instance owning it ({@link OwnerFeeds}).
      *
      * @param afterSeq the last seq the client saw, or -1
+     * @param peer     whether the client is another delivery instance feeding its own clients: it gets every frame
+     *                 as it is, never merged, so its copy of the log is the same as this one
      */
-    public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
+    public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink, boolean peer) {
         FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
+        boolean owned = owners.ownsStream(streamId);
         // Asked before the first send, so the subscriber waits for older frames rather than skip them.
-        boolean readBack = log.needsBackfill(afterSeq, isWhole(streamId));
-        Subscriber subscriber = log.subscribe(afterSeq, sink, new Backpressure(
-                config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames()), lag);
+        boolean readBack = owned && log.needsBackfill(afterSeq, isWhole(streamId));
+        Backpressure backpressure = peer
+                ? new Backpressure(Integer.MAX_VALUE, 1, config.maxLagFrames())
+                : new Backpressure(config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames());
+        Subscriber subscriber = log.subscribe(afterSeq, sink, backpressure, lag);
         if (readBack) {
             backfill.fill(log);
+        } else if (!owned) {
+            feeds.follow(log);
         }
         return subscriber;
+    }
+
+    /** {@link #subscribe(String, long, FrameSink, boolean)} for a client (not a peer). */
+    public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
+        return subscribe(streamId, afterSeq, sink, false);
+    }
+
+    /**
+     * Partitions moved to another instance: the streams of theirs that clients here read go on from the new owner
+     * ({@link OwnerFeeds}, after the last seq held, so the clients see neither a gap nor a repeat); the others leave
+     * memory (their new owner reads them from Kafka).
+     */
+    void handOver(Set<Integer> partitions) {
+        int dropped = 0;
+        for (FrameLog log : logs.values()) {
+            if (!partitions.contains(owners.partitionOf(log.streamId()))) {
+                continue;
+            }
+            if (log.subscriberCount() > 0 && !log.isFinished()) {
+                feeds.follow(log);
+            } else if (logs.remove(log.streamId(), log)) {
+                dropped++;
+            }
+        }
+        Log.infof("deliveries partitions %s moved away: %d streams left memory", partitions, dropped);
+    }
+
+    /**
+     * After an assignment: clients that subscribed to streams of partitions this instance does not own (before it
+     * knew which it owns) are fed from the owners.
+     */
+    void followNotOwned() {
+        logs.values().stream().filter(log -> log.subscriberCount() > 0 && !log.isFinished()
+                && !owners.ownsStream(log.streamId())).forEach(feeds::follow);
     }
 
     /**
@@ -111,6 +164,9 @@ public class FrameLogs {
     }
 
     private void dropped(String streamId) {
+        if (!owners.ownsStream(streamId)) {
+            return;
+        }
         StreamIds.createdAtMillis(streamId).ifPresent(created -> wholeSinceMillis.accumulateAndGet(
                 created + CLOCK_SKEW_MILLIS + 1, Math::max));
     }
@@ -135,6 +191,7 @@ public class FrameLogs {
     }
 
     void evict() {
+        feeds.closeUnread();
         long now = System.nanoTime();
         long finished = config.retainFinished().toNanos();
         int before = logs.size();

@@ -1,9 +1,12 @@
 package dev.tokenstream.delivery.ws;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.auth.Caller;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
+import dev.tokenstream.delivery.messaging.OwnerFeeds;
+import dev.tokenstream.delivery.messaging.PartitionOwners;
 import dev.tokenstream.delivery.messaging.Subscriber;
 import dev.tokenstream.delivery.rest.ControlApi;
 import dev.tokenstream.events.ClientOp;
@@ -46,6 +49,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code Authorization: Bearer <stream token>}): without a credential it is answered 401; a credential that may not
  * read this stream ({@link StreamAccess}) gets an error frame with 403 or 404 and close code 1008. Ops are relayed
  * to control-service with the same credential.
+ * <p>
+ * Any instance serves any stream: one that does not own the stream's deliveries partition feeds its clients from the
+ * owner ({@link OwnerFeeds}), over this same endpoint with the services' key; such a peer gets every frame unmerged,
+ * and close code {@value OwnerFeeds#NOT_OWNER} when this instance does not own the partition (any more).
  */
 @WebSocket(path = "/v1/streams/{id}/ws")
 public class StreamSocket {
@@ -53,14 +60,16 @@ public class StreamSocket {
     private static final Set<String> OPS = Set.of("pause", "resume", "cancel");
 
     private final FrameLogs logs;
+    private final PartitionOwners owners;
     private final ControlApi control;
     private final StreamAccess access;
     private final SecurityIdentity identity;
     private final Map<String, Subscriber> subscriptions = new ConcurrentHashMap<>();
 
-    public StreamSocket(FrameLogs logs, @RestClient ControlApi control, StreamAccess access, SecurityIdentity identity,
-                        MeterRegistry registry) {
+    public StreamSocket(FrameLogs logs, PartitionOwners owners, @RestClient ControlApi control, StreamAccess access,
+                        SecurityIdentity identity, MeterRegistry registry) {
         this.logs = logs;
+        this.owners = owners;
         this.control = control;
         this.access = access;
         this.identity = identity;
@@ -87,6 +96,13 @@ public class StreamSocket {
             refuse(connection, id, refusal.status(), refusal.detail(), "not allowed to read this stream");
             return;
         }
+        boolean peer = Caller.of(identity).kind() == Caller.Kind.SERVICE_KEY;
+        if (peer && !owners.ownsStream(id)) {
+            // Another instance took this stream for ours: it asks again where the stream's partition is now.
+            connection.close(new CloseReason(OwnerFeeds.NOT_OWNER, "this instance does not own the stream's "
+                    + "partition")).subscribe().with(ok -> { }, failure -> { });
+            return;
+        }
         subscriptions.put(connection.id(), logs.subscribe(id, after, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
@@ -103,7 +119,7 @@ public class StreamSocket {
                 connection.close(new CloseReason(FrameSink.TOO_FAR_BEHIND, "too far behind; reconnect with after="
                         + lastSeq)).subscribe().with(ok -> { }, failure -> { });
             }
-        }));
+        }, peer));
         Log.debugf("stream %s: WebSocket client %s subscribed after seq %d", id, connection.id(), after);
     }
 

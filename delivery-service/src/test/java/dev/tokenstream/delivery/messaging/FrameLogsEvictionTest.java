@@ -3,9 +3,12 @@ package dev.tokenstream.delivery.messaging;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamIds;
+import dev.tokenstream.events.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -20,8 +23,16 @@ class FrameLogsEvictionTest {
 
     private final Vertx vertx = Vertx.vertx();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final FrameLogs logs = new FrameLogs(config(2), vertx,
-            new DeliveryBackfill(Map.of("bootstrap.servers", "localhost:1"), registry), registry);
+    private final Map<String, Object> kafka = Map.of("bootstrap.servers", "localhost:1");
+    private final PartitionOwners owners = new PartitionOwners(kafka, "tokenstream-delivery", Topics.DELIVERIES,
+            config(2));
+    private final FrameLogs logs = new FrameLogs(config(2), vertx, new DeliveryBackfill(kafka, registry), owners,
+            new OwnerFeeds(vertx, owners, "unused", registry), registry);
+
+    @BeforeEach
+    void ownEveryPartition() {
+        owners.assigned(List.of(new TopicPartition(Topics.DELIVERIES, 0)), 1);
+    }
 
     @AfterEach
     void close() {
@@ -90,6 +101,11 @@ class FrameLogsEvictionTest {
             @Override
             public int maxLagFrames() {
                 return 5000;
+            }
+
+            @Override
+            public String advertisedUrl() {
+                return "http://localhost:8081";
             }
 
             @Override
