@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,12 +41,49 @@ final class SystemTests {
      * @return the running stack; stop it with {@link LocalStack#down()}
      */
     static LocalStack startStack(String name, String layout) throws IOException {
+        return startStack(name, layout, 1, 3);
+    }
+
+    /**
+     * {@link #startStack(String, String)} with {@code instances} of each service and {@code partitions} per topic.
+     */
+    static LocalStack startStack(String name, String layout, int instances, int partitions) throws IOException {
         Path home = home();
-        var settings = StackSettings.of(home, home.resolve("system-tests/target/" + name), freePorts(7), 3)
-                .withTopicLayout(layout);
+        var settings = StackSettings.of(home, home.resolve("system-tests/target/" + name),
+                freePorts(7, instances), partitions).withTopicLayout(layout).withInstances(instances);
         var stack = new LocalStack(settings, new PrintStream(System.out, true));
         stack.up();
         return stack;
+    }
+
+    /**
+     * Ports free now for a local stack's processes, each with its instances' ports
+     * ({@link StackSettings#instancePort}) and management ports (1000 above) free too.
+     */
+    private static int[] freePorts(int count, int instances) throws IOException {
+        while (true) {
+            int[] ports = freePorts(count);
+            if (Arrays.stream(ports).allMatch(port -> isFree(port, instances))) {
+                return ports;
+            }
+        }
+    }
+
+    private static boolean isFree(int port, int instances) {
+        for (int i = 1; i <= instances; i++) {
+            for (int candidate : new int[] {StackSettings.instancePort(port, i),
+                    StackSettings.instancePort(port, i) + 1000}) {
+                if (candidate > 65535) {
+                    return false;
+                }
+                try (ServerSocket socket = new ServerSocket(candidate)) {
+                    socket.setReuseAddress(true);
+                } catch (IOException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

@@ -1,0 +1,267 @@
+package dev.tokenstream.systemtests;
+
+import dev.tokenstream.client.BufferedStreamHandler;
+import dev.tokenstream.client.CallbackStreamHandler;
+import dev.tokenstream.client.StartStream;
+import dev.tokenstream.client.StreamFailedException;
+import dev.tokenstream.client.StreamResult;
+import dev.tokenstream.client.StreamSession;
+import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.localstack.LocalStack;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Scale-out on a local stack with two instances of every service and four partitions per topic (issue 16):
+ * <ol>
+ *   <li>streams started on both control instances spread over both delivery instances, each reading only its own
+ *   partitions (frames consumed per instance about half the total), and a client connected to the instance that
+ *   does <em>not</em> own its stream gets the exact text, every seq once, in order;</li>
+ *   <li>with streams running, the second instance of every service is killed with SIGKILL at once: every stream
+ *   completes with exactly its text (or, started by the killed ingest, fails {@code interrupted} with a prefix of
+ *   it), the clients of the streams the killed delivery owned included; the longest silence is printed.</li>
+ * </ol>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ScaleOutIT {
+
+    private static final int INSTANCES = 2;
+    private static final int PARTITIONS = 4;
+    private static final Pattern CONSUMED = Pattern.compile("(?m)^tokenstream_delivery_frames_consumed_total ([0-9.E]+)");
+    private static final Pattern FORWARDED =
+            Pattern.compile("(?m)^tokenstream_delivery_frames_forwarded_total ([0-9.E]+)");
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private LocalStack stack;
+    private final List<TokenstreamClient> clients = new ArrayList<>();
+
+    @BeforeAll
+    void startStack() throws Exception {
+        stack = SystemTests.startStack("scale-out-it", "shared", INSTANCES, PARTITIONS);
+        for (int i = 1; i <= INSTANCES; i++) {
+            clients.add(new TokenstreamClient(URI.create(stack.settings().controlUrl(i)),
+                    stack.credentials().apiKey()));
+        }
+        // Both delivery instances own partitions before the first stream (a late joiner's rebalance would move some).
+        await().atMost(Duration.ofSeconds(60)).until(() -> deliveryOwners().values().stream().distinct().count()
+                == INSTANCES);
+    }
+
+    @AfterAll
+    void stopStack() {
+        if (stack != null) {
+            stack.down();
+        }
+    }
+
+    @Test
+    void shouldSpreadStreamsAndServeThemFromEitherInstanceAndSurviveLosingOneOfEach() throws Exception {
+        spreadAndForward();
+        survive();
+    }
+
+    private void spreadAndForward() throws Exception {
+        double[] consumedBefore = metrics(CONSUMED);
+        Map<Integer, String> owners = deliveryOwners();
+        List<Forwarded> reads = new ArrayList<>();
+        for (int k = 0; k < 12; k++) {
+            TokenstreamClient client = clients.get(k % INSTANCES);
+            String prompt = "Scale out, stream " + k;
+            var params = new GenerationParams(40, null, (long) k);
+            var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
+            String owner = owners.get(partitionOf(started.streamId()));
+            String other = owner.equals(stack.settings().deliveryUrl(1)) ? stack.settings().deliveryUrl(2)
+                    : stack.settings().deliveryUrl(1);
+            var read = new Forwarded(started.streamId(), SystemTests.simulatorAnswer(stack, "sim-fast", prompt,
+                    params));
+            URI ws = URI.create(other.replaceFirst("^http", "ws") + started.ws().getRawPath() + "?"
+                    + started.ws().getRawQuery());
+            read.subscription = client.subscribe(ws, -1, read);
+            reads.add(read);
+        }
+        for (Forwarded read : reads) {
+            assertThat(read.subscription.awaitClose(Duration.ofSeconds(60))).as(read.streamId).isEqualTo(1000);
+            assertThat(read.seqs).as("every seq once, in order").isEqualTo(
+                    java.util.stream.LongStream.range(0, read.seqs.size()).boxed().toList());
+            assertThat(read.last).isEqualTo(FrameType.COMPLETED);
+            assertThat(read.text.toString()).as("stream %s read from the instance not owning it", read.streamId)
+                    .isEqualTo(read.expected);
+        }
+        double[] consumed = metrics(CONSUMED);
+        double[] forwarded = metrics(FORWARDED);
+        double total = 0;
+        for (int i = 0; i < INSTANCES; i++) {
+            consumed[i] -= consumedBefore[i];
+            total += consumed[i];
+        }
+        System.out.printf("scale-out: frames consumed from Kafka per delivery instance %s (%.0f in all), forwarded "
+                + "to clients of the other instance %s%n", java.util.Arrays.toString(consumed), total,
+                java.util.Arrays.toString(forwarded));
+        for (int i = 0; i < INSTANCES; i++) {
+            assertThat(consumed[i] / total).as("delivery instance %d's share of the frames", i + 1)
+                    .isBetween(0.15, 0.85);
+            assertThat(forwarded[i]).as("delivery instance %d forwarded frames", i + 1).isPositive();
+        }
+    }
+
+    private void survive() throws Exception {
+        List<Run> runs = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            String prompt = "Scale out, a long story " + k;
+            var params = new GenerationParams(200, null, (long) k + 100);
+            var run = new Run(k, SystemTests.simulatorAnswer(stack, "sim-slow", prompt, params));
+            var arrivals = CallbackStreamHandler.builder().onToken((token, i) -> run.arrivals.add(System.nanoTime()))
+                    .build();
+            // The first instances survive: their clients' links point at delivery-service (1), which forwards the
+            // streams delivery-service-2 owns until it is killed, then owns them.
+            run.session = clients.get(0).start(StartStream.prompt("simulator", "sim-slow", prompt, params), run.text,
+                    arrivals);
+            run.forwarded = !deliveryOwners().get(partitionOf(run.session.metadata().streamId()))
+                    .equals(stack.settings().deliveryUrl(1));
+            runs.add(run);
+        }
+        assertThat(runs).as("some streams belong to the instance about to be killed").anyMatch(run -> run.forwarded);
+        await().atMost(Duration.ofSeconds(60)).until(() -> runs.stream().allMatch(run -> run.text.tokens() >= 10));
+        long killedAt = System.nanoTime();
+        for (String service : List.of("delivery-service", "stream-processor", "ingest-service", "control-service")) {
+            stack.kill(service + "-2");
+        }
+        // Status goes through control to the processor's interactive queries: unanswered (503) while the processor's
+        // group moves the dead instance's tasks; every stream's, from the instance left.
+        for (Run run : runs) {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> clients.get(0).status(run.session.metadata().streamId()) != null);
+        }
+        long statusAfterMillis = (System.nanoTime() - killedAt) / 1_000_000;
+        long longestSilence = 0;
+        List<String> outcomes = new ArrayList<>();
+        for (Run run : runs) {
+            StreamResult result = run.session.awaitResult(Duration.ofMinutes(3));
+            run.session.close();
+            if (result.state() == StreamState.COMPLETED) {
+                assertThat(result.text()).as("stream %d: the whole answer, nothing lost, repeated or spliced", run.index)
+                        .isEqualTo(run.expected);
+                outcomes.add("completed" + (run.forwarded ? " (owner killed)" : ""));
+            } else {
+                assertThat(result.state()).as("stream %d", run.index).isEqualTo(StreamState.FAILED);
+                assertThat(((StreamFailedException) result.error()).code()).isEqualTo("interrupted");
+                assertThat(run.expected).as("stream %d: a prefix, never a splice", run.index).startsWith(result.text());
+                outcomes.add("failed interrupted");
+            }
+            longestSilence = Math.max(longestSilence, run.longestSilenceMillis());
+        }
+        System.out.printf("scale-out: second instance of every service killed mid-stream: %s; longest silence a "
+                + "client saw %d ms; every stream's status answered again %d ms after the kills%n", outcomes,
+                longestSilence, statusAfterMillis);
+    }
+
+    /** @return each deliveries partition's owner, as the delivery instances' advertised URL */
+    private Map<Integer, String> deliveryOwners() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.settings().bootstrapServers()))) {
+            Map<Integer, String> owners = new HashMap<>();
+            for (MemberDescription member : admin.describeConsumerGroups(List.of("tokenstream-delivery")).all()
+                    .get(10, TimeUnit.SECONDS).get("tokenstream-delivery").members()) {
+                String id = member.clientId();
+                String url = id.substring(id.indexOf('[') + 1, id.indexOf(']'));
+                member.assignment().topicPartitions().stream().filter(p -> p.topic().equals(Topics.DELIVERIES))
+                        .forEach(p -> owners.put(p.partition(), url));
+            }
+            return owners;
+        }
+    }
+
+    /** Kafka's default partitioner on the stream id, as the processor writes the stream's frames. */
+    private static int partitionOf(String streamId) {
+        return Utils.toPositive(Utils.murmur2(streamId.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+    }
+
+    /** @return a counter of every delivery instance, from its Prometheus metrics */
+    private double[] metrics(Pattern counter) throws Exception {
+        double[] values = new double[INSTANCES];
+        for (int i = 1; i <= INSTANCES; i++) {
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                    + (URI.create(stack.settings().deliveryUrl(i)).getPort() + 1000) + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            Matcher matcher = counter.matcher(metrics);
+            values[i - 1] = matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+        }
+        return values;
+    }
+
+    /** A client reading a stream from the delivery instance that does not own it. */
+    private static final class Forwarded implements TokenstreamClient.FrameListener {
+        final String streamId;
+        final String expected;
+        final StringBuilder text = new StringBuilder();
+        final List<Long> seqs = new CopyOnWriteArrayList<>();
+        volatile FrameType last;
+        TokenstreamClient.Subscription subscription;
+
+        Forwarded(String streamId, String expected) {
+            this.streamId = streamId;
+            this.expected = expected;
+        }
+
+        @Override
+        public void onFrame(DeliveryFrame frame) {
+            seqs.add(frame.seq());
+            last = frame.type();
+            if (frame.type() == FrameType.TOKEN) {
+                text.append(frame.text());
+            }
+        }
+    }
+
+    /** A stream of the kill round: its undisturbed text, what its client received and when. */
+    private static final class Run {
+        final int index;
+        final String expected;
+        final BufferedStreamHandler text = new BufferedStreamHandler();
+        final List<Long> arrivals = new CopyOnWriteArrayList<>();
+        StreamSession session;
+        boolean forwarded;
+
+        Run(int index, String expected) {
+            this.index = index;
+            this.expected = expected;
+        }
+
+        long longestSilenceMillis() {
+            long longest = 0;
+            for (int i = 1; i < arrivals.size(); i++) {
+                longest = Math.max(longest, (arrivals.get(i) - arrivals.get(i - 1)) / 1_000_000);
+            }
+            return longest;
+        }
+    }
+}
