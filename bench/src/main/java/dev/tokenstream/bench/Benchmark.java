@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The end-to-end benchmark: concurrent streams of the simulator's fixed {@code sim-bench} profile (100 ms to the
@@ -57,6 +58,8 @@ public final class Benchmark {
     private static final int STARTERS = 64;
 
     private final TokenstreamClient tokenstream;
+    private final List<TokenstreamClient> clients;
+    private final AtomicInteger nextClient = new AtomicInteger();
     private final URI simulator;
     private final URI relay;
     private final Map<String, Long> tokenstreamPids;
@@ -76,7 +79,19 @@ public final class Benchmark {
      */
     public Benchmark(TokenstreamClient tokenstream, URI simulator, URI relay, Map<String, Long> tokenstreamPids,
                      Map<String, Long> relayPids, Buffering buffering) {
-        this.tokenstream = tokenstream;
+        this(List.of(tokenstream), simulator, relay, tokenstreamPids, relayPids, buffering);
+    }
+
+    /**
+     * A benchmark of a stack with several control-service instances: stream {@code i} starts on instance
+     * {@code i mod n}, and its client reads the delivery instance that instance's links name.
+     *
+     * @param tokenstream a client of each control-service instance
+     */
+    public Benchmark(List<TokenstreamClient> tokenstream, URI simulator, URI relay, Map<String, Long> tokenstreamPids,
+                     Map<String, Long> relayPids, Buffering buffering) {
+        this.clients = List.copyOf(tokenstream);
+        this.tokenstream = clients.get(0);
         this.simulator = simulator;
         this.relay = relay;
         this.tokenstreamPids = Map.copyOf(tokenstreamPids);
@@ -119,10 +134,11 @@ public final class Benchmark {
     /** Streams {@code streams} answers of {@code maxTokens} at once through Tokenstream. */
     public Result tokenstream(int streams, int maxTokens) throws Exception {
         return run("tokenstream", streams, maxTokens, prompt -> {
-            var started = tokenstream.start(StartStream.prompt("simulator", MODEL, prompt,
+            TokenstreamClient client = clients.get(Math.floorMod(nextClient.getAndIncrement(), clients.size()));
+            var started = client.start(StartStream.prompt("simulator", MODEL, prompt,
                     new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
             List<Long> received = new CopyOnWriteArrayList<>();
-            var subscription = tokenstream.subscribe(started.ws(), -1, frame -> onTokenstreamFrame(frame, received));
+            var subscription = client.subscribe(started.ws(), -1, frame -> onTokenstreamFrame(frame, received));
             return CompletableFuture.supplyAsync(() -> {
                 subscription.awaitClose(Duration.ofMinutes(5));
                 return received;

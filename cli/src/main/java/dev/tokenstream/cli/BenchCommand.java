@@ -2,10 +2,12 @@ package dev.tokenstream.cli;
 
 import dev.tokenstream.bench.BenchReport;
 import dev.tokenstream.bench.BenchRun;
+import dev.tokenstream.bench.ScaleRun;
 import dev.tokenstream.localstack.LocalStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -53,6 +55,12 @@ public final class BenchCommand implements Callable<Integer> {
             + "words, sentences, tokens:<n>, characters:<n>, window:<ms> (default: none, a frame per token)")
     String buffering;
 
+    @Option(names = "--instances", split = ",", paramLabel = "N[,N...]", description = "measure scale-out instead: "
+            + "for each count, a local stack with that many instances of every service runs --streams (streams "
+            + "started round-robin on the control instances) and the rate search; prints the frames each delivery "
+            + "instance handled and the CPU per 1000 tokens, writes scale.json. No stack may be running.")
+    List<Integer> instances;
+
     @Spec
     CommandSpec spec;
 
@@ -64,12 +72,21 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LocalStack stack = cli.stack();
         boolean ours = !stack.isRunning();
+        var plan = new BenchRun.Plan(streams, tokens, warmUp, control, limitMax, memory,
+                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering));
+        if (instances != null) {
+            if (!ours) {
+                throw new ParameterException(spec.commandLine(), "--instances starts a stack per instance count: stop "
+                        + "the running one first (./tokenstream down)");
+            }
+            ScaleRun.run(stack.settings(), stack.credentials().apiKey(), instances, plan, out, System.out);
+            System.out.println("written: " + out.resolve("scale.json"));
+            return 0;
+        }
         if (ours) {
             stack.up();
         }
         try {
-            var plan = new BenchRun.Plan(streams, tokens, warmUp, control, limitMax, memory,
-                    buffering == null ? null : StreamCommand.parseBuffering(spec, buffering));
             BenchReport report = BenchRun.run(stack, cli.client(), plan, out);
             report.print(System.out);
             System.out.println("written: " + out.resolve("bench.json") + ", " + out.resolve("bench.png"));
