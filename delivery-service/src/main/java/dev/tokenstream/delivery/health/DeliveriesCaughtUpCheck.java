@@ -1,5 +1,6 @@
 package dev.tokenstream.delivery.health;
 
+import dev.tokenstream.delivery.messaging.PartitionOwners;
 import dev.tokenstream.delivery.messaging.ReplayWindowRebalanceListener;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.health.api.AsyncHealthCheck;
@@ -16,7 +17,8 @@ import java.util.Map;
 /**
  * Ready once the deliveries partitions are assigned and read up to where they ended at the assignment: until
  * then, memory lacks recent streams, and live frames wait behind the replay window's backlog (seconds after a
- * restart with a busy hour behind it). Asks the consumer for its positions on its polling thread.
+ * restart with a busy hour behind it). Asks the consumer for its positions on its polling thread. Its data names
+ * the partitions this instance owns ({@code partitions}).
  */
 @Readiness
 @ApplicationScoped
@@ -26,11 +28,13 @@ public class DeliveriesCaughtUpCheck implements AsyncHealthCheck {
 
     private final ReplayWindowRebalanceListener replay;
     private final KafkaClientService kafka;
+    private final PartitionOwners owners;
 
     public DeliveriesCaughtUpCheck(@Identifier("deliveries-replay-window") ReplayWindowRebalanceListener replay,
-                                   KafkaClientService kafka) {
+                                   KafkaClientService kafka, PartitionOwners owners) {
         this.replay = replay;
         this.kafka = kafka;
+        this.owners = owners;
     }
 
     @Override
@@ -49,7 +53,8 @@ public class DeliveriesCaughtUpCheck implements AsyncHealthCheck {
             return behind;
         }).ifNoItem().after(Duration.ofSeconds(2)).fail()
                 .map(behind -> HealthCheckResponse.named(NAME).status(behind == 0)
-                        .withData("recordsBehind", behind).build())
+                        .withData("recordsBehind", behind).withData("partitions", owners.owned().toString())
+                        .build())
                 .onFailure().recoverWithItem(failure -> HealthCheckResponse.named(NAME).down()
                         .withData("reason", String.valueOf(failure.getMessage())).build());
     }

@@ -71,7 +71,7 @@ class FrameLogsEvictionTest {
         return new Frame(seq, frameType, "{\"type\":\"" + type + "\",\"seq\":" + seq + "}", null, 1, 0);
     }
 
-    private static DeliveryConfig config(int maxFinishedStreams) {
+    static DeliveryConfig config(int maxFinishedStreams) {
         return new DeliveryConfig() {
             @Override
             public Duration replayWindow() {
