@@ -88,6 +88,9 @@ public final class ScaleRun {
                 var bench = new Benchmark(clients, URI.create(base.simulatorUrl()), relay.webSocket(), pids,
                         relayPids, plan.buffering());
                 for (int round = 0; round < 2 && plan.warmUp() > 0; round++) {
+                    if (direct.isEmpty()) {
+                        bench.direct(plan.warmUp(), plan.tokens());
+                    }
                     bench.tokenstream(plan.warmUp(), plan.tokens());
                 }
                 for (int streams : plan.streams()) {

@@ -17,12 +17,14 @@ import java.util.function.Consumer;
  * One started stream as its client sees it: frames go to the handlers in order, each once, across
  * reconnections. When the connection drops before the stream ended (network loss, close code 4001 for a
  * client too far behind), the session reconnects by itself with {@code after} = the last seq it received,
- * backing off from 100 ms to 2 s, at most {@value #MAX_RECONNECTS} times in a row without a frame between.
+ * backing off from 100 ms to 2 s, at most {@value #MAX_RECONNECTS} times in a row without a frame between; from
+ * the third attempt on it asks control-service for fresh links first.
  * Thread-safe; handler calls are made one at a time.
  */
 public final class StreamSession implements AutoCloseable {
 
-    static final int MAX_RECONNECTS = 10;
+    /** About 33 s of attempts: more than a failover of a crashed instance's partitions takes (10 to 15 s). */
+    static final int MAX_RECONNECTS = 20;
 
     private final TokenstreamClient client;
     private volatile StreamMetadata metadata;
@@ -140,14 +142,18 @@ public final class StreamSession implements AutoCloseable {
     void connect() {
         int myGeneration;
         long after;
+        boolean linkFailed;
         synchronized (this) {
             if (closed || result.isDone()) {
                 return;
             }
             myGeneration = generation;
             after = lastSeq;
+            linkFailed = failedAttempts > 1;
         }
-        if (TokenstreamClient.tokenExpiresSoon(metadata.ws())) {
+        // Fresh links when the token is about to expire, or when the link failed twice in a row: the delivery
+        // instance it names may be gone, and control names the one that serves the stream now.
+        if (linkFailed || TokenstreamClient.tokenExpiresSoon(metadata.ws())) {
             try {
                 var fresh = client.links(metadata.streamId());
                 metadata = new StreamMetadata(fresh.streamId(), fresh.ws(), fresh.sse());

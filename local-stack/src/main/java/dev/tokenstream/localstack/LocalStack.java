@@ -179,6 +179,8 @@ public final class LocalStack {
                     "control-service", List.of(kafka,
                     "-Dcontrol.public-base-url=" + settings.controlUrl(i),
                     "-Dcontrol.delivery-base-url=" + settings.deliveryUrl(i),
+                    // Clients here reach every delivery instance: links name the one owning the stream.
+                    "-Dcontrol.links-to-delivery-owner=" + (instances() > 1),
                     "-Dquarkus.rest-client.processor-api.url=" + settings.processorUrl(i),
                     "-Dquarkus.http.cors.origins=" + settings.deliveryUrl(i),
                     // The development tenant runs the benchmark (1000 streams at once); tenant "limited" runs one

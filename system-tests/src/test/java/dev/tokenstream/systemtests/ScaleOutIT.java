@@ -7,6 +7,7 @@ import dev.tokenstream.client.StreamFailedException;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;
+import dev.tokenstream.client.TokenstreamException;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.GenerationParams;
@@ -44,8 +45,9 @@ import static org.awaitility.Awaitility.await;
  * Scale-out on a local stack with two instances of every service and four partitions per topic (issue 16):
  * <ol>
  *   <li>streams started on both control instances spread over both delivery instances, each reading only its own
- *   partitions (frames consumed per instance about half the total), and a client connected to the instance that
- *   does <em>not</em> own its stream gets the exact text, every seq once, in order;</li>
+ *   partitions (frames consumed per instance about half the total); their links name the owning instance, and a
+ *   client connected to the instance that does <em>not</em> own its stream gets the exact text, every seq once, in
+ *   order;</li>
  *   <li>with streams running, the second instance of every service is killed with SIGKILL at once: every stream
  *   completes with exactly its text (or, started by the killed ingest, fails {@code interrupted} with a prefix of
  *   it), the clients of the streams the killed delivery owned included; the longest silence is printed.</li>
@@ -99,6 +101,8 @@ class ScaleOutIT {
             var params = new GenerationParams(40, null, (long) k);
             var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
             String owner = owners.get(partitionOf(started.streamId()));
+            assertThat(started.ws().getPort()).as("the links name the delivery instance owning the stream")
+                    .isEqualTo(URI.create(owner).getPort());
             String other = owner.equals(stack.settings().deliveryUrl(1)) ? stack.settings().deliveryUrl(2)
                     : stack.settings().deliveryUrl(1);
             var read = new Forwarded(started.streamId(), SystemTests.simulatorAnswer(stack, "sim-fast", prompt,
@@ -141,8 +145,8 @@ class ScaleOutIT {
             var run = new Run(k, SystemTests.simulatorAnswer(stack, "sim-slow", prompt, params));
             var arrivals = CallbackStreamHandler.builder().onToken((token, i) -> run.arrivals.add(System.nanoTime()))
                     .build();
-            // The first instances survive: their clients' links point at delivery-service (1), which forwards the
-            // streams delivery-service-2 owns until it is killed, then owns them.
+            // control-service (1) survives; the links name each stream's owner, so the clients of the streams
+            // delivery-service-2 owns lose their connection with it and reconnect through fresh links.
             run.session = clients.get(0).start(StartStream.prompt("simulator", "sim-slow", prompt, params), run.text,
                     arrivals);
             run.forwarded = !deliveryOwners().get(partitionOf(run.session.metadata().streamId()))
@@ -167,6 +171,8 @@ class ScaleOutIT {
         for (Run run : runs) {
             StreamResult result = run.session.awaitResult(Duration.ofMinutes(3));
             run.session.close();
+            assertThat(result.error()).as("stream %d did not give up", run.index)
+                    .isNotInstanceOf(TokenstreamException.class);
             if (result.state() == StreamState.COMPLETED) {
                 assertThat(result.text()).as("stream %d: the whole answer, nothing lost, repeated or spliced", run.index)
                         .isEqualTo(run.expected);

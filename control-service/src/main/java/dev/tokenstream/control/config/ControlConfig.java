@@ -17,6 +17,13 @@ public interface ControlConfig {
     @WithDefault("http://localhost:8081")
     String deliveryBaseUrl();
 
+    /**
+     * Whether links name the delivery instance owning the stream's partition (its advertised URL) rather than
+     * {@link #deliveryBaseUrl()}: where clients reach the instances directly, as in the multi-instance local stack.
+     */
+    @WithDefault("false")
+    boolean linksToDeliveryOwner();
+
     /** Most messages in one start request. */
     @WithDefault("256")
     int maxMessages();

@@ -4,6 +4,7 @@ import dev.tokenstream.auth.Caller;
 import dev.tokenstream.auth.StreamTokens;
 import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.control.messaging.CommandPublisher;
+import dev.tokenstream.control.messaging.DeliveryLinks;
 import dev.tokenstream.control.messaging.ProviderCatalog;
 import dev.tokenstream.control.messaging.StreamDirectory;
 import dev.tokenstream.control.messaging.TenantQuotas;
@@ -66,14 +67,16 @@ public class StreamsResource {
     private final SecurityIdentity identity;
     private final StreamTokens tokens;
     private final TenantQuotas quotas;
+    private final DeliveryLinks deliveryLinks;
 
     public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ProviderCatalog catalog,
                            ControlConfig config, SecurityIdentity identity, StreamTokens tokens,
-                           TenantQuotas quotas) {
+                           TenantQuotas quotas, DeliveryLinks deliveryLinks) {
         this.publisher = publisher;
         this.directory = directory;
         this.catalog = catalog;
         this.config = config;
+        this.deliveryLinks = deliveryLinks;
         this.identity = identity;
         this.tokens = tokens;
         this.quotas = quotas;
@@ -348,7 +351,7 @@ public class StreamsResource {
     }
 
     private Links links(String id, String tenant) {
-        String delivery = trimSlash(config.deliveryBaseUrl());
+        String delivery = deliveryLinks.baseUrl(id);
         String token = "?token=" + tokens.issue(id, tenant, true);
         String ws = delivery.replaceFirst("^http", "ws") + "/v1/streams/" + id + "/ws" + token;
         return new Links(ws, delivery + "/v1/streams/" + id + "/events" + token,

@@ -2,6 +2,7 @@ package dev.tokenstream.delivery.messaging;
 
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.DeliveryOwners;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -24,8 +25,7 @@ class FrameLogsEvictionTest {
     private final Vertx vertx = Vertx.vertx();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Map<String, Object> kafka = Map.of("bootstrap.servers", "localhost:1");
-    private final PartitionOwners owners = new PartitionOwners(kafka, "tokenstream-delivery", Topics.DELIVERIES,
-            config(2));
+    private final PartitionOwners owners = new PartitionOwners(kafka, DeliveryOwners.GROUP, config(2));
     private final FrameLogs logs = new FrameLogs(config(2), vertx, new DeliveryBackfill(kafka, registry), owners,
             new OwnerFeeds(vertx, owners, "unused", registry), registry);
 

@@ -1,5 +1,6 @@
 package dev.tokenstream.delivery.messaging;
 
+import dev.tokenstream.events.DeliveryOwners;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.Topics;
 import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
@@ -16,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PartitionOwnersTest {
 
     private final PartitionOwners owners = new PartitionOwners(Map.of("bootstrap.servers", "localhost:1"),
-            "tokenstream-delivery", Topics.DELIVERIES, FrameLogsEvictionTest.config(2));
+            DeliveryOwners.GROUP, FrameLogsEvictionTest.config(2));
 
     @Test
     void shouldPlaceAStreamWhereTheProducersPartitionerPutsItsFrames() {
@@ -34,9 +35,9 @@ class PartitionOwnersTest {
 
     @Test
     void shouldReadAMembersUrlFromItsClientId() {
-        assertThat(PartitionOwners.urlOf("delivery[http://10.0.3.7:8081]")).isEqualTo("http://10.0.3.7:8081");
-        assertThat(PartitionOwners.urlOf("delivery[http://localhost:8091]-0")).isEqualTo("http://localhost:8091");
-        assertThat(PartitionOwners.urlOf("kafka-consumer-deliveries")).isNull();
-        assertThat(PartitionOwners.urlOf(null)).isNull();
+        assertThat(DeliveryOwners.urlOf("delivery[http://10.0.3.7:8081]")).isEqualTo("http://10.0.3.7:8081");
+        assertThat(DeliveryOwners.urlOf("delivery[http://localhost:8091]-0")).isEqualTo("http://localhost:8091");
+        assertThat(DeliveryOwners.urlOf("kafka-consumer-deliveries")).isNull();
+        assertThat(DeliveryOwners.urlOf(null)).isNull();
     }
 }

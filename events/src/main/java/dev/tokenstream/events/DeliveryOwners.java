@@ -1,0 +1,121 @@
+package dev.tokenstream.events;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.utils.Utils;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Which delivery-service instance owns which partition of {@link Topics#DELIVERIES}, read from the instances' shared
+ * consumer group ({@value #GROUP}) with the Kafka Admin API: each instance names its advertised URL in its
+ * consumer's {@code client.id} as {@code delivery[<url>]}. A stream's frames are in the partition Kafka's default
+ * partitioner gives its key, the stream id: {@code murmur2(utf8(id)) mod partitions}. Used by delivery (to feed
+ * clients of streams another instance owns) and by control-service (to put the owner in a stream's links).
+ */
+public final class DeliveryOwners implements AutoCloseable {
+
+    /** The delivery instances' consumer group. */
+    public static final String GROUP = "tokenstream-delivery";
+    private static final String MEMBER_PREFIX = "delivery[";
+    private static final long TIMEOUT_MILLIS = 5000;
+
+    private final Admin admin;
+    private final String group;
+
+    /**
+     * @param connection how to reach the cluster ({@link KafkaConnection#of})
+     * @param group      the delivery instances' consumer group
+     * @param clientId   the Admin client's id
+     */
+    public DeliveryOwners(Map<String, Object> connection, String group, String clientId) {
+        Map<String, Object> config = new HashMap<>(connection);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_MILLIS);
+        this.admin = Admin.create(config);
+        this.group = group;
+    }
+
+    /** @return the partition of {@code partitions} that the stream's frames are written to */
+    public static int partitionOf(String streamId, int partitions) {
+        return Utils.toPositive(Utils.murmur2(streamId.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    /** @return the {@code client.id} a delivery instance reachable at {@code advertisedUrl} gives its consumer */
+    public static String clientId(String advertisedUrl) {
+        return MEMBER_PREFIX + advertisedUrl + "]";
+    }
+
+    /**
+     * @return the advertised URL in a member's client id {@code delivery[<url>]} (a suffix may follow), or null for
+     *         another client
+     */
+    public static String urlOf(String clientId) {
+        int start = clientId == null ? -1 : clientId.indexOf(MEMBER_PREFIX);
+        int end = start < 0 ? -1 : clientId.indexOf(']', start);
+        return end < 0 ? null : clientId.substring(start + MEMBER_PREFIX.length(), end);
+    }
+
+    /**
+     * Reads the group's members and their assignment now.
+     *
+     * @return each assigned deliveries partition with the advertised URL of the instance owning it
+     * @throws DeliveryOwnersException when the cluster does not answer within 5 s
+     */
+    public Map<Integer, String> owners() {
+        try {
+            Map<Integer, String> owners = new HashMap<>();
+            for (MemberDescription member : admin.describeConsumerGroups(List.of(group)).all()
+                    .get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).get(group).members()) {
+                String url = urlOf(member.clientId());
+                if (url != null) {
+                    member.assignment().topicPartitions().stream().filter(p -> p.topic().equals(Topics.DELIVERIES))
+                            .forEach(p -> owners.put(p.partition(), url));
+                }
+            }
+            return owners;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new DeliveryOwnersException("cannot read the members of group " + group, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeliveryOwnersException("interrupted while reading group " + group, e);
+        }
+    }
+
+    /**
+     * @return how many partitions {@link Topics#DELIVERIES} has
+     * @throws DeliveryOwnersException when the cluster does not answer within 5 s
+     */
+    public int partitionCount() {
+        try {
+            return admin.describeTopics(List.of(Topics.DELIVERIES)).allTopicNames()
+                    .get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).get(Topics.DELIVERIES).partitions().size();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new DeliveryOwnersException("cannot describe " + Topics.DELIVERIES, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeliveryOwnersException("interrupted while describing " + Topics.DELIVERIES, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(1));
+    }
+
+    /** The cluster did not say who owns the partitions. */
+    public static final class DeliveryOwnersException extends RuntimeException {
+        DeliveryOwnersException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
