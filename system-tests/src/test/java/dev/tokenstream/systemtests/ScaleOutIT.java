@@ -101,8 +101,11 @@ class ScaleOutIT {
             var params = new GenerationParams(40, null, (long) k);
             var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
             String owner = owners.get(partitionOf(started.streamId()));
-            assertThat(started.ws().getPort()).as("the links name the delivery instance owning the stream")
-                    .isEqualTo(URI.create(owner).getPort());
+            // control-service looks at the delivery group every 5 s: its links name the owner once it has seen it.
+            int ownerPort = URI.create(owner).getPort();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(client.links(started.streamId()).ws().getPort())
+                            .as("the links name the delivery instance owning the stream").isEqualTo(ownerPort));
             String other = owner.equals(stack.settings().deliveryUrl(1)) ? stack.settings().deliveryUrl(2)
                     : stack.settings().deliveryUrl(1);
             var read = new Forwarded(started.streamId(), SystemTests.simulatorAnswer(stack, "sim-fast", prompt,
@@ -171,8 +174,8 @@ class ScaleOutIT {
         for (Run run : runs) {
             StreamResult result = run.session.awaitResult(Duration.ofMinutes(3));
             run.session.close();
-            assertThat(result.error()).as("stream %d did not give up", run.index)
-                    .isNotInstanceOf(TokenstreamException.class);
+            assertThat(result.error() instanceof TokenstreamException).as("stream %d: the client gave up (%s)",
+                    run.index, result.error()).isFalse();
             if (result.state() == StreamState.COMPLETED) {
                 assertThat(result.text()).as("stream %d: the whole answer, nothing lost, repeated or spliced", run.index)
                         .isEqualTo(run.expected);
