@@ -1,6 +1,8 @@
 package dev.tokenstream.auth;
 
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;
@@ -66,6 +68,17 @@ public class StreamTokens {
                 .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT,
                         AlgorithmIdentifiers.HMAC_SHA256)
                 .build();
+    }
+
+    /**
+     * Signs and checks one token at start-up, so jose4j initialises its algorithm registry (class loading and JCA
+     * provider lookups) on the main thread: done by the first client instead, it blocked a Vert.x event loop for
+     * 2.8 s on a loaded 2-core machine (2026-12-02), long enough for WebSocket handshakes to time out.
+     */
+    void warmUp(@Observes StartupEvent startup) {
+        if (key != null) {
+            verify(issue("00000000-0000-0000-0000-000000000000", "warm-up", false));
+        }
     }
 
     /**

@@ -48,14 +48,7 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                 "tokens", "missing", "added latency ms p50/p95/p99/max", "1st token ms p50/p95", "Kafka+ ms p50/p99",
                 "tokens/s");
         for (Benchmark.Result r : results) {
-            out.printf(Locale.ROOT,
-                    "%-12s %7d %8d %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %7s %7s | %9.0f%n",
-                    r.system(), r.streams(), r.peakUpstream(), r.tokens(), r.missingTokens(), r.addedLatency().p50(),
-                    r.addedLatency().p95(),
-                    r.addedLatency().p99(), r.addedLatency().max(), r.firstToken().p50(), r.firstToken().p95(),
-                    r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p50()),
-                    r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p99()),
-                    r.tokensPerSecond());
+            out.println(row(r));
         }
         out.println("(upstream: most streams the simulator served at once; missing: tokens written but not received; "
                 + "added latency: client receipt minus simulator write; Kafka+: client receipt minus ingest's "
@@ -86,11 +79,7 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
         }
         out.println("CPU seconds per 1000 tokens / RSS MiB at the end, per process:");
         for (Benchmark.Result r : results) {
-            var line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %4d:", r.system(), r.streams()));
-            r.processes().forEach((name, usage) -> line.append(String.format(Locale.ROOT, " %s %.2f/%s", name,
-                    usage.cpuSecondsPer1000Tokens(), usage.rssMiB() == null ? "-"
-                            : String.format(Locale.ROOT, "%.0f", usage.rssMiB()))));
-            out.println(line);
+            out.println(processes(r));
         }
         for (Benchmark.Result r : results) {
             if (r.system().equals("tokenstream")) {
@@ -101,6 +90,30 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                         r.addedLatency().p99(), ratio(r.addedLatency().p99(), d.addedLatency().p99())));
             }
         }
+    }
+
+    /**
+     * @return one scenario as a row of the table: system, streams, upstream peak, tokens, missing, added latency
+     *         p50/p95/p99/max, first token p50/p95, Kafka+ p50/p99, tokens/s
+     */
+    public static String row(Benchmark.Result r) {
+        return String.format(Locale.ROOT,
+                "%-12s %7d %8d %7d %7d | %6.1f %6.1f %6.1f %6.1f | %7.1f %7.1f | %7s %7s | %9.0f",
+                r.system(), r.streams(), r.peakUpstream(), r.tokens(), r.missingTokens(), r.addedLatency().p50(),
+                r.addedLatency().p95(), r.addedLatency().p99(), r.addedLatency().max(), r.firstToken().p50(),
+                r.firstToken().p95(),
+                r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p50()),
+                r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p99()),
+                r.tokensPerSecond());
+    }
+
+    /** @return a scenario's CPU seconds per 1000 tokens / RSS MiB at the end, per process, on one line */
+    public static String processes(Benchmark.Result r) {
+        var line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %4d:", r.system(), r.streams()));
+        r.processes().forEach((name, usage) -> line.append(String.format(Locale.ROOT, " %s %.2f/%s", name,
+                usage.cpuSecondsPer1000Tokens(), usage.rssMiB() == null ? "-"
+                        : String.format(Locale.ROOT, "%.0f", usage.rssMiB()))));
+        return line.toString();
     }
 
     /** A log axis has no 0: below 0.1 ms is drawn at 0.1. */

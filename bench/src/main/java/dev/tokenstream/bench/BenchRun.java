@@ -5,6 +5,7 @@ import dev.tokenstream.events.Buffering;
 import dev.tokenstream.localstack.LocalStack;
 
 import java.net.URI;
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,8 +40,12 @@ public final class BenchRun {
     /** The p99 added latency the throughput search stays under, ms. */
     public static final double P99_BOUND_MILLIS = 50;
 
-    /** Runs the benchmark against a running {@code stack} and writes its report into {@code out}. */
-    public static BenchReport run(LocalStack stack, TokenstreamClient client, Plan plan, Path out) throws Exception {
+    /**
+     * Runs the benchmark against a running {@code stack} and writes its report into {@code out}, saying on
+     * {@code progress} what it does and each scenario's row as it finishes.
+     */
+    public static BenchReport run(LocalStack stack, TokenstreamClient client, Plan plan, Path out, PrintStream progress)
+            throws Exception {
         List<Integer> streams = plan.streams();
         int tokens = plan.tokens();
         int warmUp = plan.warmUp();
@@ -56,21 +61,36 @@ public final class BenchRun {
             }
             var bench = new Benchmark(client, URI.create(settings.simulatorUrl()), relay.webSocket(), stackPids,
                     relayPids, plan.buffering());
+            progress.printf("warming up: 2 rounds of %d streams of %d tokens through each system%n", warmUp, tokens);
             for (int round = 0; round < 2 && warmUp > 0; round++) {
                 bench.direct(warmUp, tokens);
                 bench.tokenstream(warmUp, tokens);
             }
             List<Benchmark.Result> results = new ArrayList<>();
             for (int n : streams) {
-                results.add(bench.direct(n, tokens));
-                results.add(bench.tokenstream(n, tokens));
+                for (String system : List.of("direct", "tokenstream")) {
+                    progress.printf("%s, %d concurrent streams of %d tokens...%n", system, n, tokens);
+                    Benchmark.Result result = system.equals("direct") ? bench.direct(n, tokens)
+                            : bench.tokenstream(n, tokens);
+                    results.add(result);
+                    progress.println(BenchReport.row(result));
+                }
             }
             List<Benchmark.Limit> limits = new ArrayList<>();
             if (plan.limitMax() > 0) {
-                limits.add(bench.limit("direct", plan.limitMax(), tokens, P99_BOUND_MILLIS));
-                limits.add(bench.limit("tokenstream", plan.limitMax(), tokens, P99_BOUND_MILLIS));
+                for (String system : List.of("direct", "tokenstream")) {
+                    progress.printf("%s: searching the highest rate with p99 added latency under %.0f ms (1, 2, 4, ... "
+                            + "streams up to %d)%n", system, P99_BOUND_MILLIS, plan.limitMax());
+                    limits.add(bench.limit(system, plan.limitMax(), tokens, P99_BOUND_MILLIS));
+                }
+            }
+            if (plan.control() > 0) {
+                progress.printf("timing pause and cancel on %d streams%n", plan.control());
             }
             Benchmark.Control controlLatency = plan.control() > 0 ? bench.control(plan.control()) : null;
+            if (plan.memory() > 0) {
+                progress.printf("holding %d streams open to measure memory per stream%n", plan.memory());
+            }
             Benchmark.Memory memory = plan.memory() > 0 ? bench.memory(plan.memory()) : null;
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");

@@ -110,6 +110,7 @@ public final class ScaleRun {
                     Row row = new Row(n, result, after, totalCpu(result));
                     rows.add(row);
                     progress.println(line(row));
+                    progress.println(BenchReport.processes(result));
                 }
                 if (plan.limitMax() > 0) {
                     Benchmark.Limit limit = bench.limit("tokenstream", plan.limitMax(), plan.tokens(),

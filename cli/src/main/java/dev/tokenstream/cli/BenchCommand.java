@@ -87,7 +87,7 @@ public final class BenchCommand implements Callable<Integer> {
             stack.up();
         }
         try {
-            BenchReport report = BenchRun.run(stack, cli.client(), plan, out);
+            BenchReport report = BenchRun.run(stack, cli.client(), plan, out, System.out);
             report.print(System.out);
             System.out.println("written: " + out.resolve("bench.json") + ", " + out.resolve("bench.png"));
             return 0;

@@ -199,11 +199,7 @@ class ChaosIT {
         }
 
         long longestSilenceMillis() {
-            long longest = 0;
-            for (int i = 1; i < arrivals.size(); i++) {
-                longest = Math.max(longest, (arrivals.get(i) - arrivals.get(i - 1)) / 1_000_000);
-            }
-            return longest;
+            return SystemTests.longestGapMillis(arrivals);
         }
     }
 }

@@ -126,4 +126,13 @@ final class SystemTests {
         assertThat(response.statusCode()).isEqualTo(200);
         return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content").asText();
     }
+
+    /** @return the longest time between two consecutive arrivals ({@link System#nanoTime()} values), ms */
+    static long longestGapMillis(List<Long> arrivalNanos) {
+        long longest = 0;
+        for (int i = 1; i < arrivalNanos.size(); i++) {
+            longest = Math.max(longest, (arrivalNanos.get(i) - arrivalNanos.get(i - 1)) / 1_000_000);
+        }
+        return longest;
+    }
 }

@@ -88,7 +88,7 @@ class WholeStackIT {
         Path out = home.resolve("system-tests/target/bench-smoke-" + topicLayout());
 
         BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null),
-                out);
+                out, System.out);
 
         report.print(System.out);
         assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
