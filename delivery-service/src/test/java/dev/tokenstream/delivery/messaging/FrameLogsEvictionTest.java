@@ -19,15 +19,19 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Memory of finished streams stays bounded: past the most kept, the streams idle longest go first. */
+/**
+ * Memory stays bounded: past the most finished streams kept, those idle longest go first; and when a partition moves
+ * to another instance, only the streams clients here still read stay, fed from the new owner.
+ */
 class FrameLogsEvictionTest {
 
     private final Vertx vertx = Vertx.vertx();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final Map<String, Object> kafka = Map.of("bootstrap.servers", "localhost:1");
     private final PartitionOwners owners = new PartitionOwners(kafka, DeliveryOwners.GROUP, config(2));
+    private final OwnerFeeds feeds = new OwnerFeeds(vertx, owners, "unused", registry);
     private final FrameLogs logs = new FrameLogs(config(2), vertx, new DeliveryBackfill(kafka, registry), owners,
-            new OwnerFeeds(vertx, owners, "unused", registry), registry);
+            feeds, registry);
 
     @BeforeEach
     void ownEveryPartition() {
@@ -63,6 +67,32 @@ class FrameLogsEvictionTest {
         assertThat(logs.isHeld(finished.get(2))).isTrue();
         assertThat(logs.isHeld(finished.get(3))).isTrue();
         assertThat(logs.isHeld(running)).as("a stream still running is never dropped for the bound").isTrue();
+    }
+
+    @Test
+    void shouldKeepOnlyTheStreamsClientsReadWhenTheirPartitionMovesAway() {
+        String read = StreamIds.newId();
+        String unread = StreamIds.newId();
+        String finished = StreamIds.newId();
+        for (String id : List.of(read, unread, finished)) {
+            logs.append(id, frame(0, "started", false));
+        }
+        logs.append(finished, frame(1, "completed", true));
+        var client = new FrameLogBackfillTest.RecordingSink();
+        logs.subscribe(read, -1, client);
+        assertThat(client.seqs).containsExactly(0L);
+
+        owners.revoked(List.of(new TopicPartition(Topics.DELIVERIES, 0)));
+        logs.handOver(java.util.Set.of(0));
+
+        assertThat(logs.isHeld(read)).as("a stream a client reads stays, fed from the new owner").isTrue();
+        assertThat(feeds.isFollowing(read)).isTrue();
+        assertThat(logs.isHeld(unread)).as("nobody reads it here: its new owner holds it").isFalse();
+        assertThat(logs.isHeld(finished)).isFalse();
+        assertThat(feeds.isFollowing(unread)).isFalse();
+
+        logs.append(unread, frame(1, "token", false));
+        assertThat(logs.isHeld(unread)).as("a late record of the partition that moved is not taken in").isFalse();
     }
 
     private static Frame frame(long seq, String type, boolean terminal) {
