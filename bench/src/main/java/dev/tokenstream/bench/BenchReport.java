@@ -25,10 +25,11 @@ import java.util.Optional;
  * @param control  control latency (Tokenstream); null when not measured
  * @param limits   the highest rate under the p99 bound, per system; empty when not searched
  * @param memory   what active streams hold in each process of the stack; null when not measured
+ * @param fanOut   one stream read by many subscribers; null when not measured
  */
 public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
                           List<Benchmark.Result> results, Benchmark.Control control, List<Benchmark.Limit> limits,
-                          Benchmark.Memory memory) {
+                          Benchmark.Memory memory, Benchmark.FanOut fanOut) {
 
     /** @return the machine this JVM runs on */
     public static Map<String, Object> thisMachine() {
@@ -69,6 +70,9 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                     + "RSS %s -> %s%n", name, mib(m.liveHeapIdleMiB()), mib(m.liveHeapActiveMiB()),
                     mib(m.heapKiBPerStream()), mib(m.rssIdleMiB()), mib(m.rssActiveMiB())));
         }
+        if (fanOut != null) {
+            out.println(fanOut(fanOut));
+        }
         if (control != null) {
             out.printf(Locale.ROOT, "control, ms p50/max over %d streams: pause -> paused frame %.1f/%.1f, pause -> "
                     + "last token before it %.1f/%.1f, cancel -> cancelled frame %.1f/%.1f, cancel -> upstream "
@@ -105,6 +109,16 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                 r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p50()),
                 r.pipeline() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.pipeline().p99()),
                 r.tokensPerSecond());
+    }
+
+    /** @return the fan-out scenario on one line */
+    public static String fanOut(Benchmark.FanOut f) {
+        return String.format(Locale.ROOT, "fan-out: one stream of %d tokens to %d WebSocket subscribers: %d of %d "
+                + "token frames received, all connected %.0f ms after the start; added latency per token and "
+                + "subscriber after that, ms p50/p95/p99/max %.1f/%.1f/%.1f/%.1f (%d samples)", f.tokens(),
+                f.subscribers(), f.received(), f.tokens() * f.subscribers(), f.connectMillis(),
+                f.addedLatency().p50(), f.addedLatency().p95(), f.addedLatency().p99(), f.addedLatency().max(),
+                f.addedLatency().count());
     }
 
     /** @return a scenario's CPU seconds per 1000 tokens / RSS MiB at the end, per process, on one line */

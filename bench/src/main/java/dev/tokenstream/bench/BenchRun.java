@@ -32,9 +32,11 @@ public final class BenchRun {
      * @param limitMax most concurrent streams of the search for the highest rate under the p99 bound; 0 for none
      * @param memory   streams held open for the memory figures; 0 for none
      * @param buffering how the processor coalesces Tokenstream's token frames; null for none
+     * @param fanOut   WebSocket subscribers of the fan-out scenario's one stream (of 10 times {@code tokens}
+     *                 tokens); 0 for none
      */
     public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory,
-                       Buffering buffering) {
+                       Buffering buffering, int fanOut) {
     }
 
     /** The p99 added latency the throughput search stays under, ms. */
@@ -92,6 +94,13 @@ public final class BenchRun {
                 progress.printf("holding %d streams open to measure memory per stream%n", plan.memory());
             }
             Benchmark.Memory memory = plan.memory() > 0 ? bench.memory(plan.memory()) : null;
+            Benchmark.FanOut fanOut = null;
+            if (plan.fanOut() > 0) {
+                progress.printf("fan-out: one stream of %d tokens to %d WebSocket subscribers%n", 10 * tokens,
+                        plan.fanOut());
+                fanOut = bench.fanOut(plan.fanOut(), 10 * tokens);
+                progress.println(BenchReport.fanOut(fanOut));
+            }
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");
             run.put("tokensPerStream", tokens);
@@ -105,7 +114,10 @@ public final class BenchRun {
                     + ", p99 under " + P99_BOUND_MILLIS + " ms" : "none");
             run.put("memoryStreams", plan.memory() > 0 ? plan.memory() + " streams of " + Benchmark.TRICKLE
                     + " (one token a second)" : "none");
-            var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency, limits, memory);
+            run.put("fanOut", plan.fanOut() > 0 ? "one stream of " + 10 * tokens + " tokens to " + plan.fanOut()
+                    + " WebSocket subscribers" : "none");
+            var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency, limits, memory,
+                    fanOut);
             report.write(out);
             return report;
         }

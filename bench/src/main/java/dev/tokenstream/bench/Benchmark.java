@@ -278,6 +278,69 @@ public final class Benchmark {
     }
 
     /**
+     * One stream read by many WebSocket subscribers at once (delivery's fan-out).
+     *
+     * @param subscribers  clients reading the stream
+     * @param tokens       tokens the stream had
+     * @param received     token frames received by all subscribers together (subscribers x tokens when none is lost)
+     * @param addedLatency per token and subscriber, milliseconds: receipt minus the simulator's write, over the
+     *                     tokens written after the last subscriber had connected
+     * @param connectMillis from the stream's start until every subscriber's handshake had completed
+     */
+    public record FanOut(int subscribers, long tokens, long received, Percentiles addedLatency, double connectMillis) {
+    }
+
+    /**
+     * Starts one stream of {@code maxTokens} through Tokenstream and reads it with {@code subscribers} WebSockets
+     * at once; the latency counts the tokens written once all of them are connected (earlier ones are read from the
+     * log, as a late subscriber's are).
+     */
+    public FanOut fanOut(int subscribers, int maxTokens) throws Exception {
+        String prompt = "bench fan-out " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
+        long start = System.nanoTime();
+        var started = tokenstream.start(StartStream.prompt("simulator", MODEL, prompt,
+                new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
+        List<List<Long>> arrivals = new ArrayList<>();
+        List<CompletableFuture<TokenstreamClient.Subscription>> subscriptions = new ArrayList<>();
+        ExecutorService connectors = Executors.newFixedThreadPool(Math.min(subscribers, STARTERS));
+        try {
+            for (int i = 0; i < subscribers; i++) {
+                List<Long> received = new CopyOnWriteArrayList<>();
+                arrivals.add(received);
+                subscriptions.add(CompletableFuture.supplyAsync(() -> tokenstream.subscribe(started.ws(), -1,
+                        frame -> {
+                            if (frame.isToken()) {
+                                long now = Micros.now();
+                                for (int t = 0; t < frame.tokenCount(); t++) {
+                                    received.add(now);
+                                }
+                            }
+                        }), connectors));
+            }
+            CompletableFuture.allOf(subscriptions.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+        } finally {
+            connectors.shutdownNow();
+        }
+        long connectedAtMicros = Micros.now();
+        double connectMillis = (System.nanoTime() - start) / 1e6;
+        for (var subscription : subscriptions) {
+            subscription.get().awaitClose(Duration.ofMinutes(5));
+        }
+        List<Long> written = written(prompt);
+        var added = new Histogram(MAX_MICROS, 3);
+        long received = 0;
+        for (List<Long> times : arrivals) {
+            received += times.size();
+            for (int t = 0; t < Math.min(times.size(), written.size()); t++) {
+                if (written.get(t) > connectedAtMicros) {
+                    added.recordValue(clamp(times.get(t) - written.get(t)));
+                }
+            }
+        }
+        return new FanOut(subscribers, written.size(), received, Percentiles.of(added), connectMillis);
+    }
+
+    /**
      * What active streams hold in each process of the stack.
      *
      * @param streams   streams open (each had its first token and kept streaming) at the measurement

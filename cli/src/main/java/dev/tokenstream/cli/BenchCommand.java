@@ -51,6 +51,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "measure the memory each holds in every service; 0 skips it (default: ${DEFAULT-VALUE})")
     int memory;
 
+    @Option(names = "--fan-out", defaultValue = "1000", description = "WebSocket subscribers reading one stream of "
+            + "10 x --tokens tokens, for delivery's fan-out latency; 0 skips it (default: ${DEFAULT-VALUE})")
+    int fanOut;
+
     @Option(names = "--buffering", description = "coalescing of Tokenstream's token frames by the processor: none, "
             + "words, sentences, tokens:<n>, characters:<n>, window:<ms> (default: none, a frame per token)")
     String buffering;
@@ -73,7 +77,7 @@ public final class BenchCommand implements Callable<Integer> {
         LocalStack stack = cli.stack();
         boolean ours = !stack.isRunning();
         var plan = new BenchRun.Plan(streams, tokens, warmUp, control, limitMax, memory,
-                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering));
+                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering), fanOut);
         if (instances != null) {
             if (!ours) {
                 throw new ParameterException(spec.commandLine(), "--instances starts a stack per instance count: stop "

@@ -87,7 +87,7 @@ class WholeStackIT {
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("system-tests/target/bench-smoke-" + topicLayout());
 
-        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null),
+        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null, 5),
                 out, System.out);
 
         report.print(System.out);
@@ -111,6 +111,10 @@ class WholeStackIT {
         assertThat(report.results().get(0).processes()).containsKeys("direct-relay", "provider-simulator");
         assertThat(report.control().pausedFrame().count()).isEqualTo(1);
         assertThat(report.control().upstreamClosed().count()).isEqualTo(1);
+        // Fan-out smoke: one stream of 100 tokens to 5 subscribers, every token to every one of them.
+        assertThat(report.fanOut().subscribers()).isEqualTo(5);
+        assertThat(report.fanOut().tokens()).isEqualTo(100);
+        assertThat(report.fanOut().received()).isEqualTo(500);
         assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
         assertThat(out.resolve("bench.png")).isNotEmptyFile();
     }
