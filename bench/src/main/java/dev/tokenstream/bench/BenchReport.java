@@ -26,10 +26,11 @@ import java.util.Optional;
  * @param limits   the highest rate under the p99 bound, per system; empty when not searched
  * @param memory   what active streams hold in each process of the stack; null when not measured
  * @param fanOut   one stream read by many subscribers; null when not measured
+ * @param fastStream one stream at 3,000 tokens/s through each system (relay first); empty when not measured
  */
 public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
                           List<Benchmark.Result> results, Benchmark.Control control, List<Benchmark.Limit> limits,
-                          Benchmark.Memory memory, Benchmark.FanOut fanOut) {
+                          Benchmark.Memory memory, Benchmark.FanOut fanOut, List<Benchmark.Result> fastStream) {
 
     /** @return the machine this JVM runs on */
     public static Map<String, Object> thisMachine() {
@@ -69,6 +70,10 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
             memory.processes().forEach((name, m) -> out.printf(Locale.ROOT, "  %-20s heap %s -> %s (%s KiB/stream), "
                     + "RSS %s -> %s%n", name, mib(m.liveHeapIdleMiB()), mib(m.liveHeapActiveMiB()),
                     mib(m.heapKiBPerStream()), mib(m.rssIdleMiB()), mib(m.rssActiveMiB())));
+        }
+        if (!fastStream.isEmpty()) {
+            out.println("fast stream (one stream of " + Benchmark.RAPID + ", 3,000 tokens/s offered):");
+            fastStream.forEach(r -> out.println(row(r)));
         }
         if (fanOut != null) {
             out.println(fanOut(fanOut));

@@ -34,9 +34,10 @@ public final class BenchRun {
      * @param buffering how the processor coalesces Tokenstream's token frames; null for none
      * @param fanOut   WebSocket subscribers of the fan-out scenario's one stream (of 10 times {@code tokens}
      *                 tokens); 0 for none
+     * @param fastStreamTokens tokens of the fast-stream scenario's one stream at 3,000 tokens/s; 0 for none
      */
     public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory,
-                       Buffering buffering, int fanOut) {
+                       Buffering buffering, int fanOut, int fastStreamTokens) {
     }
 
     /** The p99 added latency the throughput search stays under, ms. */
@@ -78,6 +79,7 @@ public final class BenchRun {
                     progress.println(BenchReport.row(result));
                 }
             }
+            List<Benchmark.Result> fastStream = new ArrayList<>();
             List<Benchmark.Limit> limits = new ArrayList<>();
             if (plan.limitMax() > 0) {
                 for (String system : List.of("direct", "tokenstream")) {
@@ -94,6 +96,17 @@ public final class BenchRun {
                 progress.printf("holding %d streams open to measure memory per stream%n", plan.memory());
             }
             Benchmark.Memory memory = plan.memory() > 0 ? bench.memory(plan.memory()) : null;
+            if (plan.fastStreamTokens() > 0) {
+                for (String system : List.of("direct", "tokenstream")) {
+                    progress.printf("fast stream: one stream of %d tokens at 3,000 tokens/s (%s) through %s...%n",
+                            plan.fastStreamTokens(), Benchmark.RAPID, system);
+                    Benchmark.Result fast = system.equals("direct")
+                            ? bench.direct(1, plan.fastStreamTokens(), Benchmark.RAPID)
+                            : bench.tokenstream(1, plan.fastStreamTokens(), Benchmark.RAPID);
+                    fastStream.add(fast);
+                    progress.println(BenchReport.row(fast));
+                }
+            }
             Benchmark.FanOut fanOut = null;
             if (plan.fanOut() > 0) {
                 progress.printf("fan-out: one stream of %d tokens to %d WebSocket subscribers%n", 10 * tokens,
@@ -116,8 +129,10 @@ public final class BenchRun {
                     + " (one token a second)" : "none");
             run.put("fanOut", plan.fanOut() > 0 ? "one stream of " + 10 * tokens + " tokens to " + plan.fanOut()
                     + " WebSocket subscribers" : "none");
+            run.put("fastStream", plan.fastStreamTokens() > 0 ? "one stream of " + plan.fastStreamTokens()
+                    + " tokens of " + Benchmark.RAPID + " (3,000 tokens/s)" : "none");
             var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency, limits, memory,
-                    fanOut);
+                    fanOut, fastStream);
             report.write(out);
             return report;
         }

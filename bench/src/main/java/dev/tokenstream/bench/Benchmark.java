@@ -53,6 +53,8 @@ public final class Benchmark {
     public static final String MODEL = "sim-bench";
     /** The simulator profile of the streams held open for the memory figures: one token a second. */
     public static final String TRICKLE = "sim-trickle";
+    /** The simulator's fast-stream profile: 3 chunks every millisecond, 3,000 tokens/s. */
+    public static final String RAPID = "sim-rapid";
     private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
     /** Threads that start a scenario's streams. */
     private static final int STARTERS = 64;
@@ -133,9 +135,14 @@ public final class Benchmark {
 
     /** Streams {@code streams} answers of {@code maxTokens} at once through Tokenstream. */
     public Result tokenstream(int streams, int maxTokens) throws Exception {
+        return tokenstream(streams, maxTokens, MODEL);
+    }
+
+    /** Streams {@code streams} answers of {@code maxTokens} of the simulator's {@code model} through Tokenstream. */
+    public Result tokenstream(int streams, int maxTokens, String model) throws Exception {
         return run("tokenstream", streams, maxTokens, prompt -> {
             TokenstreamClient client = clients.get(Math.floorMod(nextClient.getAndIncrement(), clients.size()));
-            var started = client.start(StartStream.prompt("simulator", MODEL, prompt,
+            var started = client.start(StartStream.prompt("simulator", model, prompt,
                     new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
             List<Long> received = new CopyOnWriteArrayList<>();
             var subscription = client.subscribe(started.ws(), -1, frame -> onTokenstreamFrame(frame, received));
@@ -160,10 +167,15 @@ public final class Benchmark {
 
     /** Streams {@code streams} answers of {@code maxTokens} at once through the direct relay. */
     public Result direct(int streams, int maxTokens) throws Exception {
+        return direct(streams, maxTokens, MODEL);
+    }
+
+    /** Streams {@code streams} answers of {@code maxTokens} of the simulator's {@code model} through the relay. */
+    public Result direct(int streams, int maxTokens, String model) throws Exception {
         return run("direct", streams, maxTokens, prompt -> {
             List<Long> received = new CopyOnWriteArrayList<>();
             var done = new CompletableFuture<List<Long>>();
-            URI uri = URI.create(relay + "/relay?model=" + MODEL + "&maxTokens=" + maxTokens + "&prompt="
+            URI uri = URI.create(relay + "/relay?model=" + model + "&maxTokens=" + maxTokens + "&prompt="
                     + URLEncoder.encode(prompt, StandardCharsets.UTF_8));
             http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
                 private final StringBuilder text = new StringBuilder();

@@ -55,6 +55,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "10 x --tokens tokens, for delivery's fan-out latency; 0 skips it (default: ${DEFAULT-VALUE})")
     int fanOut;
 
+    @Option(names = "--fast-stream", defaultValue = "3000", description = "tokens of one stream of the simulator's "
+            + "sim-rapid profile (3,000 tokens/s) through each system; 0 skips it (default: ${DEFAULT-VALUE})")
+    int fastStream;
+
     @Option(names = "--buffering", description = "coalescing of Tokenstream's token frames by the processor: none, "
             + "words, sentences, tokens:<n>, characters:<n>, window:<ms> (default: none, a frame per token)")
     String buffering;
@@ -77,7 +81,7 @@ public final class BenchCommand implements Callable<Integer> {
         LocalStack stack = cli.stack();
         boolean ours = !stack.isRunning();
         var plan = new BenchRun.Plan(streams, tokens, warmUp, control, limitMax, memory,
-                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering), fanOut);
+                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering), fanOut, fastStream);
         if (instances != null) {
             if (!ours) {
                 throw new ParameterException(spec.commandLine(), "--instances starts a stack per instance count: stop "

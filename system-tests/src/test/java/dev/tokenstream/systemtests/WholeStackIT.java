@@ -87,7 +87,7 @@ class WholeStackIT {
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("system-tests/target/bench-smoke-" + topicLayout());
 
-        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null, 5),
+        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null, 5, 300),
                 out, System.out);
 
         report.print(System.out);
@@ -115,6 +115,12 @@ class WholeStackIT {
         assertThat(report.fanOut().subscribers()).isEqualTo(5);
         assertThat(report.fanOut().tokens()).isEqualTo(100);
         assertThat(report.fanOut().received()).isEqualTo(500);
+        // Fast-stream smoke: 300 tokens at 3,000 tokens/s through each system, none lost.
+        assertThat(report.fastStream()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
+        assertThat(report.fastStream()).allSatisfy(r -> {
+            assertThat(r.tokens()).as(r.system()).isEqualTo(300);
+            assertThat(r.missingTokens()).as(r.system()).isZero();
+        });
         assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
         assertThat(out.resolve("bench.png")).isNotEmptyFile();
     }

@@ -32,5 +32,12 @@ public interface SimulatorConfig {
         /** Uniform jitter as a fraction of each delay: 0.2 means plus or minus 20 %. */
         @WithDefault("0.2")
         double jitter();
+
+        /**
+         * Content chunks written back to back, then {@link #itlMillis()}: faster than one chunk per millisecond
+         * (3 chunks every 1 ms is 3,000 tokens/s, as the fastest hosted providers stream).
+         */
+        @WithDefault("1")
+        int chunksPerTick();
     }
 }

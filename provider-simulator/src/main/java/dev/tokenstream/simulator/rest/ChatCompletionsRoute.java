@@ -136,7 +136,7 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         long ttft = fault != null && fault.kind() == Fault.Kind.SLOW_FIRST_TOKEN ? fault.millis() : profile.ttftMillis();
         // The role chunk goes out with the first token, as the providers send it.
         streams.write(ctx, frames, i -> i == 0 ? 0 : i == 1 ? SimulatedStreams.jittered(ttft, profile.jitter())
-                : SimulatedStreams.jittered(profile.itlMillis(), profile.jitter()),
+                : SimulatedStreams.gap(profile, i - 1),
                 fault, fault == null ? -1 : Math.min(lastContent, fault.after()), sse(errorBody("server_error", null,
                         "The server had an error processing your request (simulated).").toString()), prompt);
         Log.debugf("simulating %s for model %s: %d tokens", id, model.name(), answer.text().size());

@@ -140,7 +140,7 @@ public class MessagesRoute extends ProtocolRoute {
         // message_start and ping go out at once; the first content waits for the time to first token.
         streams.write(ctx, frames, i -> i < firstContent ? 0 : i == firstContent
                         ? SimulatedStreams.jittered(ttft, profile.jitter())
-                        : SimulatedStreams.jittered(profile.itlMillis(), profile.jitter()),
+                        : SimulatedStreams.gap(profile, i - firstContent),
                 fault, fault == null ? -1 : Math.min(lastContent, firstContent + fault.after()),
                 event("error", errorBody("overloaded_error", "Overloaded (simulated)")), prompt);
     }

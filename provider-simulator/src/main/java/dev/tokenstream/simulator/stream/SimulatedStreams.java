@@ -2,6 +2,7 @@ package dev.tokenstream.simulator.stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstream.simulator.config.SimulatorConfig;
 import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -195,10 +196,23 @@ public class SimulatedStreams {
                         default -> { }
                     }
                 }
+                if (delay <= 0 && kind != Fault.Kind.STALL) {
+                    send(index + 1); // back to back: a fast profile's chunks within one tick
+                    return;
+                }
                 state.timer = vertx.setTimer(Math.max(1, delay), t -> send(index + 1));
             }
         };
         state.timer = vertx.setTimer(Math.max(1, delays.before(0)), t -> next.send(0));
+    }
+
+    /**
+     * @param content a content chunk's index after the first (1 for the second chunk)
+     * @return the delay before it: the profile's inter-token latency, jittered, before every
+     *         {@code chunks-per-tick}-th chunk, 0 (back to back) before the others
+     */
+    public static long gap(SimulatorConfig.LatencyProfile profile, int content) {
+        return content % Math.max(1, profile.chunksPerTick()) == 0 ? jittered(profile.itlMillis(), profile.jitter()) : 0;
     }
 
     /** @return {@code millis} give or take {@code jitter} (a fraction), uniformly */
