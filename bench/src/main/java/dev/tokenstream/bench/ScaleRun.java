@@ -97,7 +97,8 @@ public final class ScaleRun {
                     if (direct.size() < plan.streams().size()) {
                         Benchmark.Result relayResult = bench.direct(streams, plan.tokens());
                         direct.add(relayResult);
-                        progress.printf(Locale.ROOT, "direct relay, %d streams: %.0f tokens/s, %.2f CPU s/1000 tokens%n",
+                        progress.printf(Locale.ROOT,
+                                "direct relay, %d streams: %.0f tokens/s, %.2f CPU s/1000 tokens%n",
                                 streams, relayResult.tokensPerSecond(), totalCpu(relayResult));
                     }
                     Map<String, long[]> before = deliveryFrames(stack.settings(), n);

@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The {@link FrameLog}s of the streams this instance serves, by stream id: those of the deliveries partitions it
  * owns ({@link PartitionOwners}), fed from Kafka, and those of other partitions that clients here read, fed from
- * their owner ({@link OwnerFeeds}); so memory per instance falls as 1/N with N instances. Finished streams nobody reads are
- * dropped after {@code delivery.retain-finished}, or sooner, idle longest first, while there are more than
+ * their owner ({@link OwnerFeeds}); so memory per instance falls as 1/N with N instances. Finished streams nobody
+ * reads are dropped after {@code delivery.retain-finished}, or sooner, idle longest first, while there are more than
  * {@code delivery.max-finished-streams}; unfinished ones nobody reads after twice the retention.
  *
  * <p>Memory holds every stream created since a point in time whole: since the replay window's start when the

@@ -49,7 +49,8 @@ public class OwnerFeeds {
      * @param serviceKey this service's API key (role service): owners serve any stream to it
      */
     public OwnerFeeds(Vertx vertx, PartitionOwners owners,
-                      @ConfigProperty(name = "tokenstream.auth.service-key") String serviceKey, MeterRegistry registry) {
+                      @ConfigProperty(name = "tokenstream.auth.service-key") String serviceKey,
+                      MeterRegistry registry) {
         this.vertx = vertx;
         this.owners = owners;
         this.authorization = "Bearer " + serviceKey;

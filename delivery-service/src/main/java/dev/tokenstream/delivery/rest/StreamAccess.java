@@ -8,9 +8,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Who may read a stream's frames here: the holder of a stream token for it (a link's {@code token}, signed by
  * control-service), on a WebSocket from an allowed origin, and the services' key (another delivery instance feeding
- * its clients, {@link dev.tokenstream.delivery.messaging.OwnerFeeds}). A tenant's API key is refused with 403 (delivery does not know
- * streams' tenants; the links control answers carry the token), a token for another stream gets 404 as if the stream
- * did not exist, and a browser page of an origin not in {@code delivery.allowed-origins} (nor this service's own)
+ * its clients, {@link dev.tokenstream.delivery.messaging.OwnerFeeds}). A tenant's API key is refused with 403
+ * (delivery does not know streams' tenants; the links control answers carry the token), a token for another stream
+ * gets 404 as if the stream did not exist, and a browser page of an origin not in {@code delivery.allowed-origins} (nor this service's own)
  * gets 403, so another site cannot use a visitor's token (cross-site WebSocket hijacking).
  */
 @ApplicationScoped
