@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tokenstream.events.TopicSpec;
+import dev.tokenstream.events.DeliveryOwners;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.testsupport.ExternalCommand;
 import dev.tokenstream.testsupport.ExternalCommand.Output;
@@ -183,8 +184,22 @@ class DeploymentFilesTest {
                             && o.at("/spec/authentication/type").asText().equals("scram-sha-512")
                             && o.at("/spec/authorization/acls").size() > 0);
         }
-        JsonNode hpa = objects.stream().filter(o -> kind(o, "HorizontalPodAutoscaler")).findFirst().orElseThrow();
-        assertThat(hpa.at("/spec/scaleTargetRef/name").asText()).isEqualTo("delivery-service");
+        // Delivery and control add capacity with their instances (delivery pods share the deliveries partitions and
+        // find each other through their consumer group, at their pod address), so both scale on CPU.
+        assertThat(objects.stream().filter(o -> kind(o, "HorizontalPodAutoscaler"))
+                .map(o -> o.at("/spec/scaleTargetRef/name").asText()))
+                .containsExactlyInAnyOrder("delivery-service", "control-service");
+        Map<String, String> deliveryEnv = env(deployment(objects, "delivery-service"));
+        assertThat(deliveryEnv).containsEntry("DELIVERY_ADVERTISED_URL", "http://$(POD_IP):8081")
+                .containsKeys("POD_IP", "TOKENSTREAM_SERVICE_KEY");
+        assertThat(properties("delivery-service").getProperty("mp.messaging.incoming.deliveries.group.id"))
+                .isEqualTo(DeliveryOwners.GROUP);
+        JsonNode deliveryUser = objects.stream().filter(o -> kind(o, "KafkaUser")
+                && o.at("/metadata/name").asText().equals("tokenstream-delivery")).findFirst().orElseThrow();
+        assertThat(deliveryUser.at("/spec/authorization/acls")).as("Read and Describe on the shared group")
+                .anyMatch(acl -> acl.at("/resource/type").asText().equals("group")
+                        && acl.at("/resource/name").asText().equals(DeliveryOwners.GROUP)
+                        && acl.path("operations").toString().contains("Describe"));
         JsonNode scaled = objects.stream().filter(o -> kind(o, "ScaledObject")).findFirst().orElseThrow();
         assertThat(scaled.at("/spec/scaleTargetRef/name").asText()).isEqualTo("ingest-service");
         assertThat(scaled.at("/spec/triggers/0/type").asText()).isEqualTo("kafka");
