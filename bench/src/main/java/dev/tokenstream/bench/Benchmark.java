@@ -308,7 +308,7 @@ public final class Benchmark {
      * log, as a late subscriber's are).
      */
     public FanOut fanOut(int subscribers, int maxTokens) throws Exception {
-        String prompt = "bench fan-out " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
+        String prompt = "bench fan-out " + UUID.randomUUID() + " An endless answer on how Kafka partitions keep order";
         long start = System.nanoTime();
         var started = tokenstream.start(StartStream.prompt("simulator", MODEL, prompt,
                 new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
@@ -492,7 +492,8 @@ public final class Benchmark {
         ExecutorService starters = Executors.newFixedThreadPool(Math.min(streams, STARTERS));
         try (var upstream = new UpstreamPeak()) {
             for (int i = 0; i < streams; i++) {
-                String prompt = "bench " + UUID.randomUUID() + " Explain how Kafka partitions keep order";
+                // "endless": the simulator's answer is exactly maxTokens long, whatever the seed makes of it.
+                String prompt = "bench " + UUID.randomUUID() + " An endless answer on how Kafka partitions keep order";
                 prompts.add(prompt);
                 runs.add(CompletableFuture.supplyAsync(() -> {
                     try {

@@ -14,7 +14,9 @@ import java.util.Random;
  * Deterministic answer text for the simulator, split into real tokens with jtokkit's {@code cl100k_base}
  * encoding, so token counts are true counts. The same prompt and seed always give the same tokens. A prompt
  * about a haiku gets a haiku; one that asks for something long ("long", "story", "essay", "detail") gets 400 to
- * 700 tokens; any other gets 60 to 180. {@code max_tokens} cuts the answer, with finish reason {@code length}.
+ * 700 tokens; one that asks for an "endless" answer gets prose until {@code max_tokens} cuts it (the benchmark's
+ * streams of an exact length); any other gets 60 to 180. {@code max_tokens} cuts the answer, with finish reason
+ * {@code length}.
  */
 public final class TextGenerator {
 
@@ -45,6 +47,7 @@ public final class TextGenerator {
 
     /** Words in a prompt that ask for a long answer (400 to 700 tokens instead of 60 to 180). */
     private static final List<String> LONG_HINTS = List.of("long", "story", "essay", "detail");
+    private static final int MAX_ENDLESS_TOKENS = 100_000;
 
     private TextGenerator() {
     }
@@ -61,6 +64,8 @@ public final class TextGenerator {
         String text;
         if (lower.contains("haiku")) {
             text = haiku(random);
+        } else if (lower.contains("endless")) {
+            text = endless(random, maxTokens);
         } else if (LONG_HINTS.stream().anyMatch(lower::contains)) {
             text = prose(random, 400 + random.nextInt(300));
         } else {
@@ -95,6 +100,21 @@ public final class TextGenerator {
                 text.append(' ');
             }
             text.append(SENTENCES[random.nextInt(SENTENCES.length)]);
+        }
+        return text.toString();
+    }
+
+    /**
+     * Prose at least {@code maxTokens} long (at most {@value #MAX_ENDLESS_TOKENS}): sentences' counts added up, so
+     * a long answer is made in linear time (sentences begin with a space, so their tokens do not merge).
+     */
+    private static String endless(Random random, int maxTokens) {
+        int target = Math.min(maxTokens, MAX_ENDLESS_TOKENS) + 1;
+        var text = new StringBuilder();
+        for (int count = 0; count < target; ) {
+            String sentence = (text.isEmpty() ? "" : " ") + SENTENCES[random.nextInt(SENTENCES.length)];
+            text.append(sentence);
+            count += ENCODING.countTokens(sentence);
         }
         return text.toString();
     }
