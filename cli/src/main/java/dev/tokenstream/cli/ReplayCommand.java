@@ -74,7 +74,7 @@ final class ReplayCommand implements Callable<Integer> {
     static List<Map<String, Object>> rows(RecordedStream stream) {
         List<Map<String, Object>> rows = new ArrayList<>();
         Long previousToken = null;
-        for (RecordedEvent recorded : stream.events()) {
+        for (RecordedEvent recorded : stream.oneTokenEach()) {
             var event = recorded.event();
             Map<String, Object> row = Rows.row();
             row.put("seq", event.seq());

@@ -1,5 +1,10 @@
 package dev.tokenstream.events;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * One event of a stream's raw log on {@link Topics#TOKENS}, published by ingest-service in order. {@code seq}
  * counts 0, 1, 2, ... per stream over every kind, so a consumer can drop duplicates and see gaps. Fields that
@@ -24,11 +29,24 @@ package dev.tokenstream.events;
  *                                with a greater value, its seq from 0 again; the processor fences the older one.
  *                                Null on events made before attempts existed.
  * @param tenant                  STARTED: the request's tenant, so the processor can answer its queries per tenant
+ * @param batch                   TOKEN, REASONING: null for one provider token; for several that queued in ingest
+ *                                behind the stream's send in flight ({@link #batch(List)}), each token's length and
+ *                                time, in order, their texts concatenated in {@code text} and {@code emittedAtMicros}
+ *                                the first one's. {@link #singles()} gives the tokens one by one.
  */
 public record TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
                          String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
                          String finishReason, Usage usage, ErrorInfo error, Buffering buffering,
-                         ToolCall toolCall, Long attempt, String tenant) {
+                         ToolCall toolCall, Long attempt, String tenant, List<TokenSlice> batch) {
+
+    /** An event of one token, or of no token. */
+    public TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
+                      String provider, String model, Long acceptedAtMicros, Long upstreamRequestAtMicros,
+                      String finishReason, Usage usage, ErrorInfo error, Buffering buffering, ToolCall toolCall,
+                      Long attempt, String tenant) {
+        this(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros, upstreamRequestAtMicros,
+                finishReason, usage, error, buffering, toolCall, attempt, tenant, null);
+    }
 
     /** An event of no tenant. */
     public TokenEvent(String streamId, long seq, TokenEventKind kind, String text, long emittedAtMicros,
@@ -55,7 +73,18 @@ public record TokenEvent(String streamId, long seq, TokenEventKind kind, String 
      */
     public TokenEvent withAttempt(long attempt) {
         return new TokenEvent(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros,
-                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant);
+                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant, batch);
+    }
+
+    /**
+     * The same event at another place in the stream's log.
+     *
+     * @param seq its seq
+     * @return the event with it
+     */
+    public TokenEvent withSeq(long seq) {
+        return new TokenEvent(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros,
+                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant, batch);
     }
 
     /**
@@ -66,7 +95,113 @@ public record TokenEvent(String streamId, long seq, TokenEventKind kind, String 
      */
     public TokenEvent withTenant(String tenant) {
         return new TokenEvent(streamId, seq, kind, text, emittedAtMicros, provider, model, acceptedAtMicros,
-                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant);
+                upstreamRequestAtMicros, finishReason, usage, error, buffering, toolCall, attempt, tenant, batch);
+    }
+
+    /**
+     * Whether events of this kind may travel several to a record ({@link #batch(List)}).
+     *
+     * @param kind an event's kind
+     * @return true for answer text and reasoning
+     */
+    public static boolean batchable(TokenEventKind kind) {
+        return kind == TokenEventKind.TOKEN || kind == TokenEventKind.REASONING;
+    }
+
+    /**
+     * One event holding the tokens of {@code singles}: their texts concatenated, the first one's seq, time and
+     * attempt, each token's length and time in {@link #batch}.
+     *
+     * @param singles one or more single-token events of one stream and one batchable kind, in order
+     * @return {@code singles}' only event, or their batch
+     * @throws IllegalArgumentException when they are none, of two kinds, or not batchable
+     */
+    public static TokenEvent batch(List<TokenEvent> singles) {
+        if (singles.isEmpty()) {
+            throw new IllegalArgumentException("a batch needs a token");
+        }
+        TokenEvent first = singles.get(0);
+        if (singles.size() == 1) {
+            return first;
+        }
+        var text = new StringBuilder();
+        var slices = new ArrayList<TokenSlice>(singles.size());
+        for (TokenEvent single : singles) {
+            if (single.kind != first.kind || !batchable(single.kind) || single.batch != null) {
+                throw new IllegalArgumentException("only single token or reasoning events of one kind batch");
+            }
+            String piece = single.text == null ? "" : single.text;
+            text.append(piece);
+            slices.add(new TokenSlice(piece.length(), single.emittedAtMicros));
+        }
+        return new TokenEvent(first.streamId, first.seq, first.kind, text.toString(), first.emittedAtMicros, null, null,
+                null, null, null, null, null, null, null, first.attempt, first.tenant, List.copyOf(slices));
+    }
+
+    /**
+     * The provider tokens this event holds, one event each (same seq and attempt): itself unless it is a batch.
+     *
+     * @return the single-token events, in order
+     * @throws IllegalStateException when the batch's lengths do not add up to its text (a corrupt record)
+     */
+    public List<TokenEvent> singles() {
+        if (batch == null || batch.isEmpty()) {
+            return List.of(this);
+        }
+        String all = text == null ? "" : text;
+        var singles = new ArrayList<TokenEvent>(batch.size());
+        int from = 0;
+        for (TokenSlice slice : batch) {
+            int to = from + slice.length();
+            if (slice.length() < 0 || to > all.length()) {
+                throw new IllegalStateException("token event " + seq + " of stream " + streamId
+                        + ": its batch's lengths exceed its text");
+            }
+            singles.add(new TokenEvent(streamId, seq, kind, all.substring(from, to), slice.emittedAtMicros(), null,
+                    null, null, null, null, null, null, null, null, attempt, tenant));
+            from = to;
+        }
+        return singles;
+    }
+
+    /**
+     * Whether the batch, if any, adds up: no negative length, the lengths' sum the text's length.
+     *
+     * @return true for an event that is no batch, or a well-formed one
+     */
+    @JsonIgnore
+    public boolean batchWellFormed() {
+        if (batch == null) {
+            return true;
+        }
+        long sum = 0;
+        for (TokenSlice slice : batch) {
+            if (slice == null || slice.length() < 0) {
+                return false;
+            }
+            sum += slice.length();
+        }
+        return batchable(kind) && sum == (text == null ? 0 : text.length());
+    }
+
+    /**
+     * When ingest received the last provider token this event holds.
+     *
+     * @return the batch's last time, or {@link #emittedAtMicros}
+     */
+    @JsonIgnore
+    public long lastEmittedAtMicros() {
+        return batch == null || batch.isEmpty() ? emittedAtMicros : batch.get(batch.size() - 1).emittedAtMicros();
+    }
+
+    /**
+     * How many provider tokens the event holds.
+     *
+     * @return the batch's size, or 1
+     */
+    @JsonIgnore
+    public int tokenCount() {
+        return batch == null || batch.isEmpty() ? 1 : batch.size();
     }
 
     public static TokenEvent started(String streamId, long seq, String provider, String model,

@@ -30,6 +30,30 @@ class JsonSerdeTest {
     }
 
     @Test
+    void shouldCarryEachTokenOfABatchAndGiveThemBackOneByOne() {
+        List<TokenEvent> singles = List.of(TokenEvent.token("s1", 4, "Hé", 10L).withAttempt(7),
+                TokenEvent.token("s1", 5, "", 12L).withAttempt(7), TokenEvent.token("s1", 6, " 🙂", 15L).withAttempt(7));
+        TokenEvent batch = TokenEvent.batch(singles);
+
+        assertThat(batch.seq()).isEqualTo(4);
+        assertThat(batch.text()).isEqualTo("Hé 🙂");
+        assertThat(batch.tokenCount()).isEqualTo(3);
+        assertThat(batch.lastEmittedAtMicros()).isEqualTo(15L);
+        TokenEvent read = roundTrip(batch, TokenEvent.class);
+        assertThat(read).isEqualTo(batch);
+        assertThat(read.batchWellFormed()).isTrue();
+        assertThat(read.singles()).extracting(TokenEvent::text).containsExactly("Hé", "", " 🙂");
+        assertThat(read.singles()).extracting(TokenEvent::emittedAtMicros).containsExactly(10L, 12L, 15L);
+        assertThat(read.singles()).extracting(TokenEvent::seq).containsOnly(4L);
+        assertThat(TokenEvent.batch(List.of(singles.get(0)))).as("one token is no batch").isSameAs(singles.get(0));
+        assertThatThrownBy(() -> TokenEvent.batch(List.of(singles.get(0), TokenEvent.reasoning("s1", 5, "r", 1L))))
+                .isInstanceOf(IllegalArgumentException.class);
+        var corrupt = new TokenEvent("s1", 4, TokenEventKind.TOKEN, "Hé", 10L, null, null, null, null, null, null, null,
+                null, null, 7L, null, batch.batch());
+        assertThat(corrupt.batchWellFormed()).isFalse();
+    }
+
+    @Test
     void shouldWriteFrameTypesInLowerCaseAndLeaveOutNulls() {
         byte[] bytes = JsonSerde.of(DeliveryFrame.class).serialize("t", DeliveryFrame.token("s1", 0, "a", 5L));
         assertThat(new String(bytes, StandardCharsets.UTF_8))

@@ -53,6 +53,17 @@ final class IngestStreams {
         return events.stream().filter(e -> e.kind() == kind).map(TokenEvent::text).collect(Collectors.joining());
     }
 
+    /**
+     * The answer's provider tokens one event each: ingest writes the tokens that queued behind a record in flight
+     * as one record.
+     *
+     * @return the TOKEN events' singles, in order
+     */
+    static List<TokenEvent> tokens(List<TokenEvent> events) {
+        return events.stream().filter(e -> e.kind() == TokenEventKind.TOKEN).flatMap(e -> e.singles().stream())
+                .toList();
+    }
+
     /** @return the whole tool calls */
     static List<ToolCall> toolCalls(List<TokenEvent> events) {
         return events.stream().filter(e -> e.kind() == TokenEventKind.TOOL_CALL).map(TokenEvent::toolCall).toList();

@@ -16,6 +16,7 @@ import static dev.tokenstream.ingest.IngestStreams.eventsUntilEnd;
 import static dev.tokenstream.ingest.IngestStreams.last;
 import static dev.tokenstream.ingest.IngestStreams.request;
 import static dev.tokenstream.ingest.IngestStreams.text;
+import static dev.tokenstream.ingest.IngestStreams.tokens;
 import static dev.tokenstream.ingest.IngestStreams.toolCalls;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -110,7 +111,7 @@ class ProviderProtocolsTest {
         List<TokenEvent> events = eventsUntilEnd(request("recorded-anthropic", "anthropic-text"));
 
         assertThat(text(events, TokenEventKind.TOKEN)).isEqualTo("Partitions keep order per key.");
-        assertThat(events).filteredOn(e -> e.kind() == TokenEventKind.TOKEN).hasSize(3);
+        assertThat(tokens(events)).hasSize(3);
         assertThat(last(events).kind()).isEqualTo(TokenEventKind.COMPLETED);
         assertThat(last(events).finishReason()).isEqualTo("end_turn");
         // output_tokens 5 then 7 in two message_delta events: the last value, not 12.

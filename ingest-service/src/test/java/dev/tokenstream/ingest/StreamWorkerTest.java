@@ -113,12 +113,11 @@ class StreamWorkerTest {
 
         assertThat(replay).extracting(TokenEvent::seq)
                 .containsExactlyElementsOf(LongStream.range(0, replay.size()).boxed().toList());
-        assertThat(replay.stream().filter(e -> e.kind() == TokenEventKind.TOKEN).map(TokenEvent::text).toList())
-                .isEqualTo(RecordedStreams.TOKENS);
+        assertThat(IngestStreams.tokens(replay)).extracting(TokenEvent::text).isEqualTo(RecordedStreams.TOKENS);
         assertThat(replay.get(replay.size() - 1).kind()).isEqualTo(TokenEventKind.COMPLETED);
         assertThat(replay.get(replay.size() - 1).usage()).isEqualTo(new Usage(9L, 7L, null, null));
         assertThat(replayOfCancel.get(replayOfCancel.size() - 1).kind()).isEqualTo(TokenEventKind.CANCELLED);
-        assertThat(replayOfCancel).filteredOn(e -> e.kind() == TokenEventKind.TOKEN).hasSize(3);
+        assertThat(IngestStreams.tokens(replayOfCancel)).hasSize(3);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.tokenstream.events.TokenEventKind;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A stream as Kafka recorded it: its token events in seq order (duplicates removed), the control commands
@@ -32,9 +33,27 @@ public record RecordedStream(String streamId, String topic, List<RecordedEvent> 
         return tokens().stream().map(e -> e.event().text()).collect(Collectors.joining());
     }
 
-    /** @return the token events only */
+    /**
+     * The answer's provider tokens, one event each: a record of several ({@link TokenEvent#batch}) gives each of
+     * its tokens, with its own text and time and the record's place in the topic.
+     *
+     * @return the token events only, in order
+     */
     public List<RecordedEvent> tokens() {
-        return events.stream().filter(e -> e.event().kind() == TokenEventKind.TOKEN).toList();
+        return oneTokenEach().stream().filter(e -> e.event().kind() == TokenEventKind.TOKEN).toList();
+    }
+
+    /**
+     * The events with each batch ({@link TokenEvent#batch}: tokens that queued in ingest and travelled as one
+     * record) split into its provider tokens, each with its own text and time and the record's seq and place.
+     *
+     * @return every event, one token each, in order
+     */
+    public List<RecordedEvent> oneTokenEach() {
+        return events.stream().flatMap(e -> e.event().batch() == null ? Stream.of(e) : e.event().singles().stream()
+                        .map(single -> new RecordedEvent(single, e.topic(), e.partition(), e.offset(),
+                                e.timestampMillis())))
+                .toList();
     }
 
     /** @return the STARTED event, if recorded */

@@ -793,7 +793,7 @@ class WholeStackIT {
         }
 
         long tokens() {
-            return frames.stream().filter(DeliveryFrame::isToken).count();
+            return frames.stream().filter(DeliveryFrame::isToken).mapToLong(DeliveryFrame::tokenCount).sum();
         }
 
         boolean has(FrameType type) {

@@ -5,6 +5,7 @@ import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.serde.EventSerdes;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.smallrye.common.annotation.Identifier;
@@ -21,12 +22,19 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Publishes {@link TokenEvent}s to {@code tokenstream.tokens}, keyed by stream id (a merge group member's by its
  * group's id, {@link Merge#partitionKey}, so a group meets in one partition), or to the stream's own topic in the
  * per-stream layout ({@link StreamTopics}). Events sent from one thread reach the partition in the order sent
- * (idempotent producer, {@code acks=all}, {@code linger.ms=1}: each token is latency-sensitive).
+ * (idempotent producer, {@code acks=all}, {@code linger.ms=1}: each token is latency-sensitive). A stream's tokens
+ * that queue behind its record in flight travel as one record (the stream's publication batches them, and sends
+ * them from this publisher's flush thread when the acknowledgement comes); {@code
+ * tokenstream_ingest_token_records_total} and {@code tokenstream_ingest_tokens_total} count records and the
+ * provider tokens (answer and reasoning) in them, so their ratio is the batching.
  *
  * <p>A Kafka producer of its own, not a Reactive Messaging emitter: when the producer's buffer is full,
  * {@link #publish} blocks the stream's worker thread (up to {@code max.block.ms}), which stops reading the
@@ -39,6 +47,13 @@ public class TokenPublisher {
     private final Producer<String, TokenEvent> producer;
     private final KafkaClientMetrics metrics;
     private final StreamTopics streamTopics;
+    private final ExecutorService flushes = Executors.newSingleThreadExecutor(runnable -> {
+        var thread = new Thread(runnable, "tokenstream-ingest-flush");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Counter tokenRecords;
+    private final Counter tokens;
 
     /**
      * @param kafka        the service's Kafka client configuration (all {@code kafka.*} settings), for the
@@ -57,6 +72,20 @@ public class TokenPublisher {
         this.metrics = new KafkaClientMetrics(producer);
         this.metrics.bindTo(registry);
         this.streamTopics = streamTopics;
+        this.tokenRecords = Counter.builder("tokenstream.ingest.token.records")
+                .description("Records of answer or reasoning tokens written to the tokens topic").register(registry);
+        this.tokens = Counter.builder("tokenstream.ingest.tokens")
+                .description("Answer and reasoning tokens written, one or more a record").register(registry);
+    }
+
+    /**
+     * Where streams send what queued behind an acknowledged record: one thread, so the producer's I/O thread,
+     * which runs the acknowledgements, never blocks in a send.
+     *
+     * @return the flush executor
+     */
+    public Executor flushes() {
+        return flushes;
     }
 
     /**
@@ -67,6 +96,10 @@ public class TokenPublisher {
      */
     public CompletionStage<Void> publish(TokenEvent event) {
         var acked = new CompletableFuture<Void>();
+        if (TokenEvent.batchable(event.kind())) {
+            tokenRecords.increment();
+            tokens.increment(event.tokenCount());
+        }
         String topic = streamTopics.topicOf(event.streamId(), event.seq() == 0).orElse(Topics.TOKENS);
         try {
             producer.send(new ProducerRecord<>(topic, Merge.partitionKey(event.streamId()), event),
@@ -85,6 +118,7 @@ public class TokenPublisher {
 
     @PreDestroy
     void close() {
+        flushes.shutdown();
         producer.close(Duration.ofSeconds(10));
         metrics.close();
     }

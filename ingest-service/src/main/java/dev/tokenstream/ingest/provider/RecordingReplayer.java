@@ -55,7 +55,7 @@ public class RecordingReplayer {
                 .withTenant(request.tenant()));
         long origin = recorded.started().map(TokenEvent::upstreamRequestAtMicros)
                 .orElse(recorded.events().get(0).event().emittedAtMicros());
-        for (RecordedEvent recordedEvent : recorded.events()) {
+        for (RecordedEvent recordedEvent : recorded.oneTokenEach()) {
             TokenEvent event = recordedEvent.event();
             if (event.kind() == TokenEventKind.STARTED) {
                 continue;

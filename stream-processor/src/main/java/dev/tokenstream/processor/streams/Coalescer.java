@@ -25,9 +25,11 @@ sealed interface Coalescer {
      * @param text          the token just added, never null
      * @param pendingText   all text waiting, {@code text} included
      * @param pendingTokens tokens waiting, {@code text}'s included
+     * @param endOfRecord   whether {@code text} is the last token of its record: ingest sends the tokens that queued
+     *                      behind a record in flight as one record
      * @return true to flush
      */
-    boolean flushAfter(String text, String pendingText, int pendingTokens);
+    boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord);
 
     /**
      * Whether the pending text goes out by the wall clock (window mode) rather than by what arrives.
@@ -56,18 +58,21 @@ sealed interface Coalescer {
         };
     }
 
-    /** A frame per token. */
+    /**
+     * A frame per token record: one provider token when the pipeline keeps up, the tokens that queued in ingest
+     * behind the stream's record in flight when it does not (no delay added, fewer frames under load).
+     */
     record EachToken() implements Coalescer {
         @Override
-        public boolean flushAfter(String text, String pendingText, int pendingTokens) {
-            return true;
+        public boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord) {
+            return endOfRecord;
         }
     }
 
     /** A frame per {@code size} tokens. */
     record TokenCount(int size) implements Coalescer {
         @Override
-        public boolean flushAfter(String text, String pendingText, int pendingTokens) {
+        public boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord) {
             return pendingTokens >= size;
         }
     }
@@ -75,7 +80,7 @@ sealed interface Coalescer {
     /** A frame once at least {@code size} characters wait. */
     record CharacterCount(int size) implements Coalescer {
         @Override
-        public boolean flushAfter(String text, String pendingText, int pendingTokens) {
+        public boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord) {
             return pendingText.length() >= size;
         }
     }
@@ -88,7 +93,7 @@ sealed interface Coalescer {
         }
 
         @Override
-        public boolean flushAfter(String text, String pendingText, int pendingTokens) {
+        public boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord) {
             return !text.isEmpty() && Character.isWhitespace(text.charAt(text.length() - 1));
         }
     }
@@ -96,7 +101,7 @@ sealed interface Coalescer {
     /** A frame per sentence: out after a token with a line break or ending in {@code .}, {@code !} or {@code ?}. */
     record Sentences() implements Coalescer {
         @Override
-        public boolean flushAfter(String text, String pendingText, int pendingTokens) {
+        public boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord) {
             String trimmed = text.stripTrailing();
             return text.indexOf('\n') >= 0
                     || (!trimmed.isEmpty() && ".!?".indexOf(trimmed.charAt(trimmed.length() - 1)) >= 0);
@@ -106,7 +111,7 @@ sealed interface Coalescer {
     /** A frame per time window of {@code millis}, flushed by the processor's wall-clock tick. */
     record Window(long millis) implements Coalescer {
         @Override
-        public boolean flushAfter(String text, String pendingText, int pendingTokens) {
+        public boolean flushAfter(String text, String pendingText, int pendingTokens, boolean endOfRecord) {
             return false;
         }
 

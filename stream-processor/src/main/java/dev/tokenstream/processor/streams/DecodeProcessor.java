@@ -23,20 +23,21 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
 
     private final Deserializer<T> deserializer;
     private final Function<T, String> streamIdOf;
-    private final Function<T, String> missingField;
+    private final Function<T, String> invalid;
     private final Function<T, StreamInput> wrap;
     private final StreamMetrics metrics;
     private ProcessorContext<String, Object> context;
 
     /**
-     * @param missingField names a required field the record lacks, or returns null when it has them all
+     * @param invalid says what is wrong with a decoded record (a required field it lacks, a malformed part), or
+     *                returns null when it is well-formed
      */
-    DecodeProcessor(Deserializer<T> deserializer, Function<T, String> streamIdOf, Function<T, String> missingField,
+    DecodeProcessor(Deserializer<T> deserializer, Function<T, String> streamIdOf, Function<T, String> invalid,
                     Function<T, StreamInput> wrap, StreamMetrics metrics) {
         this.deserializer = deserializer;
         this.metrics = metrics;
         this.streamIdOf = streamIdOf;
-        this.missingField = missingField;
+        this.invalid = invalid;
         this.wrap = wrap;
     }
 
@@ -64,9 +65,9 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
             deadLetter(record, "record names no streamId");
             return;
         }
-        String missing = missingField.apply(value);
-        if (missing != null) {
-            deadLetter(record, "record has no " + missing);
+        String wrong = invalid.apply(value);
+        if (wrong != null) {
+            deadLetter(record, wrong);
             return;
         }
         if (record.key() != null && !record.key().equals(Merge.partitionKey(streamId))) {

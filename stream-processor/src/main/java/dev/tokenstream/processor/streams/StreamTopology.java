@@ -163,7 +163,8 @@ public final class StreamTopology {
         modelStatistics(builder, settings);
         tenantUsage(builder);
         Supplier<DecodeProcessor<TokenEvent>> decodeTokens = () -> new DecodeProcessor<>(tokenSerde,
-                TokenEvent::streamId, event -> event.kind() == null ? "kind" : null, StreamInput.Token::new, metrics);
+                TokenEvent::streamId, event -> event.kind() == null ? "record has no kind" : event.batchWellFormed() ? null
+                : "its batch's token lengths do not add up to its text", StreamInput.Token::new, metrics);
         if (settings.perStreamPartitions() > 0) {
             perStreamTokens(builder, settings, decodeTokens);
         }
@@ -178,7 +179,7 @@ public final class StreamTopology {
         topology.addSource(REQUESTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.requestsTopic());
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
-                command -> command.action() == null ? "action" : null, StreamInput.Control::new, metrics),
+                command -> command.action() == null ? "record has no action" : null, StreamInput.Control::new, metrics),
                 CONTROL_SOURCE);
         topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(JsonSerde.of(StreamRequest.class),
                 StreamRequest::streamId, request -> null, StreamInput.Request::new, metrics), REQUESTS_SOURCE);

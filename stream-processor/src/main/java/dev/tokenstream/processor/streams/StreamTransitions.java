@@ -291,9 +291,15 @@ final class StreamTransitions {
             }
             case TOKEN -> {
                 markStarted(progress);
-                recordToken(id, progress, event.emittedAtMicros(), out);
-                coalesce(id, progress, event, out);
-                if (progress.tokenCount % settings.statsEveryTokens() == 0) {
+                long before = progress.tokenCount;
+                // A batch (tokens that queued in ingest) counts and times each token; by default it is one frame.
+                List<TokenEvent> singles = event.singles();
+                for (int i = 0; i < singles.size(); i++) {
+                    TokenEvent single = singles.get(i);
+                    recordToken(id, progress, single.emittedAtMicros(), out);
+                    coalesce(id, progress, single, i == singles.size() - 1, out);
+                }
+                if (progress.tokenCount / settings.statsEveryTokens() > before / settings.statsEveryTokens()) {
                     publishStats(id, progress, out);
                 }
             }
@@ -302,7 +308,8 @@ final class StreamTransitions {
                 // Not answer text: never coalesced with it, and in order with it.
                 flushPending(id, progress, out);
                 out.frame(event.kind() == TokenEventKind.REASONING
-                        ? DeliveryFrame.reasoning(id, progress.nextDeliverySeq(), event.text(), event.emittedAtMicros())
+                        ? DeliveryFrame.reasoning(id, progress.nextDeliverySeq(), event.text(),
+                                event.lastEmittedAtMicros())
                         : DeliveryFrame.toolCall(id, progress.nextDeliverySeq(), event.toolCall(),
                                 event.emittedAtMicros()), progress);
             }
@@ -403,8 +410,13 @@ final class StreamTransitions {
         return Coalescer.of(progress.buffering != null ? progress.buffering : settings.defaultBuffering());
     }
 
-    /** Adds a token to the stream's pending text and writes a token frame when its coalescer says so. */
-    private void coalesce(String id, StreamProgress progress, TokenEvent event, Emissions out) {
+    /**
+     * Adds a token to the stream's pending text and writes a token frame when its coalescer says so.
+     *
+     * @param endOfRecord whether it is the last token of its record (a batch holds several)
+     */
+    private void coalesce(String id, StreamProgress progress, TokenEvent event, boolean endOfRecord,
+                          Emissions out) {
         Coalescer coalescer = coalescer(progress);
         String text = event.text() == null ? "" : event.text();
         long windowMicros = coalescer.windowMillis() * 1000;
@@ -419,7 +431,7 @@ final class StreamTransitions {
         progress.pendingText += text;
         progress.pendingTokens++;
         progress.pendingEmittedAtMicros = event.emittedAtMicros();
-        if (coalescer.flushAfter(text, progress.pendingText, progress.pendingTokens)) {
+        if (coalescer.flushAfter(text, progress.pendingText, progress.pendingTokens, endOfRecord)) {
             flushPending(id, progress, out);
         } else if (coalescer.windowMillis() > 0) {
             windowed.add(id);

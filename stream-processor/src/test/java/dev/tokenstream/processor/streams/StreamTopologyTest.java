@@ -35,6 +35,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.Properties;
@@ -278,6 +279,54 @@ class StreamTopologyTest {
                 .isEqualTo(1);
         assertThat(registry.get("tokenstream.stream.tokens_per_second").tags(model).summary().mean())
                 .isCloseTo(50.0, offset(0.01));
+    }
+
+    @Test
+    void shouldDeliverABatchAsOneFrameAndCountAndTimeEachOfItsTokens() {
+        tokens.pipeInput(ID, TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0 + 10_000, T0 + 10_000));
+        token(1, "A", 100_000);
+        // Four tokens that queued in ingest behind the record in flight: one record, each token's time kept.
+        tokens.pipeInput(ID, batch(2, List.of("B", "cd", "", "e"), 120_000, 140_000, 160_000, 180_000));
+        token(3, "f", 200_000);
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 4, "stop", null, T0 + 300_000));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::text).containsExactly(null, "A", "Bcde", "f", null);
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(0L, 1L, 2L, 3L, 4L);
+        assertThat(frames.get(2).tokenCount()).isEqualTo(4);
+        assertThat(frames.get(2).emittedAtMicros()).as("a frame's time is its last token's").isEqualTo(T0 + 180_000);
+        StreamStats last = lastStats();
+        assertThat(last.outputTokens()).isEqualTo(6);
+        assertThat(last.ttftMillis()).isEqualTo(100.0);
+        assertThat(last.itlP50Millis()).isCloseTo(20.0, offset(0.2));
+        assertThat(last.itlMaxMillis()).isCloseTo(20.0, offset(0.2));
+        assertThat(last.tokensPerSecond()).isCloseTo(50.0, offset(0.01));
+    }
+
+    @Test
+    void shouldCoalesceTheTokensOfBatchesByThePolicyAcrossRecords() {
+        startWith(new Buffering(Buffering.Mode.WORDS, null));
+        tokens.pipeInput(ID, batch(1, List.of("Str", "eam", "ing", " is"), 1000, 2000, 3000, 4000));
+        tokens.pipeInput(ID, batch(2, List.of(" f", "un", ".\n"), 5000, 6000, 7000));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 3, "stop", null, T0 + 9000));
+
+        assertThat(tokenTexts()).containsExactly("Streaming", " is", " fun.\n");
+    }
+
+    @Test
+    void shouldDeadLetterABatchWhoseLengthsDoNotAddUpToItsText() {
+        start();
+        TokenEvent good = batch(1, List.of("ab", "c"), 1000, 2000);
+        TokenEvent bad = new TokenEvent(ID, 1, good.kind(), "abcd", good.emittedAtMicros(), null, null, null, null,
+                null, null, null, null, null, null, null, good.batch());
+        tokens.pipeInput(ID, bad);
+        tokens.pipeInput(ID, good);
+
+        List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
+                .isEqualTo("its batch's token lengths do not add up to its text");
+        assertThat(tokenTexts()).containsExactly("abc");
     }
 
     @Test
@@ -699,6 +748,15 @@ class StreamTopologyTest {
 
     private void token(long seq, String text, long offsetMicros) {
         tokens.pipeInput(ID, TokenEvent.token(ID, seq, text, T0 + offsetMicros));
+    }
+
+    /** A record of several tokens, as ingest writes those that queued behind its record in flight. */
+    private static TokenEvent batch(long seq, List<String> texts, long... offsetsMicros) {
+        var singles = new ArrayList<TokenEvent>();
+        for (int i = 0; i < texts.size(); i++) {
+            singles.add(TokenEvent.token(ID, seq, texts.get(i), T0 + offsetsMicros[i]));
+        }
+        return TokenEvent.batch(singles);
     }
 
     private void command(ControlAction action, long offsetMicros) {
