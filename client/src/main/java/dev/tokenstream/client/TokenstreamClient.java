@@ -2,6 +2,7 @@ package dev.tokenstream.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.ClientOp;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +85,8 @@ public final class TokenstreamClient {
     }
 
     /**
-     * Starts a stream. The request carries an {@code Idempotency-Key} of its own, and is sent once more with it when
+     * Starts a stream. The request carries an {@code Idempotency-Key} of its own (a version 7 UUID, so the
+     * stream id made from it tells its age), and is sent once more with it when
      * control-service could not be reached or answered 503: a retry never starts a second stream.
      *
      * @return its id and links, once Kafka has the request
@@ -93,7 +94,7 @@ public final class TokenstreamClient {
      *                              control-service is unreachable twice
      */
     public Started start(StartStream request) {
-        Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
+        Map<String, String> key = Map.of("Idempotency-Key", StreamIds.newId());
         JsonNode body;
         try {
             body = call("POST", "/v1/streams", request, 201, key);

@@ -3,7 +3,6 @@ package dev.tokenstream.delivery.messaging;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.events.DeliveryOwners;
 import dev.tokenstream.events.KafkaConnection;
-import io.quarkus.logging.Log;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -11,17 +10,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Which delivery instance owns which partition of {@code tokenstream.deliveries}, so that each instance holds only
@@ -29,28 +24,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>The instances share one consumer group ({@code mp.messaging.incoming.deliveries.group.id}) and name themselves
  * in their consumer's {@code client.id} ({@link DeliveryOwners}); this instance reads the others' assignment every
- * {@value #REFRESH_SECONDS} s, and at once when a lookup misses. Its own partitions come from its rebalance listener.
+ * 5 s, and soon after a lookup misses or its own partitions change. Its own partitions come from its rebalance
+ * listener.
  */
 @ApplicationScoped
 public class PartitionOwners {
 
-    static final int REFRESH_SECONDS = 5;
+    static final Duration REFRESH = Duration.ofSeconds(5);
 
-    private final Map<String, Object> connection;
-    private final String group;
     private final String advertisedUrl;
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private volatile int partitionCount;
-    /** Partition to the advertised URL of the instance owning it, from the last look; never this instance. */
-    private volatile Map<Integer, String> others = Map.of();
-    private final AtomicBoolean refreshing = new AtomicBoolean();
-    private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "delivery-partition-owners");
-        thread.setDaemon(true);
-        return thread;
-    });
-    /** Made on the refresher's thread at its first look, used only there. */
-    private DeliveryOwners owners;
+    private final DeliveryOwners owners;
 
     /**
      * @param kafka  the service's Kafka client configuration (all {@code kafka.*} settings)
@@ -60,14 +45,13 @@ public class PartitionOwners {
     public PartitionOwners(@Identifier("default-kafka-broker") Map<String, Object> kafka,
                            @ConfigProperty(name = "mp.messaging.incoming.deliveries.group.id") String group,
                            DeliveryConfig config) {
-        this.connection = KafkaConnection.of(kafka);
-        this.group = group;
+        this.owners = new DeliveryOwners(KafkaConnection.of(kafka), group, "delivery-partition-owners");
         this.advertisedUrl = config.advertisedUrl();
     }
 
     @PostConstruct
-    void scheduleRefresh() {
-        refresher.scheduleWithFixedDelay(this::describe, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
+    void watch() {
+        owners.watch(REFRESH, REFRESH);
     }
 
     /**
@@ -94,11 +78,13 @@ public class PartitionOwners {
         if (partition < 0 || owned.contains(partition)) {
             return Optional.empty();
         }
-        String url = others.get(partition);
-        if (url == null) {
-            refreshSoon();
+        String url = owners.known().get(partition);
+        if (url == null || url.equals(advertisedUrl)) {
+            // Not known yet, or the last look predates this instance losing the partition.
+            owners.lookSoon();
+            return Optional.empty();
         }
-        return Optional.ofNullable(url);
+        return Optional.of(url);
     }
 
     /** @return the partitions this instance reads now, in order */
@@ -110,43 +96,22 @@ public class PartitionOwners {
     void assigned(Collection<TopicPartition> partitions, int count) {
         partitionCount = count;
         partitions.forEach(p -> owned.add(p.partition()));
-        refreshSoon();
+        owners.lookSoon();
     }
 
     /** Called by the rebalance listener: these partitions are no longer this instance's. */
     void revoked(Collection<TopicPartition> partitions) {
         partitions.forEach(p -> owned.remove(p.partition()));
-        refreshSoon();
+        owners.lookSoon();
     }
 
-    /** Looks at the group again soon, off the caller's thread; several asks at once make one look. */
+    /** Looks at the group again soon, off the caller's thread: an owner could not be reached, or refused. */
     void refreshSoon() {
-        if (refreshing.compareAndSet(false, true)) {
-            refresher.schedule(() -> {
-                refreshing.set(false);
-                describe();
-            }, 200, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private void describe() {
-        try {
-            if (owners == null) {
-                owners = new DeliveryOwners(connection, group, "delivery-partition-owners");
-            }
-            Map<Integer, String> found = new HashMap<>(owners.owners());
-            found.values().removeIf(advertisedUrl::equals);
-            others = Map.copyOf(found);
-        } catch (RuntimeException e) {
-            Log.debugf(e, "deliveries group %s: cannot read its members now", group);
-        }
+        owners.lookSoon();
     }
 
     @PreDestroy
     void close() {
-        refresher.shutdownNow();
-        if (owners != null) {
-            owners.close();
-        }
+        owners.close();
     }
 }
