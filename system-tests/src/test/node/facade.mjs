@@ -1,10 +1,12 @@
 // Streams and completes one prompt through Tokenstream's OpenAI-compatible facade with the official SDK, then
 // starts a long stream of <slowModel> and goes away after its third chunk (its stream id is printed, so the test
-// can check that the facade cancelled it).
-// Usage: node facade.mjs <baseURL> <model> <prompt> <seed> <maxTokens> <slowModel>; prints one JSON line.
+// can check that the facade cancelled it); then starts another and cancels it through the control API after its
+// second chunk: the SDK must raise the facade's error, code "cancelled", not end as if the answer were whole.
+// Usage: node facade.mjs <baseURL> <model> <prompt> <seed> <maxTokens> <slowModel> <controlURL>; prints one JSON
+// line.
 import OpenAI from 'openai';
 
-const [baseURL, model, prompt, seed, maxTokens, slowModel] = process.argv.slice(2);
+const [baseURL, model, prompt, seed, maxTokens, slowModel, controlURL] = process.argv.slice(2);
 // The tenant's Tokenstream API key, as an application sets OpenAI's (OPENAI_API_KEY): Authorization: Bearer.
 const client = new OpenAI({ baseURL, apiKey: process.env.TOKENSTREAM_API_KEY });
 const request = {
@@ -66,7 +68,31 @@ for await (const chunk of slow) {
   }
 }
 
+const { data: cancelled, response: cancelledResponse } = await client.chat.completions.create({
+  model: slowModel, messages: [{ role: 'user', content: 'Tell another long story' }], max_tokens: 300, stream: true,
+}).withResponse();
+const cancelledStreamId = cancelledResponse.headers.get('x-tokenstream-stream-id');
+let cancelledChunks = 0;
+let cancelledFinishReason = null;
+let cancelledError = null;
+try {
+  for await (const chunk of cancelled) {
+    cancelledFinishReason = chunk.choices[0]?.finish_reason ?? cancelledFinishReason;
+    if (++cancelledChunks === 2) {
+      const answer = await fetch(`${controlURL}/v1/streams/${cancelledStreamId}/cancel`, {
+        method: 'POST', headers: { Authorization: `Bearer ${process.env.TOKENSTREAM_API_KEY}` },
+      });
+      if (answer.status !== 202) {
+        throw new Error(`cancel answered ${answer.status}`);
+      }
+    }
+  }
+} catch (error) {
+  cancelledError = { name: error.constructor.name, code: error.code ?? null, message: error.message };
+}
+
 console.log(JSON.stringify({
+  cancelledChunks, cancelledFinishReason, cancelledError,
   abandonedStreamId, abandonedAfterChunks: seen,
   text, finishReason, usage, chunks,
   completionText: completion.choices[0].message.content,

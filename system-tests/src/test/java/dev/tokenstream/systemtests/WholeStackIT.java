@@ -550,7 +550,7 @@ class WholeStackIT {
 
         Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("TOKENSTREAM_API_KEY",
                 stack.credentials().apiKey()), "node", "facade.mjs", stack.settings().deliveryUrl() + "/v1",
-                "simulator/sim-fast", prompt, "5", "48", "simulator/sim-slow");
+                "simulator/sim-fast", prompt, "5", "48", "simulator/sim-slow", stack.settings().controlUrl());
 
         assertThat(output.exit()).as(output.text()).isZero();
         JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -570,6 +570,11 @@ class WholeStackIT {
         assertThat(result.path("abandonedAfterChunks").asInt()).isEqualTo(3);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(client.status(abandoned).state()).isEqualTo(StreamState.CANCELLED));
+        // Cancelled by another party through the control API: the SDK raises the facade's error, no finish reason.
+        assertThat(result.path("cancelledChunks").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(result.path("cancelledFinishReason").isNull()).as(result.toString()).isTrue();
+        assertThat(result.path("cancelledError").path("name").asText()).isEqualTo("APIError");
+        assertThat(result.path("cancelledError").path("code").asText()).isEqualTo("cancelled");
     }
 
     @Test

@@ -49,14 +49,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (the whole answer: {@code message.tool_calls}), its reasoning as {@code delta.reasoning_content}. Header
  * {@code x-tokenstream-stream-id} names the stream, for the control API.
  * Callers authenticate as OpenAI's clients do, {@code Authorization: Bearer <key>}, with a tenant's Tokenstream API
- * key (the SDKs' {@code apiKey}); the stream is that tenant's. Errors use OpenAI's {@code {"error": {...}}} shape. A client that disconnects before the end cancels its stream
- * (the API has no resume). Format: docs/provider-wire-formats.md §1.
+ * key (the SDKs' {@code apiKey}); the stream is that tenant's. Errors use OpenAI's {@code {"error": {...}}} shape. A
+ * client that disconnects before the end cancels its stream (the API has no resume). A stream cancelled by someone
+ * else (the control API, a quota) is no finished answer, and Chat Completions has no finish reason for it: it ends
+ * with an error, code {@code cancelled} (streaming: an SSE error event after the deltas sent; else 409), which the
+ * SDKs raise. Format: docs/provider-wire-formats.md §1.
  */
 @ApplicationScoped
 public class ChatCompletionsFacade {
 
     private static final String COMPLETION_ID_PREFIX = "chatcmpl-";
     private static final String CHUNK = "chat.completion.chunk";
+    private static final String CANCELLED_MESSAGE = "the stream was cancelled before it completed (through the "
+            + "control API); what was sent before this error is all there is";
 
     private final ControlApi control;
     private final FrameLogs logs;
@@ -145,7 +150,7 @@ public class ChatCompletionsFacade {
                         out.append(data(chunk(id, created, model, new Delta(null, null, null,
                                 List.of(ToolCallDelta.of(call, false))), null, usageSoFar)));
                     }
-                    case COMPLETED, CANCELLED -> {
+                    case COMPLETED -> {
                         DeliveryFrame end = read(frame);
                         out.append(data(chunk(id, created, model, new Delta(null, null), finishReason(end),
                                 usageSoFar)));
@@ -160,6 +165,8 @@ public class ChatCompletionsFacade {
                         out.append(data(new ErrorBody(new Error(error == null ? "the stream failed" : error.message(),
                                 "api_error", null, error == null ? null : error.code()))));
                     }
+                    case CANCELLED -> out.append(data(new ErrorBody(new Error(CANCELLED_MESSAGE, "api_error", null,
+                            "cancelled"))));
                     default -> {
                         return Uni.createFrom().voidItem();
                     }
@@ -214,6 +221,8 @@ public class ChatCompletionsFacade {
                     if (end.type() == FrameType.FAILED) {
                         error(response, 502, "api_error", end.error() == null ? "the stream failed"
                                 : end.error().message());
+                    } else if (end.type() == FrameType.CANCELLED) {
+                        error(response, 409, "api_error", CANCELLED_MESSAGE);
                     } else {
                         var whole = new Completion(COMPLETION_ID_PREFIX + id, "chat.completion",
                                 System.currentTimeMillis() / 1000, model, List.of(new Choice(0, null,
@@ -242,10 +251,9 @@ public class ChatCompletionsFacade {
         });
     }
 
-    /** OpenAI has no cancelled finish reason: a cancelled stream ends as {@code stop}. */
+    /** @return the provider's finish reason, {@code stop} when it gave none */
     private static String finishReason(DeliveryFrame end) {
-        String reason = end.finishReason() == null ? "stop" : end.finishReason();
-        return reason.equals("cancelled") ? "stop" : reason;
+        return end.finishReason() == null ? "stop" : end.finishReason();
     }
 
     private static Completion chunk(String id, long created, String model, Delta delta, String finishReason,

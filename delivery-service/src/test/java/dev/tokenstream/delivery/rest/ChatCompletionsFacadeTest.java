@@ -101,6 +101,32 @@ class ChatCompletionsFacadeTest {
         assertThat(answer.path("choices").path(0).path("finish_reason").asText()).isEqualTo("tool_calls");
     }
 
+    @Test
+    void shouldEndAStreamCancelledByAnotherPartyWithAnErrorNotAFinishReason() throws Exception {
+        String id = StreamIds.newId();
+        nextStream = id;
+        List.of(DeliveryFrame.of(FrameType.STARTED, id, 0, 1L), DeliveryFrame.token(id, 1, "Part", 2L),
+                        new DeliveryFrame(FrameType.CANCELLED, id, 2, null, 3L, "cancelled", null, null))
+                .forEach(frame -> TopicProbe.send(Topics.DELIVERIES, id, frame, JsonSerde.of(DeliveryFrame.class)));
+
+        List<JsonNode> events = new ArrayList<>();
+        String body = post(true).body();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("data: {")) {
+                events.add(Json.MAPPER.readTree(line.substring("data: ".length())));
+            }
+        }
+        assertThat(events.get(1).path("choices").path(0).path("delta").path("content").asText()).isEqualTo("Part");
+        JsonNode last = events.get(events.size() - 1);
+        assertThat(last.path("error").path("code").asText()).isEqualTo("cancelled");
+        assertThat(events).noneMatch(e -> e.path("choices").path(0).hasNonNull("finish_reason"));
+        assertThat(body).doesNotContain("[DONE]");
+
+        HttpResponse<String> whole = post(false);
+        assertThat(whole.statusCode()).isEqualTo(409);
+        assertThat(Json.MAPPER.readTree(whole.body()).path("error").path("message").asText()).contains("cancelled");
+    }
+
     private HttpResponse<String> post(boolean stream) throws Exception {
         String body = "{\"model\":\"simulator/sim-fast\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"weather in Oslo\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":"
