@@ -48,8 +48,8 @@ class JsonSerdeTest {
         assertThat(TokenEvent.batch(List.of(singles.get(0)))).as("one token is no batch").isSameAs(singles.get(0));
         assertThatThrownBy(() -> TokenEvent.batch(List.of(singles.get(0), TokenEvent.reasoning("s1", 5, "r", 1L))))
                 .isInstanceOf(IllegalArgumentException.class);
-        var corrupt = new TokenEvent("s1", 4, TokenEventKind.TOKEN, "Hé", 10L, null, null, null, null, null, null, null,
-                null, null, 7L, null, batch.batch());
+        var corrupt = new TokenEvent("s1", 4, TokenEventKind.TOKEN, "Hé", 10L, null, null, null, null, null, null,
+                null, null, null, 7L, null, batch.batch());
         assertThat(corrupt.batchWellFormed()).isFalse();
     }
 

@@ -22,7 +22,8 @@ class RecordedStreamTest {
                 List.of(), null);
 
         assertThat(stream.text()).isEqualTo("abc");
-        assertThat(stream.tokens()).extracting(e -> e.event().emittedAtMicros()).containsExactly(2_000L, 3_000L, 4_000L);
+        assertThat(stream.tokens()).extracting(e -> e.event().emittedAtMicros())
+                .containsExactly(2_000L, 3_000L, 4_000L);
         assertThat(stream.tokens()).extracting(RecordedEvent::offset).containsExactly(11L, 12L, 12L);
         assertThat(stream.oneTokenEach()).hasSize(5);
         StreamSummary summary = StreamSummary.of(stream);

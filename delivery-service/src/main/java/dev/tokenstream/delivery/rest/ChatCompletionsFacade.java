@@ -34,6 +34,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -91,12 +92,18 @@ public class ChatCompletionsFacade {
             error(ctx.response(), 400, "invalid_request_error", "'model' (string) and 'messages' (array) are required");
             return;
         }
+        List<ChatMessage> messages;
+        try {
+            messages = request.messages().stream().filter(Objects::nonNull)
+                    .map(m -> new ChatMessage(m.tokenstreamRole(), m.text())).toList();
+        } catch (IllegalArgumentException e) {
+            error(ctx.response(), 400, "invalid_request_error", e.getMessage());
+            return;
+        }
         String model = request.model();
         int slash = model.indexOf('/');
         var start = new StartStream(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
-                slash > 0 ? model.substring(slash + 1) : model,
-                request.messages().stream().map(m -> new ChatMessage(m.role() == null ? "user" : m.role(),
-                        m.content() == null ? "" : m.content())).toList(),
+                slash > 0 ? model.substring(slash + 1) : model, messages,
                 new GenerationParams(request.outputLimit(), request.temperature(), request.seed(), null,
                         request.toolDefinitions()), null);
         String authorization = ctx.request().getHeader("Authorization");

@@ -2,6 +2,7 @@ package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.ToolDefinition;
@@ -24,7 +25,7 @@ final class ChatCompletionsWire {
      * The request body of {@code POST /v1/chat/completions}.
      *
      * @param model               {@code provider/model}, or a model of the facade's default provider
-     * @param messages            the conversation, text content only
+     * @param messages            the conversation, text content only (strings or text parts)
      * @param maxCompletionTokens the newer name of the output limit
      * @param maxTokens           the older name of the output limit
      * @param temperature         sampling temperature
@@ -60,10 +61,42 @@ final class ChatCompletionsWire {
     /**
      * One message of the request.
      *
-     * @param role    system, user or assistant
-     * @param content its text
+     * @param role    system, developer (taken as system, as OpenAI's newer models name it), user or assistant
+     * @param content its text: a string, or an array of content parts of which only {@code {type: "text", text}}
+     *                is supported (their texts are joined)
      */
-    record Message(String role, String content) {
+    record Message(String role, JsonNode content) {
+
+        /** @return the role Tokenstream's requests name: {@code developer} is {@code system}; null is {@code user} */
+        String tokenstreamRole() {
+            return role == null ? "user" : role.equals("developer") ? "system" : role;
+        }
+
+        /**
+         * @return the message's text: the string, or its text parts joined; empty when it has none
+         * @throws IllegalArgumentException when a part is not text, or the content neither a string nor an array
+         */
+        String text() {
+            if (content == null || content.isNull()) {
+                return "";
+            }
+            if (content.isTextual()) {
+                return content.asText();
+            }
+            if (!content.isArray()) {
+                throw new IllegalArgumentException("a message's content must be a string or an array of content "
+                        + "parts");
+            }
+            var text = new StringBuilder();
+            for (JsonNode part : content) {
+                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw new IllegalArgumentException("only text content parts ({\"type\": \"text\", \"text\": ...}) "
+                            + "are supported; images, audio and files are not");
+                }
+                text.append(part.get("text").asText());
+            }
+            return text.toString();
+        }
     }
 
     /**

@@ -19,6 +19,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,6 +42,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChatCompletionsFacadeTest {
 
     private static volatile String nextStream;
+    /** The last start request control-service's stand-in received. */
+    private static volatile String lastStart;
 
     @TestHTTPResource("/v1/chat/completions")
     URI completions;
@@ -50,7 +53,7 @@ class ChatCompletionsFacadeTest {
         @Override
         protected Map<String, String> serve(HttpServer server, String baseUrl) {
             server.createContext("/v1/streams", exchange -> {
-                exchange.getRequestBody().readAllBytes();
+                lastStart = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                 respond(exchange, 201, "application/json", "{\"streamId\":\"" + nextStream
                         + "\",\"status\":\"REQUESTED\"}");
             });
@@ -127,10 +130,41 @@ class ChatCompletionsFacadeTest {
         assertThat(Json.MAPPER.readTree(whole.body()).path("error").path("message").asText()).contains("cancelled");
     }
 
+    @Test
+    void shouldTakeTextContentPartsAndTheDeveloperRoleAndRefuseOtherPartsClearly() throws Exception {
+        publishAnswerWithReasoningAndAToolCall();
+        lastStart = null;
+
+        HttpResponse<String> answer = post("{\"model\":\"simulator/sim-fast\",\"messages\":["
+                + "{\"role\":\"developer\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"weather \"},"
+                + "{\"type\":\"text\",\"text\":\"in Oslo\"}]}]}");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode messages = Json.MAPPER.readTree(lastStart).path("messages");
+        assertThat(messages.get(0).path("role").asText()).isEqualTo("system");
+        assertThat(messages.get(0).path("content").asText()).isEqualTo("Be brief.");
+        assertThat(messages.get(1).path("content").asText()).isEqualTo("weather in Oslo");
+
+        lastStart = null;
+        HttpResponse<String> image = post("{\"model\":\"simulator/sim-fast\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":"
+                + "\"https://example.com/<b>.png\"}}]}]}");
+        assertThat(image.statusCode()).isEqualTo(400);
+        JsonNode error = Json.MAPPER.readTree(image.body()).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText()).contains("only text content parts").doesNotContain("example.com");
+        assertThat(lastStart).as("nothing reached control-service").isNull();
+    }
+
     private HttpResponse<String> post(boolean stream) throws Exception {
         String body = "{\"model\":\"simulator/sim-fast\",\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"weather in Oslo\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":"
                 + "\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]}";
+        return post(body);
+    }
+
+    private HttpResponse<String> post(String body) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(completions).timeout(Duration.ofSeconds(20))
                 .header("Authorization", TestKeys.bearer(TestKeys.TENANT_A)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

@@ -27,8 +27,8 @@ import java.util.function.LongFunction;
  * this process, falls behind its provider, and every hop after ingest (the processor's state, the deliveries topic,
  * delivery, the client) handles a record and a frame per batch, not per token. Each token's text and time stay in
  * the record, so statistics stay exact; the seq counts records. A batch holds at most {@value #MAX_BATCH_TOKENS}
- * tokens (and {@value #MAX_BATCH_CHARS} characters); with that many queued the worker hands it to the producer itself, which blocks while the producer's buffer is full,
- * so backpressure still reaches the provider's socket.
+ * tokens (and {@value #MAX_BATCH_CHARS} characters); with that many queued the worker hands it to the producer
+ * itself, which blocks while the producer's buffer is full, so backpressure still reaches the provider's socket.
  * <p>
  * Thread-safe: the stream's worker publishes, the producer's acknowledgements hand flushes to the publisher's
  * flush thread; sends of one stream happen under its lock, so records reach the partition in seq order. An

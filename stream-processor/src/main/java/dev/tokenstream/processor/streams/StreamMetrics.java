@@ -63,8 +63,8 @@ public final class StreamMetrics {
 
     void nextToken(String provider, String model, long gapMicros) {
         interTokenTimers.computeIfAbsent(new ModelKey(provider, model), key -> timer(
-                        "gen_ai.server.time_per_output_token", "Time between consecutive output tokens", provider, model))
-                .record(gapMicros, TimeUnit.MICROSECONDS);
+                "gen_ai.server.time_per_output_token", "Time between consecutive output tokens", provider,
+                model)).record(gapMicros, TimeUnit.MICROSECONDS);
     }
 
     void ended(String provider, String model, StreamState state, Double tokensPerSecond) {

@@ -163,8 +163,9 @@ public final class StreamTopology {
         modelStatistics(builder, settings);
         tenantUsage(builder);
         Supplier<DecodeProcessor<TokenEvent>> decodeTokens = () -> new DecodeProcessor<>(tokenSerde,
-                TokenEvent::streamId, event -> event.kind() == null ? "record has no kind" : event.batchWellFormed() ? null
-                : "its batch's token lengths do not add up to its text", StreamInput.Token::new, metrics);
+                TokenEvent::streamId, event -> event.kind() == null ? "record has no kind"
+                : event.batchWellFormed() ? null : "its batch's token lengths do not add up to its text",
+                StreamInput.Token::new, metrics);
         if (settings.perStreamPartitions() > 0) {
             perStreamTokens(builder, settings, decodeTokens);
         }
