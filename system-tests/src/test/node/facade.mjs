@@ -33,6 +33,16 @@ for await (const chunk of stream) {
 }
 const completion = await client.chat.completions.create(request);
 
+// A reasoning effort: the simulator thinks first, and its reasoning arrives as delta.reasoning_content.
+let reasoning = '';
+let reasonedText = '';
+for await (const chunk of await client.chat.completions.create({
+  ...request, reasoning_effort: 'low', stream: true,
+})) {
+  reasoning += chunk.choices[0]?.delta?.reasoning_content ?? '';
+  reasonedText += chunk.choices[0]?.delta?.content ?? '';
+}
+
 let errorStatus = null;
 try {
   await client.chat.completions.create({ ...request, messages: [] });
@@ -94,7 +104,7 @@ try {
 console.log(JSON.stringify({
   cancelledChunks, cancelledFinishReason, cancelledError,
   abandonedStreamId, abandonedAfterChunks: seen,
-  text, finishReason, usage, chunks,
+  text, finishReason, usage, chunks, reasoning, reasonedText,
   completionText: completion.choices[0].message.content,
   completionFinishReason: completion.choices[0].finish_reason,
   errorStatus, wrongKeyStatus,

@@ -379,6 +379,10 @@ class StreamsResourceTest {
         tenantA().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
                 + ",\"params\":{\"temperature\":2.5}}").post("/v1/streams").then().statusCode(400)
                 .body("detail", equalTo("params.temperature must be from 0 to 2"));
+        tenantA().contentType(ContentType.JSON).body("{\"provider\":\"simulator\",\"model\":\"sim-fast\"," + messages
+                + ",\"params\":{\"reasoningEffort\":\"extreme\"}}").post("/v1/streams").then().statusCode(400)
+                .body("detail", equalTo(
+                        "params.reasoningEffort must be one of none, minimal, low, medium, high, xhigh"));
         tenantA().contentType(ContentType.JSON).body("{\"targets\":[{\"provider\":\"simulator\",\"model\":\"a\"},"
                 + "{\"provider\":\"nope\",\"model\":\"b\"}],\"merge\":{\"mode\":\"race\"}," + messages + "}")
                 .post("/v1/streams").then().statusCode(400).body("detail", containsString("provider must be one of"));

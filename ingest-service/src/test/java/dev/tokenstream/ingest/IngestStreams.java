@@ -27,9 +27,14 @@ final class IngestStreams {
 
     /** @return the id of a new stream of {@code model} on {@code provider}, its request on the requests topic */
     static String request(String provider, String model) {
+        return request(provider, model, GenerationParams.DEFAULTS);
+    }
+
+    /** @return the id of a new stream of {@code model} on {@code provider} with {@code params} */
+    static String request(String provider, String model, GenerationParams params) {
         String id = UUID.randomUUID().toString();
         TopicProbe.send(Topics.REQUESTS, id, new StreamRequest(id, provider, model,
-                List.of(ChatMessage.user("What's the weather in San Francisco?")), GenerationParams.DEFAULTS, 42L),
+                List.of(ChatMessage.user("What's the weather in San Francisco?")), params, 42L),
                 JsonSerde.of(StreamRequest.class));
         return id;
     }

@@ -1,5 +1,7 @@
 package dev.tokenstream.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.ToolCall;
@@ -47,6 +49,31 @@ class ProviderProtocolsTest {
         assertThat(last(events).usage()).isEqualTo(new Usage(61L, 15L, 32L, 0L));
         assertThat(RecordedProviderResource.server.lastRequest("openai-chat-toolcall")
                 .path("stream_options").path("include_usage").asBoolean()).isTrue();
+    }
+
+    @Test
+    void shouldSendTheReasoningEffortAsOpenAiNamesItAndAsAThinkingBudgetToAnthropic() {
+        eventsUntilEnd(request("recorded", "openai-chat-text", effort(null, "high")));
+        assertThat(RecordedProviderResource.server.lastRequest("openai-chat-text").path("reasoning_effort").asText())
+                .isEqualTo("high");
+
+        eventsUntilEnd(request("recorded-anthropic", "anthropic-text", effort(null, "medium")));
+        JsonNode anthropic = RecordedProviderResource.server.lastRequest("anthropic-text");
+        assertThat(anthropic.path("thinking").path("budget_tokens").asInt()).isEqualTo(4096);
+        assertThat(anthropic.path("max_tokens").asInt()).as("room for the answer past the budget").isEqualTo(5120);
+
+        eventsUntilEnd(request("recorded-anthropic", "anthropic-text", effort(2000, "high")));
+        anthropic = RecordedProviderResource.server.lastRequest("anthropic-text");
+        assertThat(anthropic.path("thinking").path("budget_tokens").asInt()).as("below max_tokens").isEqualTo(1999);
+        assertThat(anthropic.path("max_tokens").asInt()).isEqualTo(2000);
+
+        eventsUntilEnd(request("recorded-anthropic", "anthropic-text", effort(500, "low")));
+        assertThat(RecordedProviderResource.server.lastRequest("anthropic-text").has("thinking"))
+                .as("no budget of 1,024 fits under 500 tokens").isFalse();
+    }
+
+    private static GenerationParams effort(Integer maxTokens, String effort) {
+        return new GenerationParams(maxTokens, null, null, null, null, effort);
     }
 
     @Test

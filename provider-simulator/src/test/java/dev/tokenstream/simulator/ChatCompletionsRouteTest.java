@@ -141,6 +141,22 @@ class ChatCompletionsRouteTest {
     }
 
     @Test
+    void shouldThinkFirstWhenAskedForAReasoningEffort() {
+        String body = "{\"model\":\"sim-fast\",\"stream\":true,\"max_tokens\":30,\"reasoning_effort\":\"%s\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Why partitions?\"}]}";
+
+        String thinking = given().contentType("application/json").body(body.formatted("low"))
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString();
+        String plain = given().contentType("application/json").body(body.formatted("minimal"))
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString();
+
+        assertThat(thinking).contains("\"reasoning_content\"");
+        assertThat(thinking.indexOf("\"reasoning_content\"")).as("reasoning before the answer")
+                .isLessThan(thinking.indexOf("\"content\":\"", thinking.indexOf("\"reasoning_content\"")));
+        assertThat(plain).doesNotContain("reasoning_content");
+    }
+
+    @Test
     void shouldAnswerABadBodyWith400InOpenAiErrorFormat() {
         given().contentType("application/json").body("{\"model\":3}").post("/v1/chat/completions")
                 .then().statusCode(400)

@@ -559,6 +559,8 @@ class WholeStackIT {
         assertThat(result.path("finishReason").asText()).isIn("stop", "length");
         assertThat(result.path("usage").path("completion_tokens").asInt()).isPositive();
         assertThat(result.path("chunks").asInt()).isGreaterThan(2);
+        assertThat(result.path("reasoning").asText()).as("reasoning_effort: the model's reasoning").isNotBlank();
+        assertThat(result.path("reasonedText").asText()).isNotBlank();
         assertThat(result.path("errorStatus").asInt()).isEqualTo(400);
         assertThat(result.path("wrongKeyStatus").asInt()).isEqualTo(401);
         assertThat(result.path("toolName").asText()).isEqualTo("get_weather");

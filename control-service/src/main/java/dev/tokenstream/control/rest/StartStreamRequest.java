@@ -90,6 +90,10 @@ public record StartStreamRequest(
             // The provider's own bounds (Anthropic: at least 1024, below max_tokens) are its to tell.
             return "params.reasoningBudgetTokens must be at least 1";
         }
+        if (params.reasoningEffort() != null
+                && !GenerationParams.REASONING_EFFORTS.contains(params.reasoningEffort())) {
+            return "params.reasoningEffort must be one of " + String.join(", ", GenerationParams.REASONING_EFFORTS);
+        }
         if (params.tools().size() > MAX_TOOLS) {
             return "params.tools may define at most " + MAX_TOOLS + " tools";
         }

@@ -105,7 +105,7 @@ public class ChatCompletionsFacade {
         var start = new StartStream(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
                 slash > 0 ? model.substring(slash + 1) : model, messages,
                 new GenerationParams(request.outputLimit(), request.temperature(), request.seed(), null,
-                        request.toolDefinitions()), null);
+                        request.toolDefinitions(), request.reasoningEffort()), null);
         String authorization = ctx.request().getHeader("Authorization");
         control.start(start, authorization).subscribe().with(response -> {
             JsonNode answer = ControlApi.body(response);

@@ -34,11 +34,14 @@ final class ChatCompletionsWire {
      * @param streamOptions       with {@code stream}: {@code include_usage} adds a usage chunk before {@code [DONE]}
      * @param tools               functions the model may call: {@code [{type: "function", function: {name,
      *                            description, parameters}}]}
+     * @param reasoningEffort     how hard a reasoning model thinks: {@code none}, {@code minimal}, {@code low},
+     *                            {@code medium}, {@code high} or {@code xhigh} (control-service refuses others)
      */
     record Request(String model, List<Message> messages,
                    @JsonProperty("max_completion_tokens") Integer maxCompletionTokens,
                    @JsonProperty("max_tokens") Integer maxTokens, Double temperature, Long seed, boolean stream,
-                   @JsonProperty("stream_options") StreamOptions streamOptions, List<Tool> tools) {
+                   @JsonProperty("stream_options") StreamOptions streamOptions, List<Tool> tools,
+                   @JsonProperty("reasoning_effort") String reasoningEffort) {
 
         /** @return the tools as Tokenstream's requests carry them (an entry without a function is skipped) */
         List<ToolDefinition> toolDefinitions() {

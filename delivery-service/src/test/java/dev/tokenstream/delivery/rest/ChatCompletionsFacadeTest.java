@@ -131,12 +131,12 @@ class ChatCompletionsFacadeTest {
     }
 
     @Test
-    void shouldTakeTextContentPartsAndTheDeveloperRoleAndRefuseOtherPartsClearly() throws Exception {
+    void shouldTakeTextContentPartsTheDeveloperRoleAndTheReasoningEffortAndRefuseOtherPartsClearly() throws Exception {
         publishAnswerWithReasoningAndAToolCall();
         lastStart = null;
 
-        HttpResponse<String> answer = post("{\"model\":\"simulator/sim-fast\",\"messages\":["
-                + "{\"role\":\"developer\",\"content\":\"Be brief.\"},"
+        HttpResponse<String> answer = post("{\"model\":\"simulator/sim-fast\",\"reasoning_effort\":\"low\","
+                + "\"messages\":[{\"role\":\"developer\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"weather \"},"
                 + "{\"type\":\"text\",\"text\":\"in Oslo\"}]}]}");
 
@@ -145,6 +145,7 @@ class ChatCompletionsFacadeTest {
         assertThat(messages.get(0).path("role").asText()).isEqualTo("system");
         assertThat(messages.get(0).path("content").asText()).isEqualTo("Be brief.");
         assertThat(messages.get(1).path("content").asText()).isEqualTo("weather in Oslo");
+        assertThat(Json.MAPPER.readTree(lastStart).path("params").path("reasoningEffort").asText()).isEqualTo("low");
 
         lastStart = null;
         HttpResponse<String> image = post("{\"model\":\"simulator/sim-fast\",\"messages\":[{\"role\":\"user\","

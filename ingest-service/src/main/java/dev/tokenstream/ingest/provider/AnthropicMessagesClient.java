@@ -17,6 +17,7 @@ import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolUseBlock;
 import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
@@ -45,6 +46,8 @@ final class AnthropicMessagesClient implements ProviderClient {
 
     /** Anthropic requires {@code max_tokens}; used when the request has none. */
     static final long DEFAULT_MAX_TOKENS = 1024;
+    /** Anthropic's smallest thinking budget. */
+    private static final int MIN_THINKING_BUDGET = 1024;
 
     private final AnthropicClient client;
 
@@ -143,9 +146,21 @@ final class AnthropicMessagesClient implements ProviderClient {
 
     private static MessageCreateParams params(StreamRequest request) {
         var params = request.params();
+        // Thinking needs a budget of at least 1,024 tokens below max_tokens; an effort's budget fits itself in.
+        Integer budget = params.reasoningBudgetTokens();
+        long maxTokens = params.maxTokens() == null ? DEFAULT_MAX_TOKENS : params.maxTokens();
+        if (budget == null && GenerationParams.reasoningBudgetFor(params.reasoningEffort()) != null) {
+            int wanted = GenerationParams.reasoningBudgetFor(params.reasoningEffort());
+            if (params.maxTokens() == null) {
+                budget = wanted;
+                maxTokens = wanted + DEFAULT_MAX_TOKENS;
+            } else if (params.maxTokens() > MIN_THINKING_BUDGET) {
+                budget = (int) Math.min(wanted, params.maxTokens() - 1L);
+            }
+        }
         var builder = MessageCreateParams.builder()
                 .model(request.model())
-                .maxTokens(params.maxTokens() == null ? DEFAULT_MAX_TOKENS : params.maxTokens())
+                .maxTokens(maxTokens)
                 .putAdditionalHeader(UpstreamCallInterceptor.STREAM_HEADER, request.streamId());
         StringBuilder system = new StringBuilder();
         for (ChatMessage message : request.messages()) {
@@ -161,8 +176,8 @@ final class AnthropicMessagesClient implements ProviderClient {
         if (params.temperature() != null) {
             builder.putAdditionalBodyProperty("temperature", JsonValue.from(params.temperature()));
         }
-        if (params.reasoningBudgetTokens() != null) {
-            builder.enabledThinking(params.reasoningBudgetTokens());
+        if (budget != null) {
+            builder.enabledThinking(budget);
         }
         for (ToolDefinition tool : params.tools()) {
             builder.addTool(toTool(tool));

@@ -10,6 +10,7 @@ import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.SseException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
+import com.openai.models.ReasoningEffort;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
@@ -142,6 +143,9 @@ final class OpenAiChatClient implements ProviderClient {
         }
         if (params.seed() != null) {
             builder.seed(params.seed());
+        }
+        if (params.reasoningEffort() != null) {
+            builder.reasoningEffort(ReasoningEffort.of(params.reasoningEffort()));
         }
         for (ToolDefinition tool : params.tools()) {
             var function = FunctionDefinition.builder().name(tool.name());

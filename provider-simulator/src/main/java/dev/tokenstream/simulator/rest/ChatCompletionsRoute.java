@@ -33,10 +33,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * profile. Faults ({@link Fault}) are answered as OpenAI does: an error object with HTTP 429 (and
  * {@code Retry-After}), 500 or 529, and mid-stream a {@code data: {"error": ...}} line. Model
  * {@code transcript:<file>} replays a recorded SSE file. Without {@code stream} it answers one
- * {@code chat.completion} object.
+ * {@code chat.completion} object. A {@code reasoning_effort} above {@code minimal} makes the model think first:
+ * reasoning deltas in {@code delta.reasoning_content}, as DeepSeek's and vLLM's OpenAI-compatible servers send them.
  */
 @Singleton
 public class ChatCompletionsRoute extends ProtocolRoute {
+
+    private static final String REASONING_FIELD = "reasoning_content";
 
     private final AtomicLong ids = new AtomicLong();
 
@@ -84,7 +87,10 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         List<String> tools = new ArrayList<>();
         body.path("tools").forEach(tool -> tools.add(tool.path("function").path("name").asText("tool")));
         int maxTokens = body.path("max_completion_tokens").asInt(body.path("max_tokens").asInt(config.defaultMaxTokens()));
-        var answer = SimulatedAnswer.plan(prompt, body.path("seed").asLong(0), maxTokens, tools, false, "call_");
+        // A reasoning effort above minimal thinks first, streamed as delta.reasoning_content (DeepSeek's, vLLM's).
+        String effort = body.path("reasoning_effort").asText("none");
+        boolean reasoning = !effort.equals("none") && !effort.equals("minimal");
+        var answer = SimulatedAnswer.plan(prompt, body.path("seed").asLong(0), maxTokens, tools, reasoning, "call_");
         String id = "chatcmpl-sim-" + ids.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
         String finishReason = !answer.toolCalls().isEmpty() ? "tool_calls" : answer.truncated() ? "length" : "stop";
@@ -97,6 +103,9 @@ public class ChatCompletionsRoute extends ProtocolRoute {
                 .asBoolean(false));
         List<String> frames = new ArrayList<>();
         frames.add(chunks.delta(mapper.createObjectNode().put("role", "assistant").put("content", ""), null));
+        for (String token : answer.reasoning()) {
+            frames.add(chunks.delta(mapper.createObjectNode().put(REASONING_FIELD, token), null));
+        }
         for (String token : answer.text()) {
             frames.add(chunks.delta(mapper.createObjectNode().put("content", token), null));
         }
@@ -203,6 +212,9 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
         ObjectNode message = choice.putObject("message").put("role", "assistant")
                 .put("content", String.join("", answer.text()));
+        if (!answer.reasoning().isEmpty()) {
+            message.put(REASONING_FIELD, String.join("", answer.reasoning()));
+        }
         if (!answer.toolCalls().isEmpty()) {
             ArrayNode calls = message.putArray("tool_calls");
             answer.toolCalls().forEach(call -> calls.addObject().put("id", call.id()).put("type", "function")
