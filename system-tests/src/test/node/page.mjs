@@ -1,5 +1,6 @@
 // Drives the browser page of delivery-service in real headless Chromium (Debian's), through Playwright:
-// start a stream, pause, resume, drop the connection, cancel; saves a screenshot; prints one JSON line.
+// start a stream, pause, resume, drop the connection, cancel; then a stream with a reasoning effort and the
+// get_weather tool, whose reasoning (collapsed) and call the page shows; saves screenshots; prints one JSON line.
 // Usage: node page.mjs <page URL> <screenshot path>
 import { chromium } from 'playwright-core';
 
@@ -49,6 +50,21 @@ try {
     rate: document.getElementById('rate').textContent,
     startDisabled: document.getElementById('start').disabled,
   })));
+
+  await page.fill('#prompt', 'weather in Oslo');
+  await page.selectOption('#effort', 'low');
+  await page.check('#offerTool');
+  await page.click('#start');
+  await page.waitForFunction(() => document.getElementById('state').textContent === 'completed', null,
+    { timeout: 30000 });
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '-tools.png'), fullPage: true });
+  seen.thinking = await page.evaluate(() => ({
+    shown: !document.getElementById('reasoning').hidden,
+    open: document.getElementById('reasoning').open,
+    reasoning: document.getElementById('reasoningText').textContent,
+    toolCalls: [...document.querySelectorAll('#tools li')].map((item) => item.textContent),
+    text: window.tokenstream.session.text,
+  }));
 } finally {
   await browser.close();
 }

@@ -169,7 +169,9 @@ class WholeStackIT {
 
         var status = awaitTerminalStats(started.streamId());
         assertThat(status.state()).isEqualTo(StreamState.COMPLETED);
-        assertThat(status.stats().outputTokens()).isEqualTo(frames.stream().filter(DeliveryFrame::isToken).count());
+        // A frame may hold several tokens (those that queued in ingest behind a record in flight).
+        assertThat(status.stats().outputTokens()).isEqualTo(frames.stream().filter(DeliveryFrame::isToken)
+                .mapToLong(DeliveryFrame::tokenCount).sum());
         assertThat(status.stats().ttftMillis()).isPositive();
         assertThat(status.stats().itlP50Millis()).isPositive();
 
@@ -422,7 +424,8 @@ class WholeStackIT {
         assertThat(last.type()).isEqualTo(FrameType.FAILED);
         assertThat(last.error().code()).isEqualTo("upstream_error");
         assertThat(last.error().providerCode()).isEqualTo("server_error");
-        assertThat(failed.stream().filter(DeliveryFrame::isToken).count()).isEqualTo(3);
+        assertThat(failed.stream().filter(DeliveryFrame::isToken).mapToLong(DeliveryFrame::tokenCount).sum())
+                .isEqualTo(3);
 
         var retried = client.start(StartStream.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
                 "retry me", new GenerationParams(20, null, null)));
@@ -598,6 +601,13 @@ class WholeStackIT {
         assertThat(page.path("ttft").asText()).endsWith(" ms");
         assertThat(page.path("rate").asText()).matches("\\d+\\.\\d");
         assertThat(screenshot).exists();
+        // A reasoning effort and the get_weather tool: the reasoning shown collapsed, the call whole.
+        JsonNode thinking = page.path("thinking");
+        assertThat(thinking.path("shown").asBoolean()).as(thinking.toString()).isTrue();
+        assertThat(thinking.path("open").asBoolean()).as("collapsed until opened").isFalse();
+        assertThat(thinking.path("reasoning").asText()).isNotBlank();
+        assertThat(thinking.path("toolCalls")).hasSize(1);
+        assertThat(thinking.path("toolCalls").get(0).asText()).isEqualTo("get_weather({\"query\":\"weather in Oslo\"})");
         // Everything delivered, read afresh from the start: the page lost no token across its reconnection.
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         String id = page.path("streamId").asText();
