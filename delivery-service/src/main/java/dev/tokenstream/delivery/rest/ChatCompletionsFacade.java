@@ -52,7 +52,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Callers authenticate as OpenAI's clients do, {@code Authorization: Bearer <key>}, with a tenant's Tokenstream API
  * key (the SDKs' {@code apiKey}); the stream is that tenant's. Errors use OpenAI's {@code {"error": {...}}} shape. A
  * client that disconnects before the end cancels its stream (the API has no resume). A stream cancelled by someone
- * else (the control API, a quota) is no finished answer, and Chat Completions has no finish reason for it: it ends
+ * else (through the control API, or another client's cancel op) is no finished answer, and Chat Completions has no finish reason for it: it ends
  * with an error, code {@code cancelled} (streaming: an SSE error event after the deltas sent; else 409), which the
  * SDKs raise. Format: docs/provider-wire-formats.md §1.
  */
