@@ -149,8 +149,8 @@ final class AnthropicMessagesClient implements ProviderClient {
         // Thinking needs a budget of at least 1,024 tokens below max_tokens; an effort's budget fits itself in.
         Integer budget = params.reasoningBudgetTokens();
         long maxTokens = params.maxTokens() == null ? DEFAULT_MAX_TOKENS : params.maxTokens();
-        if (budget == null && GenerationParams.reasoningBudgetFor(params.reasoningEffort()) != null) {
-            int wanted = GenerationParams.reasoningBudgetFor(params.reasoningEffort());
+        Integer wanted = GenerationParams.reasoningBudgetFor(params.reasoningEffort());
+        if (budget == null && wanted != null) {
             if (params.maxTokens() == null) {
                 budget = wanted;
                 maxTokens = wanted + DEFAULT_MAX_TOKENS;
