@@ -94,15 +94,16 @@ public class FrameLogs {
      * read back ({@link DeliveryBackfill}); any other stream is fed from the instance owning it ({@link OwnerFeeds}).
      *
      * @param afterSeq the last seq the client saw, or -1
-     * @param peer     whether the client is another delivery instance feeding its own clients: it gets every frame
-     *                 as it is, never merged, so its copy of the log is the same as this one
+     * @param everyFrame whether the client gets every frame as it is, never merged: another delivery instance
+     *                   feeding its own clients (so its copy of the log is the same as this one), or a facade that
+     *                   numbers its events by frame
      */
-    public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink, boolean peer) {
+    public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink, boolean everyFrame) {
         FrameLog log = logs.computeIfAbsent(streamId, FrameLog::new);
         boolean owned = owners.ownsStream(streamId);
         // Asked before the first send, so the subscriber waits for older frames rather than skip them.
         boolean readBack = owned && log.needsBackfill(afterSeq, isWhole(streamId));
-        Backpressure backpressure = peer
+        Backpressure backpressure = everyFrame
                 ? new Backpressure(Integer.MAX_VALUE, 1, config.maxLagFrames())
                 : new Backpressure(config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames());
         Subscriber subscriber = log.subscribe(afterSeq, sink, backpressure, lag);
@@ -114,7 +115,7 @@ public class FrameLogs {
         return subscriber;
     }
 
-    /** {@link #subscribe(String, long, FrameSink, boolean)} for a client (not a peer). */
+    /** {@link #subscribe(String, long, FrameSink, boolean)} for a client whose frames merge when it falls behind. */
     public Subscriber subscribe(String streamId, long afterSeq, FrameSink sink) {
         return subscribe(streamId, afterSeq, sink, false);
     }

@@ -1,8 +1,5 @@
 package dev.tokenstream.delivery.rest;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenstream.client.StartStream;
-import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
@@ -21,7 +18,6 @@ import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
-import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -29,16 +25,19 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import static dev.tokenstream.delivery.rest.OpenAiFacades.data;
+import static dev.tokenstream.delivery.rest.OpenAiFacades.error;
+import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
+import static dev.tokenstream.delivery.rest.OpenAiFacades.read;
 
 /**
  * An OpenAI-compatible {@code POST /v1/chat/completions}, so an application using an official OpenAI SDK can
@@ -64,14 +63,12 @@ public class ChatCompletionsFacade {
     private static final String CANCELLED_MESSAGE = "the stream was cancelled before it completed (through the "
             + "control API); what was sent before this error is all there is";
 
-    private final ControlApi control;
+    private final OpenAiFacades facades;
     private final FrameLogs logs;
-    private final DeliveryConfig config;
 
-    public ChatCompletionsFacade(@RestClient ControlApi control, FrameLogs logs, DeliveryConfig config) {
-        this.control = control;
+    ChatCompletionsFacade(OpenAiFacades facades, FrameLogs logs) {
+        this.facades = facades;
         this.logs = logs;
-        this.config = config;
     }
 
     void routes(@Observes Router router) {
@@ -101,36 +98,22 @@ public class ChatCompletionsFacade {
             return;
         }
         String model = request.model();
-        int slash = model.indexOf('/');
-        var start = new StartStream(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
-                slash > 0 ? model.substring(slash + 1) : model, messages,
-                new GenerationParams(request.outputLimit(), request.temperature(), request.seed(), null,
-                        request.toolDefinitions(), request.reasoningEffort()), null);
+        var start = facades.startOf(model, messages, new GenerationParams(request.outputLimit(),
+                request.temperature(), request.seed(), null, request.toolDefinitions(), request.reasoningEffort()));
         String authorization = ctx.request().getHeader("Authorization");
-        control.start(start, authorization).subscribe().with(response -> {
-            JsonNode answer = ControlApi.body(response);
-            if (response.getStatus() != 201) {
-                int status = response.getStatus();
-                error(ctx.response(), status == 503 || status == 401 || status == 403 ? status : 400,
-                        status == 401 ? "authentication_error" : status == 403 ? "permission_error"
-                                : "invalid_request_error",
-                        answer.path("detail").asText("the stream could not be started"));
-                return;
-            }
-            String id = answer.path("streamId").asText();
+        facades.start(ctx, start, id -> {
             ctx.response().putHeader("x-tokenstream-stream-id", id);
             if (request.stream()) {
                 streamChunks(ctx.response(), id, model, request.includeUsage(), authorization);
             } else {
                 completion(ctx.response(), id, model, authorization);
             }
-        }, failure -> error(ctx.response(), 503, "api_error", "control-service unreachable: " + failure.getMessage()));
+        });
     }
 
     private void streamChunks(HttpServerResponse response, String id, String model, boolean includeUsage,
                               String authorization) {
-        response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
-                .putHeader("cache-control", "no-cache").putHeader("X-Accel-Buffering", "no");
+        eventStream(response);
         long created = System.currentTimeMillis() / 1000;
         Object usageSoFar = includeUsage ? Completion.NO_USAGE_YET : null;
         var ended = new AtomicBoolean();
@@ -191,24 +174,8 @@ public class ChatCompletionsFacade {
                 response.end();
             }
         });
-        response.closeHandler(v -> {
-            subscriber.close();
-            cancelUnlessEnded(id, ended, authorization);
-        });
-    }
-
-    /**
-     * Chat Completions has no resume: a client that goes away before the end will never read the rest, so its
-     * stream is cancelled, which closes the provider's connection and stops the billing.
-     */
-    private void cancelUnlessEnded(String id, AtomicBoolean ended, String authorization) {
-        if (ended.get()) {
-            return;
-        }
-        Log.infof("stream %s: its chat completions client went away; cancelling it", id);
-        control.command(id, "cancel", authorization).subscribe().with(
-                answer -> Log.debugf("stream %s: cancel answered %d", id, answer.getStatus()),
-                failure -> Log.warnf("stream %s: cancel after the client went away failed: %s", id, failure));
+        // Chat Completions has no resume: a client gone before the end will never read the rest.
+        facades.whenGone(response, subscriber, id, ended, authorization, true, "chat completions");
     }
 
     private void completion(HttpServerResponse response, String id, String model, String authorization) {
@@ -252,10 +219,7 @@ public class ChatCompletionsFacade {
                 error(response, 503, "api_error", "the stream could not be collected");
             }
         });
-        response.closeHandler(v -> {
-            subscriber.close();
-            cancelUnlessEnded(id, ended, authorization);
-        });
+        facades.whenGone(response, subscriber, id, ended, authorization, true, "chat completions");
     }
 
     /** @return the provider's finish reason, {@code stop} when it gave none */
@@ -267,27 +231,5 @@ public class ChatCompletionsFacade {
                                     Object usage) {
         return new Completion(COMPLETION_ID_PREFIX + id, CHUNK, created, model,
                 List.of(new Choice(0, delta, null, finishReason)), usage);
-    }
-
-    private static String data(Object json) {
-        return "data: " + Json.write(json) + "\n\n";
-    }
-
-    /** The terminal frame's fields; delivery keeps each frame as the JSON the processor wrote. */
-    private static DeliveryFrame read(Frame frame) {
-        try {
-            return Json.MAPPER.readValue(frame.json(), DeliveryFrame.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("a frame of the deliveries topic is not a DeliveryFrame", e);
-        }
-    }
-
-    private static void error(HttpServerResponse response, int status, String type, String message) {
-        if (response.ended()) {
-            return;
-        }
-        Log.debugf("chat completions facade: %d %s", status, message);
-        response.setStatusCode(status).putHeader("content-type", "application/json")
-                .end(Json.write(new ErrorBody(new Error(message, type, null, null))));
     }
 }

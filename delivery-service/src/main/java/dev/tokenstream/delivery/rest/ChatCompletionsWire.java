@@ -10,6 +10,7 @@ import dev.tokenstream.events.Usage;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The OpenAI Chat Completions wire shapes the facade reads and writes, as records for Jackson; field names as OpenAI
@@ -70,6 +71,9 @@ final class ChatCompletionsWire {
      */
     record Message(String role, JsonNode content) {
 
+        /** The content part types that hold text: Chat Completions' and the Responses API's. */
+        private static final Set<String> TEXT_PARTS = Set.of("text", "input_text", "output_text");
+
         /** @return the role Tokenstream's requests name: {@code developer} is {@code system}; null is {@code user} */
         String tokenstreamRole() {
             return role == null ? "user" : role.equals("developer") ? "system" : role;
@@ -92,9 +96,10 @@ final class ChatCompletionsWire {
             }
             var text = new StringBuilder();
             for (JsonNode part : content) {
-                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                    throw new IllegalArgumentException("only text content parts ({\"type\": \"text\", \"text\": ...}) "
-                            + "are supported; images, audio and files are not");
+                if (!TEXT_PARTS.contains(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw new IllegalArgumentException("only text content parts ({\"type\": \"text\", \"text\": ...}; "
+                            + "the Responses API's input_text and output_text) are supported; images, audio and "
+                            + "files are not");
                 }
                 text.append(part.get("text").asText());
             }

@@ -5,6 +5,7 @@ import dev.tokenstream.client.StartStream;
 import dev.tokenstream.events.serde.Json;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -16,8 +17,8 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 import java.io.IOException;
 
 /**
- * The control-service API: to start the facade's streams, and to relay the pause, resume and cancel ops clients send
- * over their socket.
+ * The control-service API: to start, look up and cancel the facades' streams, and to relay the pause, resume and
+ * cancel ops clients send over their socket.
  */
 @RegisterRestClient(configKey = "control-api")
 @Path("/v1/streams")
@@ -43,6 +44,17 @@ public interface ControlApi {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     Uni<Response> start(StartStream body, @HeaderParam("Authorization") String authorization);
+
+    /**
+     * Looks a stream up, as the facades' clients may.
+     *
+     * @param id            the stream
+     * @param authorization the client's credential
+     * @return 200 with {@code {streamId, state, stats}}, or a problem details response (401, 403, 404, 503)
+     */
+    @GET
+    @Path("/{id}")
+    Uni<Response> status(@PathParam("id") String id, @HeaderParam("Authorization") String authorization);
 
     /**
      * Relays a client's op.

@@ -1,0 +1,138 @@
+package dev.tokenstream.delivery.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.client.StartStream;
+import dev.tokenstream.delivery.config.DeliveryConfig;
+import dev.tokenstream.delivery.messaging.Frame;
+import dev.tokenstream.delivery.messaging.Subscriber;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.Error;
+import dev.tokenstream.delivery.rest.ChatCompletionsWire.ErrorBody;
+import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.serde.Json;
+import io.quarkus.logging.Log;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * What the OpenAI-compatible facades ({@link ChatCompletionsFacade}, {@link ResponsesFacade}) share: starting a
+ * stream through control-service with the caller's credential, OpenAI's error shape {@code {"error": {...}}}, the
+ * server-sent events' framing, and cancelling a stream whose client went away.
+ */
+@ApplicationScoped
+class OpenAiFacades {
+
+    private final ControlApi control;
+    private final DeliveryConfig config;
+
+    OpenAiFacades(@RestClient ControlApi control, DeliveryConfig config) {
+        this.control = control;
+        this.config = config;
+    }
+
+    /** @return control-service's API, with which the facades start, look up and cancel streams */
+    ControlApi control() {
+        return control;
+    }
+
+    /**
+     * @param model    {@code provider/model}, or a model of {@code delivery.facade-default-provider}
+     * @param messages the conversation
+     * @param params   generation parameters
+     * @return the start request control-service takes
+     */
+    StartStream startOf(String model, List<ChatMessage> messages, GenerationParams params) {
+        int slash = model.indexOf('/');
+        return new StartStream(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
+                slash > 0 ? model.substring(slash + 1) : model, messages, params, null);
+    }
+
+    /**
+     * Starts {@code start} as the request's caller ({@code Authorization} passed on) and calls {@code started} with
+     * the stream id; answers the request with an OpenAI error when control-service refuses or cannot be reached.
+     */
+    void start(RoutingContext ctx, StartStream start, Consumer<String> started) {
+        control.start(start, ctx.request().getHeader("Authorization")).subscribe().with(response -> {
+            JsonNode answer = ControlApi.body(response);
+            if (response.getStatus() != 201) {
+                int status = response.getStatus();
+                error(ctx.response(), status == 503 || status == 401 || status == 403 || status == 429 ? status : 400,
+                        status == 401 ? "authentication_error" : status == 403 ? "permission_error"
+                                : "invalid_request_error",
+                        answer.path("detail").asText("the stream could not be started"));
+                return;
+            }
+            started.accept(answer.path("streamId").asText());
+        }, failure -> error(ctx.response(), 503, "api_error", "control-service unreachable: " + failure.getMessage()));
+    }
+
+    /**
+     * What happens when the client of stream {@code id} goes away: its subscription closes and, when
+     * {@code cancel}, the stream is cancelled unless it {@code ended} (the client will never read the rest, so the
+     * provider's connection is closed and the billing stops). A response that has ended already (every frame was
+     * in memory) only closes the subscription.
+     *
+     * @param api the facade's name, for the log
+     */
+    void whenGone(HttpServerResponse response, Subscriber subscriber, String id, AtomicBoolean ended,
+                  String authorization, boolean cancel, String api) {
+        if (response.ended()) {
+            subscriber.close();
+            return;
+        }
+        response.closeHandler(v -> {
+            subscriber.close();
+            if (!cancel || ended.get()) {
+                return;
+            }
+            Log.infof("stream %s: its %s client went away; cancelling it", id, api);
+            control.command(id, "cancel", authorization).subscribe().with(
+                    answer -> Log.debugf("stream %s: cancel answered %d", id, answer.getStatus()),
+                    failure -> Log.warnf("stream %s: cancel after the client went away failed: %s", id, failure));
+        });
+    }
+
+    /** The fields of a frame; delivery keeps each frame as the JSON the processor wrote. */
+    static DeliveryFrame read(Frame frame) {
+        try {
+            return Json.MAPPER.readValue(frame.json(), DeliveryFrame.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a frame of the deliveries topic is not a DeliveryFrame", e);
+        }
+    }
+
+    /** Starts an answer of server-sent events, unbuffered by proxies. */
+    static HttpServerResponse eventStream(HttpServerResponse response) {
+        return response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache").putHeader("X-Accel-Buffering", "no");
+    }
+
+    /** @return {@code json} as one data-only server-sent event */
+    static String data(Object json) {
+        return "data: " + Json.write(json) + "\n\n";
+    }
+
+    /**
+     * Answers with OpenAI's error body, unless the response has ended.
+     *
+     * @param type {@code invalid_request_error}, {@code authentication_error}, {@code permission_error},
+     *             {@code not_found_error} or {@code api_error}
+     */
+    static void error(HttpServerResponse response, int status, String type, String message) {
+        if (response.ended()) {
+            return;
+        }
+        Log.debugf("OpenAI facade: %d %s", status, message);
+        response.setStatusCode(status).putHeader("content-type", "application/json")
+                .end(Json.write(new ErrorBody(new Error(message, type, null, null))));
+    }
+}
