@@ -45,6 +45,7 @@ import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -580,6 +581,62 @@ class WholeStackIT {
         assertThat(result.path("cancelledFinishReason").isNull()).as(result.toString()).isTrue();
         assertThat(result.path("cancelledError").path("name").asText()).isEqualTo("APIError");
         assertThat(result.path("cancelledError").path("code").asText()).isEqualTo("cancelled");
+    }
+
+    @Test
+    void shouldServeTheOpenAiNodeSdksResponsesWithResumeAfterACutAndCancelThatReachesTheProvider()
+            throws Exception {
+        Path node = nodeModules();
+        String prompt = "Explain partitions";
+        String expected = simulatorAnswer("sim-fast", prompt, new GenerationParams(48, null, 0L));
+        int closedBefore = simulatorStats().path("streamsClosedByClient").asInt();
+
+        Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("TOKENSTREAM_API_KEY",
+                stack.credentials().apiKey()), "node", "responses.mjs", stack.settings().deliveryUrl() + "/v1",
+                "simulator/sim-fast", prompt, "48", "simulator/sim-slow");
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode streamed = result.path("streamed");
+        assertThat(streamed.path("text").asText()).isEqualTo(expected);
+        assertThat(streamed.path("outputText").asText()).isEqualTo(expected);
+        assertThat(streamed.path("status").asText()).isIn("completed", "incomplete");
+        List<Integer> sequence = new ArrayList<>();
+        streamed.path("sequence").forEach(n -> sequence.add(n.asInt()));
+        assertThat(sequence).as("numbered from 0, one more per event")
+                .isEqualTo(IntStream.range(0, sequence.size()).boxed().toList());
+        assertThat(streamed.path("types").get(0).asText()).isEqualTo("response.created");
+        assertThat(result.path("whole").path("outputText").asText()).isEqualTo(expected);
+        assertThat(result.path("whole").path("outputTokens").asInt()).isPositive();
+
+        JsonNode reasoned = result.path("reasoned");
+        assertThat(reasoned.path("reasoning").asText()).as("reasoning.effort: the model's reasoning").isNotBlank();
+        assertThat(reasoned.path("calls").get(0).path("name").asText()).isEqualTo("get_weather");
+        assertThat(Json.MAPPER.readTree(reasoned.path("calls").get(0).path("arguments").asText()).path("query")
+                .asText()).isEqualTo("weather in Oslo");
+
+        // Cut after 12 events, resumed with starting_after: the numbers go on with no gap and no repeat, and the
+        // text read in two parts is the text of the response retrieved whole.
+        JsonNode background = result.path("background");
+        List<Integer> numbers = new ArrayList<>();
+        background.path("firstSequence").forEach(n -> numbers.add(n.asInt()));
+        background.path("restSequence").forEach(n -> numbers.add(n.asInt()));
+        assertThat(background.path("firstSequence")).hasSize(12);
+        assertThat(numbers).isEqualTo(IntStream.range(0, numbers.size()).boxed().toList());
+        assertThat(background.path("status").asText()).isIn("completed", "incomplete");
+        assertThat(background.path("text").asText()).isNotBlank()
+                .isEqualTo(background.path("retrievedText").asText());
+        assertThat(client.status(background.path("id").asText().substring("resp_".length())).state())
+                .as("a background response's cut connection does not cancel it").isEqualTo(StreamState.COMPLETED);
+
+        JsonNode cancel = result.path("cancel");
+        assertThat(cancel.path("queuedStatus").asText()).isEqualTo("queued");
+        assertThat(cancel.path("eventsBefore").asInt()).isEqualTo(8);
+        assertThat(cancel.path("status").asText()).isEqualTo("cancelled");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(simulatorStats().path("streamsClosedByClient").asInt() - closedBefore)
+                        .as("responses.cancel closed the provider's connection").isGreaterThanOrEqualTo(1));
+        assertThat(result.path("notFoundStatus").asInt()).isEqualTo(404);
     }
 
     @Test

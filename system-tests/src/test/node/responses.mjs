@@ -1,0 +1,78 @@
+// Drives Tokenstream's Responses API facade with the official openai SDK: a streamed answer (its events, in order),
+// reasoning and a function call, the same answer whole; then a background response whose connection is cut after a
+// few events and resumed with retrieve(id, {stream: true, starting_after}); then a background response cancelled
+// with responses.cancel (its stream id is printed, so the test can check the simulator's connection closed).
+// Usage: node responses.mjs <baseURL> <model> <prompt> <maxTokens> <slowModel>; prints one JSON line.
+import OpenAI from 'openai';
+
+const [baseURL, model, prompt, maxTokens, slowModel] = process.argv.slice(2);
+const client = new OpenAI({ baseURL, apiKey: process.env.TOKENSTREAM_API_KEY });
+
+/** Reads a stream of events: their types and sequence numbers, the text, reasoning and calls they carry. */
+async function read(stream, stopAfter = Infinity) {
+  const seen = { types: [], sequence: [], text: '', reasoning: '', calls: [], response: null };
+  for await (const event of stream) {
+    seen.types.push(event.type);
+    seen.sequence.push(event.sequence_number);
+    if (event.type === 'response.output_text.delta') seen.text += event.delta;
+    if (event.type === 'response.reasoning_text.delta') seen.reasoning += event.delta;
+    if (event.type === 'response.output_item.done' && event.item.type === 'function_call') {
+      seen.calls.push({ name: event.item.name, arguments: event.item.arguments });
+    }
+    if (event.response) seen.response = event.response;
+    if (seen.types.length >= stopAfter) {
+      stream.controller.abort();
+      break;
+    }
+  }
+  return seen;
+}
+
+const streamed = await read(await client.responses.create({
+  model, input: prompt, max_output_tokens: Number(maxTokens), stream: true,
+}));
+const whole = await client.responses.create({ model, input: prompt, max_output_tokens: Number(maxTokens) });
+
+const tools = [{ type: 'function', name: 'get_weather', description: 'The weather in a place',
+  parameters: { type: 'object', properties: { query: { type: 'string' } } } }];
+const reasoned = await read(await client.responses.create({
+  model, input: [{ role: 'user', content: 'weather in Oslo' }], reasoning: { effort: 'low' }, tools,
+  max_output_tokens: 400, stream: true,
+}));
+
+// Background: the connection is cut after 12 events; the rest comes from the durable log.
+const first = await read(await client.responses.create({
+  model: slowModel, input: 'Tell a long story', max_output_tokens: 120, background: true, stream: true,
+}), 12);
+const backgroundId = first.response.id;
+const lastSeen = first.sequence[first.sequence.length - 1];
+const rest = await read(await client.responses.retrieve(backgroundId, { stream: true, starting_after: lastSeen }));
+const retrieved = await client.responses.retrieve(backgroundId);
+
+// Cancel: a background response, cancelled while it streams.
+const queued = await client.responses.create({
+  model: slowModel, input: 'Tell another long story', max_output_tokens: 300, background: true,
+});
+const inProgress = await read(await client.responses.retrieve(queued.id, { stream: true }), 8);
+const cancelled = await client.responses.cancel(queued.id);
+
+let notFoundStatus = null;
+try {
+  await client.responses.retrieve('resp_00000000-0000-7000-8000-000000000000');
+} catch (error) {
+  notFoundStatus = error.status;
+}
+
+console.log(JSON.stringify({
+  streamed: { types: streamed.types, sequence: streamed.sequence, text: streamed.text,
+    status: streamed.response.status, outputText: streamed.response.output
+      .filter((item) => item.type === 'message').map((item) => item.content[0].text).join('') },
+  whole: { status: whole.status, outputText: whole.output_text, outputTokens: whole.usage?.output_tokens },
+  reasoned: { reasoning: reasoned.reasoning, calls: reasoned.calls, status: reasoned.response.status },
+  background: { id: backgroundId, firstSequence: first.sequence, restSequence: rest.sequence,
+    text: first.text + rest.text, status: rest.response.status, retrievedStatus: retrieved.status,
+    retrievedText: retrieved.output_text },
+  cancel: { id: queued.id, queuedStatus: queued.status, eventsBefore: inProgress.types.length,
+    status: cancelled.status },
+  notFoundStatus,
+}));
