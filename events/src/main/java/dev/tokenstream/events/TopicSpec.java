@@ -26,12 +26,13 @@ public record TopicSpec(String name, Duration retention, boolean singlePartition
             new TopicSpec(Topics.TENANT_SAMPLES, Duration.ofDays(1), false),
             new TopicSpec(Topics.CATALOG, null, true),
             new TopicSpec(Topics.API_KEYS, null, true),
+            new TopicSpec(Topics.SESSIONS, null, false),
             new TopicSpec(Topics.DLQ, Duration.ofDays(30), true));
 
     /**
      * Whether the topic keeps the latest record of each key ({@code cleanup.policy=compact}) instead of a time.
      *
-     * @return true for stream-stats, model-stats, the catalog and the API keys
+     * @return true for stream-stats, model-stats, the catalog, the API keys and the sessions
      */
     public boolean compacted() {
         return retention == null;

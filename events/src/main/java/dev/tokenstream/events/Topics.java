@@ -29,6 +29,11 @@ public final class Topics {
      * is revoked), read whole by every service that authenticates callers.
      */
     public static final String API_KEYS = "tokenstream.api-keys";
+    /**
+     * {@link Session}, compacted, keyed by session id: each tenant's conversations (the streams started in each, and
+     * their answers once recorded), read whole by every control-service instance.
+     */
+    public static final String SESSIONS = "tokenstream.sessions";
     /** Records that could not be decoded or processed: original key and bytes plus error headers. */
     public static final String DLQ = "tokenstream.dlq";
 

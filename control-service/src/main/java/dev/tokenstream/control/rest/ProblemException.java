@@ -17,7 +17,9 @@ public class ProblemException extends RuntimeException {
         IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key reused with another request"),
         PROCESSOR_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "Stream state not available yet"),
         CATALOG_UNKNOWN(Response.Status.SERVICE_UNAVAILABLE, "No provider catalog yet"),
-        QUOTA_EXCEEDED(429, "Quota exceeded");
+        QUOTA_EXCEEDED(429, "Quota exceeded"),
+        SESSION_NOT_FOUND(Response.Status.NOT_FOUND, "Session not found"),
+        DELIVERY_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "A stream's answer could not be read");
 
         final int status;
         final String title;

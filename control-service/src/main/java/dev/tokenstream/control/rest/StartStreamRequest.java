@@ -35,6 +35,8 @@ import java.util.List;
  * @param targets   a merge group's models instead of {@code provider} and {@code model}: 2 to
  *                  {@value #MAX_TARGETS}, the first one the primary
  * @param merge     with {@code targets}: how the group merges its members
+ * @param sessionId optional: the session ({@code POST /v1/sessions}) this stream is the next turn of; the provider
+ *                  is sent the session's conversation so far followed by {@code messages}
  */
 public record StartStreamRequest(
         @Size(max = 64) String provider,
@@ -43,7 +45,8 @@ public record StartStreamRequest(
         GenerationParams params,
         Buffering buffering,
         @Size(min = 2, max = MAX_TARGETS) List<@Valid @NotNull TargetBody> targets,
-        @Valid MergeBody merge) {
+        @Valid MergeBody merge,
+        @Size(max = 64) String sessionId) {
 
     static final int MAX_TARGETS = 4;
     /** Fallback: the primary's default time to first token before the group switches. */

@@ -68,11 +68,13 @@ public class StreamsResource {
     private final StreamTokens tokens;
     private final TenantQuotas quotas;
     private final DeliveryLinks deliveryLinks;
+    private final Sessions sessions;
 
     public StreamsResource(CommandPublisher publisher, StreamDirectory directory, ProviderCatalog catalog,
                            ControlConfig config, SecurityIdentity identity, StreamTokens tokens,
-                           TenantQuotas quotas, DeliveryLinks deliveryLinks) {
+                           TenantQuotas quotas, DeliveryLinks deliveryLinks, Sessions sessions) {
         this.publisher = publisher;
+        this.sessions = sessions;
         this.directory = directory;
         this.catalog = catalog;
         this.config = config;
@@ -142,7 +144,8 @@ public class StreamsResource {
         if (caller.kind() != Caller.Kind.TENANT_KEY) {
             throw new ProblemException(Reason.FORBIDDEN, "streams are started with a tenant's API key");
         }
-        Stream.of(body.bufferingProblem(), body.targetProblem(), body.paramsProblem(), catalogProblem(body))
+        Stream.of(body.bufferingProblem(), body.targetProblem(), body.paramsProblem(), sessionProblem(body),
+                        catalogProblem(body))
                 .filter(Objects::nonNull).findFirst().ifPresent(problem -> {
                     throw new ProblemException(Reason.INVALID_REQUEST, problem);
                 });
@@ -150,15 +153,46 @@ public class StreamsResource {
             throw new ProblemException(Reason.INVALID_REQUEST, "Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY
                     + " visible ASCII characters");
         }
+        List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
         return replaysAllowed(caller, body)
                 .flatMap(ignored -> quotas.admit(caller.tenant(), body.streamTargets().size()))
-                .flatMap(ignored -> idempotencyKey == null
-                        ? write(StreamIds.newId(), body, null, caller.tenant())
-                        : startKeyed(idempotencyKey, body, caller.tenant()));
+                .flatMap(ignored -> body.sessionId() == null
+                        ? start(idempotencyKey, body, messages, caller.tenant())
+                        : startTurn(idempotencyKey, body, messages, caller.tenant()));
+    }
+
+    private Uni<Response> start(String idempotencyKey, StartStreamRequest body, List<ChatMessage> messages,
+                                String tenant) {
+        return idempotencyKey == null ? write(StreamIds.newId(), body, messages, null, tenant)
+                : startKeyed(idempotencyKey, body, messages, tenant);
+    }
+
+    /** A session's next turn: the provider is sent the conversation so far, the session records the stream. */
+    private Uni<Response> startTurn(String idempotencyKey, StartStreamRequest body, List<ChatMessage> messages,
+                                    String tenant) {
+        String sessionId = body.sessionId();
+        return sessions.beginTurn(tenant, sessionId, messages)
+                .flatMap(conversation -> start(idempotencyKey, body, conversation, tenant))
+                .onFailure().invoke(() -> sessions.abandonTurn(sessionId))
+                .call(response -> sessions.endTurn(sessionId, ((StreamCreated) response.getEntity()).streamId(),
+                        messages));
+    }
+
+    /** @return why {@code sessionId} cannot be used, or null */
+    private static String sessionProblem(StartStreamRequest body) {
+        if (body.sessionId() == null) {
+            return null;
+        }
+        if (!StreamIds.isValid(body.sessionId())) {
+            return "sessionId must be a session id (a UUID) from POST /v1/sessions";
+        }
+        return body.targets() != null ? "a session's turn is one stream: sessionId and targets do not go together"
+                : null;
     }
 
     /** A start with an {@code Idempotency-Key}: the key, within the tenant, decides the stream id. */
-    private Uni<Response> startKeyed(String idempotencyKey, StartStreamRequest body, String tenant) {
+    private Uni<Response> startKeyed(String idempotencyKey, StartStreamRequest body, List<ChatMessage> messages,
+                                     String tenant) {
         String id = StreamIds.fromIdempotencyKey(tenant, idempotencyKey);
         String fingerprint = body.fingerprint();
         if (directory.fingerprint(id).filter(earlier -> !earlier.equals(fingerprint)).isPresent()) {
@@ -169,7 +203,7 @@ public class StreamsResource {
                 .onFailure(ProblemException.class).recoverWithItem(Optional.empty())
                 .flatMap(found -> {
                     if (found.isEmpty()) {
-                        return write(id, body, fingerprint, tenant);
+                        return write(id, body, messages, fingerprint, tenant);
                     }
                     Log.infof("stream %s: start replayed for its idempotency key", id);
                     return Uni.createFrom().item(created(id, tenant, found.get().state(), body.targets() == null
@@ -234,8 +268,8 @@ public class StreamsResource {
     }
 
     /** Writes a new stream's request (a merge group's: one per member), answering 201 once Kafka has them. */
-    private Uni<Response> write(String id, StartStreamRequest body, String fingerprint, String tenant) {
-        List<ChatMessage> messages = body.messages().stream().map(StartStreamRequest.Message::toEvent).toList();
+    private Uni<Response> write(String id, StartStreamRequest body, List<ChatMessage> messages, String fingerprint,
+                                String tenant) {
         long accepted = Micros.now();
         List<StreamRequest> requests = new ArrayList<>();
         if (body.targets() == null) {

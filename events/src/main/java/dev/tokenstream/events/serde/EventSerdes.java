@@ -4,6 +4,7 @@ import dev.tokenstream.events.ApiKey;
 import dev.tokenstream.events.CatalogEntry;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.Session;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
@@ -21,6 +22,13 @@ public final class EventSerdes {
     public static final class CatalogEntries extends JsonSerde<CatalogEntry> {
         public CatalogEntries() {
             super(CatalogEntry.class);
+        }
+    }
+
+    /** Serde for {@link Session}. */
+    public static final class Sessions extends JsonSerde<Session> {
+        public Sessions() {
+            super(Session.class);
         }
     }
 
