@@ -19,9 +19,16 @@ import java.util.List;
  * @param buffering how the processor coalesces tokens into frames; null for its default
  * @param targets   a merge group's models, instead of {@code provider} and {@code model} (null for one stream)
  * @param merge     with {@code targets}: how the group merges its members
+ * @param sessionId the session this stream is the next turn of ({@link Session}); null for a stream of its own
  */
 public record StartStream(String provider, String model, List<ChatMessage> messages, GenerationParams params,
-                          Buffering buffering, List<Target> targets, GroupMerge merge) {
+                          Buffering buffering, List<Target> targets, GroupMerge merge, String sessionId) {
+
+    /** A request for one stream, or a merge group, of no session. */
+    public StartStream(String provider, String model, List<ChatMessage> messages, GenerationParams params,
+                       Buffering buffering, List<Target> targets, GroupMerge merge) {
+        this(provider, model, messages, params, buffering, targets, merge, null);
+    }
 
     /** A request for one stream. */
     public StartStream(String provider, String model, List<ChatMessage> messages, GenerationParams params,
@@ -45,13 +52,18 @@ public record StartStream(String provider, String model, List<ChatMessage> messa
 
     /** @return the same request with {@code buffering} */
     public StartStream withBuffering(Buffering buffering) {
-        return new StartStream(provider, model, messages, params, buffering, targets, merge);
+        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId);
+    }
+
+    /** @return the same request as the next turn of session {@code sessionId} */
+    public StartStream inSession(String sessionId) {
+        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId);
     }
 
     /** @return the same merge group request with the fallback primary's first-token timeout */
     public StartStream withFirstTokenTimeout(Duration timeout) {
         return new StartStream(provider, model, messages, params, buffering, targets,
-                new GroupMerge(merge.mode(), timeout.toMillis()));
+                new GroupMerge(merge.mode(), timeout.toMillis()), sessionId);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.tokenstream.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.SessionTurn;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
@@ -153,6 +155,27 @@ public final class TokenstreamClient {
                 List.of(handlers));
         session.connect();
         return session;
+    }
+
+    /**
+     * Opens a new conversation whose turns stream {@code provider}'s {@code model}.
+     *
+     * @param params sampling parameters of every turn; may be null
+     * @return the session, no turn yet
+     */
+    public Session session(String provider, String model, GenerationParams params) {
+        String id = call("POST", "/v1/sessions", Map.of(), 201).path("sessionId").asText();
+        return new Session(this, id, provider, model, params);
+    }
+
+    /** @return the turns of session {@code sessionId}, oldest first; 404 for another tenant's */
+    List<SessionTurn> sessionTurns(String sessionId) {
+        JsonNode body = call("GET", "/v1/sessions/" + sessionId, null, 200);
+        try {
+            return Json.MAPPER.treeToValue(body, dev.tokenstream.events.Session.class).turns();
+        } catch (IOException e) {
+            throw new TokenstreamException("cannot read session " + sessionId, e);
+        }
     }
 
     /**

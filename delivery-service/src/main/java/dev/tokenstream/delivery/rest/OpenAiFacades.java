@@ -20,6 +20,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -32,10 +33,12 @@ import java.util.function.Consumer;
 class OpenAiFacades {
 
     private final ControlApi control;
+    private final SessionsApi sessions;
     private final DeliveryConfig config;
 
-    OpenAiFacades(@RestClient ControlApi control, DeliveryConfig config) {
+    OpenAiFacades(@RestClient ControlApi control, @RestClient SessionsApi sessions, DeliveryConfig config) {
         this.control = control;
+        this.sessions = sessions;
         this.config = config;
     }
 
@@ -72,6 +75,29 @@ class OpenAiFacades {
                 return;
             }
             started.accept(answer.path("streamId").asText());
+        }, failure -> error(ctx.response(), 503, "api_error", "control-service unreachable: " + failure.getMessage()));
+    }
+
+    /**
+     * Opens the session a stream of the request's caller is started in, and calls {@code opened} with its id;
+     * answers the request with an OpenAI error when control-service refuses or cannot be reached.
+     *
+     * @param body    what control-service's {@code POST /v1/sessions} takes: {@code {}}, {@code key} or
+     *                {@code after}
+     * @param missing the error message when {@code after} names no stream of the caller's sessions
+     */
+    void session(RoutingContext ctx, Map<String, String> body, String missing, Consumer<String> opened) {
+        sessions.open(body, ctx.request().getHeader("Authorization")).subscribe().with(response -> {
+            int status = response.getStatus();
+            if (status == 200 || status == 201) {
+                opened.accept(ControlApi.body(response).path("sessionId").asText());
+            } else if (status == 404) {
+                error(ctx.response(), 400, "invalid_request_error", missing);
+            } else {
+                error(ctx.response(), status == 401 || status == 403 ? status : 503, status == 401
+                        ? "authentication_error" : status == 403 ? "permission_error" : "api_error",
+                        ControlApi.body(response).path("detail").asText("the conversation could not be opened"));
+            }
         }, failure -> error(ctx.response(), 503, "api_error", "control-service unreachable: " + failure.getMessage()));
     }
 

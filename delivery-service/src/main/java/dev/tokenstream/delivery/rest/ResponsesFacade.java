@@ -1,6 +1,7 @@
 package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.client.StartStream;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
@@ -19,6 +20,7 @@ import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -73,9 +75,11 @@ public class ResponsesFacade {
             error(ctx.response(), 400, "invalid_request_error", "'model' (string) and 'input' are required");
             return;
         }
-        if (request.previousResponseId() != null) {
-            error(ctx.response(), 400, "invalid_request_error", "'previous_response_id' is not supported yet: send "
-                    + "the conversation's earlier messages in 'input'");
+        String previous = request.previousResponseId() == null ? null
+                : ResponseEvents.streamId(request.previousResponseId());
+        if (request.previousResponseId() != null && previous == null) {
+            error(ctx.response(), 400, "invalid_request_error", "'previous_response_id' must be a response id "
+                    + "(resp_ and a stream id)");
             return;
         }
         List<ChatMessage> messages;
@@ -87,6 +91,12 @@ public class ResponsesFacade {
         }
         var start = facades.startOf(request.model(), messages, new GenerationParams(request.maxOutputTokens(),
                 request.temperature(), null, null, request.toolDefinitions(), request.reasoningEffort()));
+        // Every response is a turn of a session, so that a later request can continue after it.
+        facades.session(ctx, previous == null ? Map.of() : Map.of("after", previous), "'previous_response_id' "
+                + "names no response of yours", sessionId -> start(ctx, request, start.inSession(sessionId)));
+    }
+
+    private void start(RoutingContext ctx, Request request, StartStream start) {
         facades.start(ctx, start, id -> {
             ctx.response().putHeader("x-tokenstream-stream-id", id);
             var events = new ResponseEvents(id, request.model(), request.background());

@@ -38,7 +38,9 @@ final class ResponsesWire {
      * @param tools              functions the model may call: {@code [{type: "function", name, description,
      *                           parameters}]}
      * @param reasoning          {@code {effort}}: none, minimal, low, medium, high or xhigh
-     * @param previousResponseId a conversation's previous response: not supported yet (400)
+     * @param previousResponseId the response this one continues: the provider is sent that response's conversation
+     *                           (its earlier inputs and answers as delivered) followed by {@code input}; a response
+     *                           that later ones already continued gives a branch
      */
     record Request(String model, JsonNode input, String instructions,
                    @JsonProperty("max_output_tokens") Integer maxOutputTokens, Double temperature, boolean stream,

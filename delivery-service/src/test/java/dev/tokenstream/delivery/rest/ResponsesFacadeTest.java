@@ -52,14 +52,19 @@ class ResponsesFacadeTest {
     @TestHTTPResource("/v1/responses")
     URI responses;
 
-    /** control-service: start answers {@link #nextStream}; status knows {@link #known}; cancel is noted. */
+    /**
+     * control-service: a session for every response; start answers {@link #nextStream}; status knows
+     * {@link #known}; cancel is noted.
+     */
     public static final class Control extends HttpStandIn {
         @Override
         protected Map<String, String> serve(HttpServer server, String baseUrl) {
-            server.createContext("/v1/streams", exchange -> {
+            server.createContext("/v1/", exchange -> {
                 String path = exchange.getRequestURI().getPath();
                 String[] parts = path.split("/");
-                if (path.equals("/v1/streams")) {
+                if (path.equals("/v1/sessions")) {
+                    respond(exchange, 201, "application/json", "{\"sessionId\":\"" + StreamIds.newId() + "\"}");
+                } else if (path.equals("/v1/streams")) {
                     lastStart = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
                     known.add(nextStream);
                     respond(exchange, 201, "application/json", "{\"streamId\":\"" + nextStream + "\"}");
@@ -119,6 +124,7 @@ class ResponsesFacadeTest {
         assertThat(start.path("messages").get(0).path("role").asText()).isEqualTo("system");
         assertThat(start.path("params").path("reasoningEffort").asText()).isEqualTo("low");
         assertThat(start.path("params").path("tools").get(0).path("name").asText()).isEqualTo("get_weather");
+        assertThat(start.path("sessionId").asText()).as("a turn of a session, to continue after").isNotBlank();
     }
 
     @Test

@@ -87,6 +87,7 @@ abstract class ProtocolRoute {
             return null;
         }
         String prompt = ModelName.lastUserMessage(body.path("messages"));
+        streams.received(prompt, body);
         Fault fault;
         try {
             fault = streams.faultFor(ctx, model.query(), prompt);

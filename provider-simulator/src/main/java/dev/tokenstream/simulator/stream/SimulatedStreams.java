@@ -1,5 +1,6 @@
 package dev.tokenstream.simulator.stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstream.simulator.config.SimulatorConfig;
@@ -29,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * closed by the client before their end (how tests see a cancel close the connection). Injects the mid-stream
  * {@link Fault}s. {@code GET /simulator/timeline?prompt=} answers when each content frame of the latest stream
  * for that prompt was written (epoch microseconds, this machine's clock): the benchmark's reference time.
+ * {@code GET /simulator/received?prompt=} answers what the latest request ending with that user message sent
+ * ({@code messages}, and Anthropic's {@code system}): the conversation a provider received.
  */
 @ApplicationScoped
 public class SimulatedStreams {
@@ -54,6 +57,15 @@ public class SimulatedStreams {
                 }
             });
     private static final int TIMELINES = 20_000;
+    /** The conversation of the latest request by its last user message, the latest {@value #RECEIVED} prompts. */
+    private final Map<String, ObjectNode> received = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, ObjectNode> eldest) {
+                    return size() > RECEIVED;
+                }
+            });
+    private static final int RECEIVED = 1_000;
 
     public SimulatedStreams(ObjectMapper mapper, Vertx vertx) {
         this.mapper = mapper;
@@ -63,6 +75,34 @@ public class SimulatedStreams {
     void routes(@Observes Router router) {
         router.get("/simulator/stats").handler(this::stats);
         router.get("/simulator/timeline").handler(this::timeline);
+        router.get("/simulator/received").handler(this::received);
+    }
+
+    /**
+     * Notes what a request sent: its {@code system} (Anthropic's) and {@code messages}, answered by
+     * {@code GET /simulator/received?prompt=} for the latest request whose last user message was {@code prompt}.
+     */
+    public void received(String prompt, JsonNode body) {
+        if (prompt == null) {
+            return;
+        }
+        ObjectNode sent = mapper.createObjectNode();
+        if (body.has("system")) {
+            sent.set("system", body.get("system"));
+        }
+        sent.set("messages", body.path("messages"));
+        received.put(prompt, sent);
+    }
+
+    private void received(RoutingContext ctx) {
+        String prompt = ctx.queryParams().get("prompt");
+        ObjectNode sent = prompt == null ? null : received.get(prompt);
+        if (sent == null) {
+            ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
+                    .end("{\"error\":\"no request with this last user message\"}");
+            return;
+        }
+        ctx.response().putHeader("content-type", "application/json").end(sent.toString());
     }
 
     private void timeline(RoutingContext ctx) {
