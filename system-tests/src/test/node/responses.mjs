@@ -1,7 +1,9 @@
 // Drives Tokenstream's Responses API facade with the official openai SDK: a streamed answer (its events, in order),
 // reasoning and a function call, the same answer whole; then a background response whose connection is cut after a
 // few events and resumed with retrieve(id, {stream: true, starting_after}); then a background response cancelled
-// with responses.cancel (its stream id is printed, so the test can check the simulator's connection closed).
+// with responses.cancel (its stream id is printed, so the test can check the simulator's connection closed); then a
+// three-turn conversation through previous_response_id, its second turn cancelled (the test asks the simulator what
+// the third turn sent it).
 // Usage: node responses.mjs <baseURL> <model> <prompt> <maxTokens> <slowModel>; prints one JSON line.
 import OpenAI from 'openai';
 
@@ -56,6 +58,21 @@ const queued = await client.responses.create({
 const inProgress = await read(await client.responses.retrieve(queued.id, { stream: true }), 8);
 const cancelled = await client.responses.cancel(queued.id);
 
+// A conversation: the second turn cancelled while it streams, the third continuing after it.
+const nonce = crypto.randomUUID();
+const textOf = (response) => response.output.filter((item) => item.type === 'message')
+  .map((item) => item.content[0].text).join('');
+const turns = [`Hello ${nonce}`, `Tell a long story ${nonce}`, `Shorter, please ${nonce}`];
+const one = await client.responses.create({ model, input: turns[0], max_output_tokens: 30 });
+const twoEvents = await read(await client.responses.create({
+  model: slowModel, previous_response_id: one.id, input: turns[1], max_output_tokens: 300, background: true,
+  stream: true,
+}), 8);
+const two = await client.responses.cancel(twoEvents.response.id);
+const three = await client.responses.create({
+  model, previous_response_id: two.id, input: turns[2], max_output_tokens: 30,
+});
+
 let notFoundStatus = null;
 try {
   await client.responses.retrieve('resp_00000000-0000-7000-8000-000000000000');
@@ -74,5 +91,7 @@ console.log(JSON.stringify({
     retrievedText: retrieved.output_text },
   cancel: { id: queued.id, queuedStatus: queued.status, eventsBefore: inProgress.types.length,
     status: cancelled.status },
+  conversation: { turns, answers: [one.output_text, textOf(two), three.output_text],
+    statuses: [one.status, two.status, three.status] },
   notFoundStatus,
 }));

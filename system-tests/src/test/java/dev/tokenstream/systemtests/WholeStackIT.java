@@ -9,6 +9,7 @@ import dev.tokenstream.client.CallbackStreamHandler;
 import dev.tokenstream.client.StartStream;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.SessionTurn;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamException;
@@ -36,6 +37,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -584,6 +586,42 @@ class WholeStackIT {
     }
 
     @Test
+    void shouldSendTheProviderTheWholeConversationOfAJavaSdkSessionWithACancelledAnswerMarked() throws Exception {
+        dev.tokenstream.client.Session session = client.session("simulator", "sim-fast",
+                new GenerationParams(120, null, 4L));
+        String nonce = UUID.randomUUID().toString();
+
+        StreamResult first = session.send("What is a consumer group? " + nonce, new BufferedStreamHandler())
+                .awaitResult(Duration.ofSeconds(30));
+        var partial = new BufferedStreamHandler();
+        StreamResult second;
+        try (StreamSession turn = session.send("Tell me a long story " + nonce, partial)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> partial.tokens() >= 5);
+            turn.cancel();
+            second = turn.awaitResult(Duration.ofSeconds(30));
+        }
+        String third = "Shorter, please " + nonce;
+        StreamResult last = session.send(third, new BufferedStreamHandler()).awaitResult(Duration.ofSeconds(30));
+
+        assertThat(first.state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(second.state()).isEqualTo(StreamState.CANCELLED);
+        assertThat(second.text()).isNotEmpty();
+        assertThat(last.state()).isEqualTo(StreamState.COMPLETED);
+        JsonNode received = simulatorReceived(third);
+        List<String> messages = new ArrayList<>();
+        received.path("messages").forEach(m -> messages.add(m.path("role").asText() + ": "
+                + m.path("content").asText()));
+        assertThat(messages).as("the provider got the whole conversation, the cancelled answer marked").containsExactly(
+                "user: What is a consumer group? " + nonce,
+                "assistant: " + first.text(),
+                "user: Tell me a long story " + nonce,
+                "assistant: " + second.text() + "\n\n" + SessionTurn.CANCELLED_MARK,
+                "user: " + third);
+        assertThat(session.turns()).extracting(SessionTurn::outcome)
+                .containsExactly(StreamState.COMPLETED, StreamState.CANCELLED, StreamState.COMPLETED);
+    }
+
+    @Test
     void shouldServeTheOpenAiNodeSdksResponsesWithResumeAfterACutAndCancelThatReachesTheProvider()
             throws Exception {
         Path node = nodeModules();
@@ -637,6 +675,23 @@ class WholeStackIT {
                 assertThat(simulatorStats().path("streamsClosedByClient").asInt() - closedBefore)
                         .as("responses.cancel closed the provider's connection").isGreaterThanOrEqualTo(1));
         assertThat(result.path("notFoundStatus").asInt()).isEqualTo(404);
+
+        // previous_response_id: the third turn's provider got the conversation, the cancelled answer marked.
+        JsonNode conversation = result.path("conversation");
+        assertThat(conversation.path("statuses")).extracting(JsonNode::asText)
+                .satisfiesExactly(status -> assertThat(status).isIn("completed", "incomplete"),
+                        status -> assertThat(status).isEqualTo("cancelled"),
+                        status -> assertThat(status).isIn("completed", "incomplete"));
+        List<String> sent = new ArrayList<>();
+        simulatorReceived(conversation.path("turns").get(2).asText()).path("messages").forEach(m ->
+                sent.add(m.path("role").asText() + ": " + m.path("content").asText()));
+        JsonNode turns = conversation.path("turns");
+        JsonNode answers = conversation.path("answers");
+        assertThat(answers.get(1).asText()).isNotEmpty();
+        assertThat(sent).containsExactly("user: " + turns.get(0).asText(), "assistant: " + answers.get(0).asText(),
+                "user: " + turns.get(1).asText(),
+                "assistant: " + answers.get(1).asText() + "\n\n" + SessionTurn.CANCELLED_MARK,
+                "user: " + turns.get(2).asText());
     }
 
     @Test
@@ -836,6 +891,15 @@ class WholeStackIT {
     /** Asks the simulator directly (no streaming) for the answer it generates for these inputs. */
     private static String simulatorAnswer(String model, String prompt, GenerationParams params) throws Exception {
         return SystemTests.simulatorAnswer(stack, model, prompt, params);
+    }
+
+    /** @return what the simulator's latest request ending with user message {@code prompt} sent */
+    private static JsonNode simulatorReceived(String prompt) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.settings().simulatorUrl()
+                + "/simulator/received?prompt=" + URLEncoder.encode(prompt, StandardCharsets.UTF_8))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(response.body());
     }
 
     private static JsonNode simulatorStats() throws Exception {
