@@ -695,6 +695,46 @@ class WholeStackIT {
     }
 
     @Test
+    void shouldServeTheAiSdksChatTransportWithResumeAfterACutAndStopThatCancels() throws Exception {
+        Path node = nodeModules();
+        String story = "Tell a long story " + UUID.randomUUID();
+        String expected = simulatorAnswer("sim-slow", story, new GenerationParams(60, null, 0L));
+        int closedBefore = simulatorStats().path("streamsClosedByClient").asInt();
+
+        Output output = ExternalCommand.run(node, Duration.ofMinutes(2), Map.of("TOKENSTREAM_API_KEY",
+                stack.credentials().apiKey()), "node", "ai-sdk.mjs", stack.settings().deliveryUrl()
+                + "/v1/ai-sdk/chat", "simulator/sim-fast", "simulator/sim-slow", story);
+
+        assertThat(output.exit()).as(output.text()).isZero();
+        JsonNode result = Json.MAPPER.readTree(output.text().strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode tool = result.path("tool");
+        assertThat(tool.path("reasoning").asText()).isNotBlank();
+        assertThat(tool.path("type").asText()).isEqualTo("tool-get_weather");
+        assertThat(tool.path("state").asText()).isEqualTo("input-available");
+        assertThat(tool.path("input").path("query").asText()).isEqualTo("weather in Oslo");
+
+        // Cut after five deltas, resumed: the AI SDK's message is the whole answer, nothing lost or repeated.
+        JsonNode cut = result.path("story");
+        assertThat(cut.path("textBeforeCut").asText()).isNotEmpty();
+        assertThat(expected).startsWith(cut.path("textBeforeCut").asText());
+        assertThat(cut.path("resumedText").asText()).isEqualTo(expected);
+        assertThat(client.status(cut.path("streamId").asText()).state()).isEqualTo(StreamState.COMPLETED);
+        List<String> sent = new ArrayList<>();
+        simulatorReceived(cut.path("followUp").asText()).path("messages").forEach(m ->
+                sent.add(m.path("role").asText() + ": " + m.path("content").asText()));
+        assertThat(sent).as("the chat's second turn carried the first").containsExactly("user: " + story,
+                "assistant: " + expected, "user: " + cut.path("followUp").asText());
+        assertThat(cut.path("followUpText").asText()).isNotBlank();
+
+        // Stopped, not resumed: cancelled after the resume grace, the provider's connection closed.
+        String stopped = result.path("stopped").path("streamId").asText();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(client.status(stopped).state()).isEqualTo(StreamState.CANCELLED));
+        assertThat(simulatorStats().path("streamsClosedByClient").asInt() - closedBefore).isGreaterThanOrEqualTo(1);
+        assertThat(result.path("emptyResume").isNull()).as("a chat of no turn: 204").isTrue();
+    }
+
+    @Test
     void shouldDriveTheBrowserPageInHeadlessChromiumWithoutLosingTokens() throws Exception {
         Path node = nodeModules();
         String chromium = chromium();

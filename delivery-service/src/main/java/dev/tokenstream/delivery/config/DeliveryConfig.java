@@ -65,6 +65,15 @@ public interface DeliveryConfig {
     @WithDefault("simulator")
     String facadeDefaultProvider();
 
+    /**
+     * How long an AI SDK chat stream whose client went away before its end waits for the client's resume
+     * ({@code GET /v1/ai-sdk/chat/{id}/stream}) before it is cancelled: a cut connection that comes back within it
+     * loses nothing; a stopped one ({@code useChat}'s {@code stop()}, which only closes the connection) ends the
+     * provider's call after it.
+     */
+    @WithDefault("PT10S")
+    Duration aiSdkResumeGrace();
+
     /** Interval of SSE heartbeat comments, which keep proxies from closing idle streams. */
     @WithDefault("PT15S")
     Duration sseHeartbeat();

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -68,7 +69,7 @@ class OpenAiFacades {
             JsonNode answer = ControlApi.body(response);
             if (response.getStatus() != 201) {
                 int status = response.getStatus();
-                error(ctx.response(), status == 503 || status == 401 || status == 403 || status == 429 ? status : 400,
+                error(ctx.response(), Set.of(401, 403, 409, 429, 503).contains(status) ? status : 400,
                         status == 401 ? "authentication_error" : status == 403 ? "permission_error"
                                 : "invalid_request_error",
                         answer.path("detail").asText("the stream could not be started"));
@@ -79,18 +80,19 @@ class OpenAiFacades {
     }
 
     /**
-     * Opens the session a stream of the request's caller is started in, and calls {@code opened} with its id;
+     * Opens the session a stream of the request's caller is started in, and calls {@code opened} with it
+     * ({@code sessionId}, {@code turns});
      * answers the request with an OpenAI error when control-service refuses or cannot be reached.
      *
      * @param body    what control-service's {@code POST /v1/sessions} takes: {@code {}}, {@code key} or
      *                {@code after}
      * @param missing the error message when {@code after} names no stream of the caller's sessions
      */
-    void session(RoutingContext ctx, Map<String, String> body, String missing, Consumer<String> opened) {
+    void session(RoutingContext ctx, Map<String, String> body, String missing, Consumer<JsonNode> opened) {
         sessions.open(body, ctx.request().getHeader("Authorization")).subscribe().with(response -> {
             int status = response.getStatus();
             if (status == 200 || status == 201) {
-                opened.accept(ControlApi.body(response).path("sessionId").asText());
+                opened.accept(ControlApi.body(response));
             } else if (status == 404) {
                 error(ctx.response(), 400, "invalid_request_error", missing);
             } else {

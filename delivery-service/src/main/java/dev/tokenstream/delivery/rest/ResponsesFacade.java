@@ -93,7 +93,8 @@ public class ResponsesFacade {
                 request.temperature(), null, null, request.toolDefinitions(), request.reasoningEffort()));
         // Every response is a turn of a session, so that a later request can continue after it.
         facades.session(ctx, previous == null ? Map.of() : Map.of("after", previous), "'previous_response_id' "
-                + "names no response of yours", sessionId -> start(ctx, request, start.inSession(sessionId)));
+                + "names no response of yours", session -> start(ctx, request,
+                start.inSession(session.path("sessionId").asText())));
     }
 
     private void start(RoutingContext ctx, Request request, StartStream start) {

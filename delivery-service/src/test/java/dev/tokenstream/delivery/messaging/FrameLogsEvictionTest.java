@@ -157,6 +157,11 @@ class FrameLogsEvictionTest {
             public Duration sseHeartbeat() {
                 return Duration.ofSeconds(15);
             }
+
+            @Override
+            public Duration aiSdkResumeGrace() {
+                return Duration.ofSeconds(10);
+            }
         };
     }
 }
