@@ -9,10 +9,12 @@ import java.util.Optional;
  *
  * @param streamId the turn's stream
  * @param messages the messages the turn added (usually one user message)
- * @param answer   the answer's text as it was delivered; null until recorded
- * @param outcome  how the stream ended: {@code COMPLETED}, {@code CANCELLED} or {@code FAILED}; null until recorded
+ * @param answer    the answer's text as it was delivered; null until recorded
+ * @param toolCalls the answer's tool calls, each whole; null for none
+ * @param outcome   how the stream ended: {@code COMPLETED}, {@code CANCELLED} or {@code FAILED}; null until recorded
  */
-public record SessionTurn(String streamId, List<ChatMessage> messages, String answer, StreamState outcome) {
+public record SessionTurn(String streamId, List<ChatMessage> messages, String answer, List<ToolCall> toolCalls,
+                          StreamState outcome) {
 
     /** Follows the text of an answer that was cancelled, in the conversation sent to the provider. */
     public static final String CANCELLED_MARK = "[cancelled here: the answer above is incomplete]";
@@ -25,12 +27,13 @@ public record SessionTurn(String streamId, List<ChatMessage> messages, String an
 
     /** @return a turn just started, its answer not recorded */
     public static SessionTurn started(String streamId, List<ChatMessage> messages) {
-        return new SessionTurn(streamId, messages, null, null);
+        return new SessionTurn(streamId, messages, null, null, null);
     }
 
-    /** @return this turn with its answer recorded */
-    public SessionTurn answered(String text, StreamState outcome) {
-        return new SessionTurn(streamId, messages, text, outcome);
+    /** @return this turn with its answer recorded: its text and tool calls as delivered, and how it ended */
+    public SessionTurn answered(String text, List<ToolCall> calls, StreamState outcome) {
+        return new SessionTurn(streamId, messages, text, calls == null || calls.isEmpty() ? null : List.copyOf(calls),
+                outcome);
     }
 
     /** @return whether its answer is recorded */
@@ -40,7 +43,7 @@ public record SessionTurn(String streamId, List<ChatMessage> messages, String an
 
     /**
      * @return the answer as an {@code assistant} message, its text followed by {@link #CANCELLED_MARK} or
-     *         {@link #FAILED_MARK} when it did not complete; empty until recorded
+     *         {@link #FAILED_MARK} when it did not complete, with its tool calls; empty until recorded
      */
     public Optional<ChatMessage> answerMessage() {
         if (!recorded()) {
@@ -51,6 +54,6 @@ public record SessionTurn(String streamId, List<ChatMessage> messages, String an
             case CANCELLED -> text + (text.isEmpty() ? "" : "\n\n") + CANCELLED_MARK;
             case FAILED -> text + (text.isEmpty() ? "" : "\n\n") + FAILED_MARK;
             default -> text;
-        }));
+        }, toolCalls, null));
     }
 }

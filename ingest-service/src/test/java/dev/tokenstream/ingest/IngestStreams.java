@@ -32,9 +32,13 @@ final class IngestStreams {
 
     /** @return the id of a new stream of {@code model} on {@code provider} with {@code params} */
     static String request(String provider, String model, GenerationParams params) {
+        return request(provider, model, List.of(ChatMessage.user("What's the weather in San Francisco?")), params);
+    }
+
+    /** @return the id of a new stream of {@code model} on {@code provider} sent {@code messages} */
+    static String request(String provider, String model, List<ChatMessage> messages, GenerationParams params) {
         String id = UUID.randomUUID().toString();
-        TopicProbe.send(Topics.REQUESTS, id, new StreamRequest(id, provider, model,
-                List.of(ChatMessage.user("What's the weather in San Francisco?")), params, 42L),
+        TopicProbe.send(Topics.REQUESTS, id, new StreamRequest(id, provider, model, messages, params, 42L),
                 JsonSerde.of(StreamRequest.class));
         return id;
     }

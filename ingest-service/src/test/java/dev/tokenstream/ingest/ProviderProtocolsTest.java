@@ -1,6 +1,7 @@
 package dev.tokenstream.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
@@ -70,6 +71,37 @@ class ProviderProtocolsTest {
         eventsUntilEnd(request("recorded-anthropic", "anthropic-text", effort(500, "low")));
         assertThat(RecordedProviderResource.server.lastRequest("anthropic-text").has("thinking"))
                 .as("no budget of 1,024 fits under 500 tokens").isFalse();
+    }
+
+    @Test
+    void shouldSendAToolCallAndItsResultBackInEachProvidersShape() {
+        List<ChatMessage> conversation = List.of(ChatMessage.user("What's the weather in Oslo?"),
+                ChatMessage.calls("", List.of(ToolCall.whole(0, "call_7", "get_weather", "{\"city\":\"Oslo\"}"),
+                        ToolCall.whole(1, "call_8", "get_time", "{}"))),
+                ChatMessage.toolResult("call_7", "12 degrees, rain"), ChatMessage.toolResult("call_8", "14:05"));
+
+        eventsUntilEnd(request("recorded", "openai-chat-text", conversation, GenerationParams.DEFAULTS));
+        JsonNode openai = RecordedProviderResource.server.lastRequest("openai-chat-text").path("messages");
+        assertThat(openai).hasSize(4);
+        assertThat(openai.get(1).path("role").asText()).isEqualTo("assistant");
+        assertThat(openai.get(1).path("tool_calls").get(0).path("id").asText()).isEqualTo("call_7");
+        assertThat(openai.get(1).path("tool_calls").get(0).path("function").path("arguments").asText())
+                .isEqualTo("{\"city\":\"Oslo\"}");
+        assertThat(openai.get(2).path("role").asText()).isEqualTo("tool");
+        assertThat(openai.get(2).path("tool_call_id").asText()).isEqualTo("call_7");
+        assertThat(openai.get(2).path("content").asText()).isEqualTo("12 degrees, rain");
+
+        eventsUntilEnd(request("recorded-anthropic", "anthropic-text", conversation, GenerationParams.DEFAULTS));
+        JsonNode anthropic = RecordedProviderResource.server.lastRequest("anthropic-text").path("messages");
+        assertThat(anthropic).as("both results in one user message").hasSize(3);
+        JsonNode use = anthropic.get(1).path("content").get(0);
+        assertThat(use.path("type").asText()).isEqualTo("tool_use");
+        assertThat(use.path("id").asText()).isEqualTo("call_7");
+        assertThat(use.path("input").path("city").asText()).isEqualTo("Oslo");
+        JsonNode results = anthropic.get(2).path("content");
+        assertThat(anthropic.get(2).path("role").asText()).isEqualTo("user");
+        assertThat(results).extracting(r -> r.path("type").asText() + ":" + r.path("tool_use_id").asText())
+                .containsExactly("tool_result:call_7", "tool_result:call_8");
     }
 
     private static GenerationParams effort(Integer maxTokens, String effort) {

@@ -782,7 +782,7 @@ class WholeStackIT {
     /** @return the node project of the tests, with its packages installed (npm ci, from the lock file) */
     private static Path nodeModules() {
         return ExternalCommand.npmInstalled(home.resolve("system-tests/src/test/node"),
-                List.of("openai", "playwright-core", "@asyncapi/parser"));
+                List.of("openai", "ai", "playwright-core", "@asyncapi/parser"));
     }
 
     /** @return Debian's chromium, installed with apt-get when missing */

@@ -3,6 +3,7 @@ package dev.tokenstream.control.messaging;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
@@ -15,11 +16,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A finished stream's answer as its clients received it, for a session's next turn: read from delivery-service's
  * {@code GET /v1/streams/{id}/events} (the frames of the deliveries topic, in order, ending with the terminal one)
- * with the services' key, its token frames' texts joined.
+ * with the services' key: its token frames' texts joined, and its whole tool calls.
  */
 @ApplicationScoped
 public class DeliveredAnswers {
@@ -29,10 +32,11 @@ public class DeliveredAnswers {
     /**
      * The answer of a stream that ended.
      *
-     * @param text    its token frames' texts, joined
-     * @param outcome how it ended: COMPLETED, CANCELLED or FAILED
+     * @param text      its token frames' texts, joined
+     * @param toolCalls its whole tool calls
+     * @param outcome   how it ended: COMPLETED, CANCELLED or FAILED
      */
-    public record Answer(String text, StreamState outcome) {
+    public record Answer(String text, List<ToolCall> toolCalls, StreamState outcome) {
     }
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -61,12 +65,15 @@ public class DeliveredAnswers {
                                 + " for the events of stream " + streamId);
                     }
                     var text = new StringBuilder();
+                    List<ToolCall> calls = new ArrayList<>();
                     var outcome = new StreamState[1];
                     response.body().takeWhile(line -> outcome[0] == null).filter(line -> line.startsWith("data:"))
                             .forEach(line -> {
                                 DeliveryFrame frame = frame(line.substring("data:".length()).strip());
                                 if (frame.type() == FrameType.TOKEN) {
                                     text.append(frame.text());
+                                } else if (frame.type() == FrameType.TOOL_CALL && frame.toolCall().complete()) {
+                                    calls.add(frame.toolCall());
                                 } else if (frame.type().isTerminal()) {
                                     outcome[0] = frame.type() == FrameType.COMPLETED ? StreamState.COMPLETED
                                             : frame.type() == FrameType.CANCELLED ? StreamState.CANCELLED
@@ -76,7 +83,7 @@ public class DeliveredAnswers {
                     if (outcome[0] == null) {
                         throw new IllegalStateException("the events of stream " + streamId + " ended before it did");
                     }
-                    return new Answer(text.toString(), outcome[0]);
+                    return new Answer(text.toString(), calls, outcome[0]);
                 });
     }
 

@@ -175,7 +175,7 @@ public class Sessions {
                     .map(answer -> {
                         Log.debugf("stream %s: its answer recorded in its session (%s)", turn.streamId(),
                                 answer.outcome());
-                        return turn.answered(answer.text(), answer.outcome());
+                        return turn.answered(answer.text(), answer.toolCalls(), answer.outcome());
                     });
         });
     }

@@ -5,6 +5,7 @@ import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.MergeMode;
 import dev.tokenstream.events.Target;
+import dev.tokenstream.events.ToolCall;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.tokenstream.events.serde.Json;
@@ -169,15 +170,54 @@ public record StartStreamRequest(
     /**
      * One chat message.
      *
-     * @param role    system, user or assistant
-     * @param content the text
+     * @param role       system, user, assistant or tool
+     * @param content    the text; may be absent from an assistant message that calls tools
+     * @param toolCalls  an assistant message's tool calls: {@code [{id, name, arguments}]}, arguments JSON text
+     * @param toolCallId a tool message's call: the id of an earlier assistant message's call
      */
     public record Message(
-            @NotNull @Pattern(regexp = "system|user|assistant", message = "must be system, user or assistant") String role,
-            @NotNull String content) {
+            @NotNull @Pattern(regexp = "system|user|assistant|tool", message = "must be system, user, assistant or "
+                    + "tool") String role,
+            String content,
+            @Size(max = MAX_TOOLS) List<@Valid @NotNull CallBody> toolCalls,
+            @Size(max = 128) String toolCallId) {
+
+        /** Validated with the fields: text, except from an assistant that calls tools; a tool answers a call. */
+        @JsonIgnore
+        @AssertTrue(message = "must have content (an assistant's may have toolCalls instead), and a tool message a "
+                + "toolCallId; only assistant messages have toolCalls")
+        public boolean isWellFormed() {
+            boolean calls = toolCalls != null && !toolCalls.isEmpty();
+            return (content != null || (calls && "assistant".equals(role)))
+                    && (!"tool".equals(role) || (toolCallId != null && !toolCallId.isBlank()))
+                    && (!calls || "assistant".equals(role));
+        }
 
         ChatMessage toEvent() {
-            return new ChatMessage(role, content);
+            List<ToolCall> calls = null;
+            if (toolCalls != null && !toolCalls.isEmpty()) {
+                calls = new java.util.ArrayList<>();
+                for (int i = 0; i < toolCalls.size(); i++) {
+                    calls.add(toolCalls.get(i).toEvent(i));
+                }
+            }
+            return new ChatMessage(role, content, calls, toolCallId);
+        }
+    }
+
+    /**
+     * A tool call an assistant message made.
+     *
+     * @param id        the provider's call id
+     * @param name      the tool's name
+     * @param arguments its JSON arguments, as text
+     */
+    public record CallBody(@NotBlank @Size(max = 128) String id, @NotBlank @Size(max = 64) String name,
+                           String arguments) {
+
+        /** @return the call, the {@code index}-th of its message */
+        ToolCall toEvent(int index) {
+            return ToolCall.whole(index, id, name, arguments == null ? "{}" : arguments);
         }
     }
 }

@@ -92,7 +92,7 @@ public class ChatCompletionsFacade {
         List<ChatMessage> messages;
         try {
             messages = request.messages().stream().filter(Objects::nonNull)
-                    .map(m -> new ChatMessage(m.tokenstreamRole(), m.text())).toList();
+                    .map(ChatCompletionsWire.Message::toEvent).toList();
         } catch (IllegalArgumentException e) {
             error(ctx.response(), 400, "invalid_request_error", e.getMessage());
             return;

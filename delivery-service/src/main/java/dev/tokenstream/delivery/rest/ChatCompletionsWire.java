@@ -4,10 +4,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +17,7 @@ import java.util.Set;
 /**
  * The OpenAI Chat Completions wire shapes the facade reads and writes, as records for Jackson; field names as OpenAI
  * spells them (docs/provider-wire-formats.md, section 1; openai-python's {@code types/chat}). Only what the facade
- * uses: text messages in, text deltas, usage and errors out.
+ * uses: text messages, tool calls and their results in; text, reasoning and tool-call deltas, usage and errors out.
  */
 final class ChatCompletionsWire {
 
@@ -65,11 +67,16 @@ final class ChatCompletionsWire {
     /**
      * One message of the request.
      *
-     * @param role    system, developer (taken as system, as OpenAI's newer models name it), user or assistant
-     * @param content its text: a string, or an array of content parts of which only {@code {type: "text", text}}
-     *                is supported (their texts are joined)
+     * @param role       system, developer (taken as system, as OpenAI's newer models name it), user, assistant or
+     *                   tool
+     * @param content    its text: a string, or an array of content parts of which only {@code {type: "text", text}}
+     *                   is supported (their texts are joined)
+     * @param toolCalls  an assistant message's calls of the request's tools (the answer's {@code tool_calls}, sent
+     *                   back with their results)
+     * @param toolCallId a tool message's call: the result of which call its content is
      */
-    record Message(String role, JsonNode content) {
+    record Message(String role, JsonNode content, @JsonProperty("tool_calls") List<ToolCallDelta> toolCalls,
+                   @JsonProperty("tool_call_id") String toolCallId) {
 
         /** The content part types that hold text: Chat Completions' and the Responses API's. */
         private static final Set<String> TEXT_PARTS = Set.of("text", "input_text", "output_text");
@@ -77,6 +84,22 @@ final class ChatCompletionsWire {
         /** @return the role Tokenstream's requests name: {@code developer} is {@code system}; null is {@code user} */
         String tokenstreamRole() {
             return role == null ? "user" : role.equals("developer") ? "system" : role;
+        }
+
+        /**
+         * @return the message as Tokenstream's requests carry it: text, an assistant's tool calls, a tool's result
+         * @throws IllegalArgumentException as {@link #text()}
+         */
+        ChatMessage toEvent() {
+            if (toolCalls != null && !toolCalls.isEmpty()) {
+                List<ToolCall> calls = new ArrayList<>();
+                for (ToolCallDelta call : toolCalls) {
+                    calls.add(ToolCall.whole(calls.size(), call.id(), call.function() == null ? null
+                            : call.function().name(), call.function() == null ? "{}" : call.function().arguments()));
+                }
+                return ChatMessage.calls(text(), calls);
+            }
+            return new ChatMessage(tokenstreamRole(), text(), null, toolCallId);
         }
 
         /**

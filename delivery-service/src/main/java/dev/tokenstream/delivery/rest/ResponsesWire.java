@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.events.ChatMessage;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
 
@@ -26,8 +27,9 @@ final class ResponsesWire {
      * The body of {@code POST /v1/responses}.
      *
      * @param model              {@code provider/model}, or a model of the facade's default provider
-     * @param input              a string (one user message) or an array of message items ({@code {role, content}},
-     *                           optionally {@code type: "message"}); content a string or text parts
+     * @param input              a string (one user message) or an array of items: messages ({@code {role,
+     *                           content}}, optionally {@code type: "message"}; content a string or text parts), the
+     *                           model's {@code function_call}s and their {@code function_call_output}s
      * @param instructions       a system message put first
      * @param maxOutputTokens    the output limit
      * @param temperature        sampling temperature
@@ -69,12 +71,35 @@ final class ResponsesWire {
             }
             for (JsonNode item : input) {
                 String type = item.path("type").asText("message");
-                if (!type.equals("message") || !item.path("role").isTextual()) {
-                    throw new IllegalArgumentException("only message items ({role, content}) are supported in "
-                            + "'input'; function call outputs, item references and other item types are not yet");
+                switch (type) {
+                    case "function_call" -> {
+                        // A call joins the assistant message before it, as the model made them together.
+                        ChatMessage last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+                        boolean join = last != null && "assistant".equals(last.role());
+                        List<ToolCall> calls = new ArrayList<>(join ? last.calls() : List.of());
+                        calls.add(ToolCall.whole(calls.size(), item.path("call_id").asText(null),
+                                item.path("name").asText(null), item.path("arguments").asText("{}")));
+                        if (join) {
+                            messages.set(messages.size() - 1, ChatMessage.calls(last.content(), calls));
+                        } else {
+                            messages.add(ChatMessage.calls("", calls));
+                        }
+                    }
+                    case "function_call_output" -> messages.add(ChatMessage.toolResult(
+                            item.path("call_id").asText(null), item.path("output").isTextual()
+                                    ? item.get("output").asText() : item.path("output").toString()));
+                    case "message" -> {
+                        if (!item.path("role").isTextual()) {
+                            throw new IllegalArgumentException("a message item of 'input' needs a role");
+                        }
+                        var message = new ChatCompletionsWire.Message(item.get("role").asText(), item.get("content"),
+                                null, null);
+                        messages.add(new ChatMessage(message.tokenstreamRole(), message.text()));
+                    }
+                    default -> throw new IllegalArgumentException("only message, function_call and "
+                            + "function_call_output items are supported in 'input'; item references and other item "
+                            + "types are not yet");
                 }
-                var message = new ChatCompletionsWire.Message(item.get("role").asText(), item.get("content"));
-                messages.add(new ChatMessage(message.tokenstreamRole(), message.text()));
             }
             return messages;
         }

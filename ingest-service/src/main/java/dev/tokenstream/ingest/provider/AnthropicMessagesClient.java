@@ -9,21 +9,28 @@ import com.anthropic.core.http.Headers;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.AnthropicServiceException;
 import com.anthropic.errors.SseException;
+import com.anthropic.models.messages.ContentBlockParam;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.MessageDeltaUsage;
 import com.anthropic.models.messages.OutputTokensDetails;
 import com.anthropic.models.messages.RawContentBlockDelta;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
+import com.anthropic.models.messages.ToolUseBlockParam;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
+import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.ingest.config.IngestConfig;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -163,12 +170,29 @@ final class AnthropicMessagesClient implements ProviderClient {
                 .maxTokens(maxTokens)
                 .putAdditionalHeader(UpstreamCallInterceptor.STREAM_HEADER, request.streamId());
         StringBuilder system = new StringBuilder();
+        // Anthropic takes a turn's tool results as one user message of tool_result blocks.
+        List<ContentBlockParam> results = new ArrayList<>();
         for (ChatMessage message : request.messages()) {
+            if (!message.role().equals("tool") && !results.isEmpty()) {
+                builder.addUserMessageOfContentBlockParams(List.copyOf(results));
+                results.clear();
+            }
             switch (message.role()) {
                 case "system" -> system.append(system.isEmpty() ? "" : "\n\n").append(message.content());
-                case "assistant" -> builder.addAssistantMessage(message.content());
+                case "assistant" -> {
+                    if (message.calls().isEmpty()) {
+                        builder.addAssistantMessage(message.content());
+                    } else {
+                        builder.addAssistantMessageOfContentBlockParams(toolUses(message));
+                    }
+                }
+                case "tool" -> results.add(ContentBlockParam.ofToolResult(ToolResultBlockParam.builder()
+                        .toolUseId(message.toolCallId()).content(message.content()).build()));
                 default -> builder.addUserMessage(message.content());
             }
+        }
+        if (!results.isEmpty()) {
+            builder.addUserMessageOfContentBlockParams(List.copyOf(results));
         }
         if (!system.isEmpty()) {
             builder.system(system.toString());
@@ -183,6 +207,33 @@ final class AnthropicMessagesClient implements ProviderClient {
             builder.addTool(toTool(tool));
         }
         return builder.build();
+    }
+
+    /** @return an assistant message's text (when any) and its tool calls as tool_use blocks */
+    private static List<ContentBlockParam> toolUses(ChatMessage message) {
+        List<ContentBlockParam> blocks = new ArrayList<>();
+        if (message.content() != null && !message.content().isEmpty()) {
+            blocks.add(ContentBlockParam.ofText(message.content()));
+        }
+        for (ToolCall call : message.calls()) {
+            var input = ToolUseBlockParam.Input.builder();
+            arguments(call.arguments()).forEach((name, value) -> input.putAdditionalProperty(name,
+                    JsonValue.from(value)));
+            blocks.add(ContentBlockParam.ofToolUse(ToolUseBlockParam.builder().id(call.id()).name(call.name())
+                    .input(input.build()).build()));
+        }
+        return blocks;
+    }
+
+    /** @return a call's JSON arguments as an object; empty when they are not a JSON object */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> arguments(String json) {
+        try {
+            Object parsed = json == null ? null : Json.MAPPER.readValue(json, Object.class);
+            return parsed instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+        } catch (IOException e) {
+            return Map.of();
+        }
     }
 
     @SuppressWarnings("unchecked")

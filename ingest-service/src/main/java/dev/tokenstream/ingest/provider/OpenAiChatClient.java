@@ -11,13 +11,17 @@ import com.openai.errors.SseException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.ReasoningEffort;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionUsage;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.StreamRequest;
+import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.ingest.config.IngestConfig;
@@ -122,6 +126,20 @@ final class OpenAiChatClient implements ProviderClient {
         }
     }
 
+    /** @return an assistant message: its text, and its tool calls as function calls */
+    private static ChatCompletionAssistantMessageParam assistant(ChatMessage message) {
+        var assistant = ChatCompletionAssistantMessageParam.builder();
+        if (message.content() != null && !(message.content().isEmpty() && !message.calls().isEmpty())) {
+            assistant.content(message.content());
+        }
+        for (ToolCall call : message.calls()) {
+            assistant.addToolCall(ChatCompletionMessageFunctionToolCall.builder().id(call.id())
+                    .function(ChatCompletionMessageFunctionToolCall.Function.builder().name(call.name())
+                            .arguments(call.arguments()).build()).build());
+        }
+        return assistant.build();
+    }
+
     private static ChatCompletionCreateParams params(StreamRequest request) {
         var builder = ChatCompletionCreateParams.builder()
                 .model(request.model())
@@ -130,7 +148,9 @@ final class OpenAiChatClient implements ProviderClient {
         for (ChatMessage message : request.messages()) {
             switch (message.role()) {
                 case "system" -> builder.addSystemMessage(message.content());
-                case "assistant" -> builder.addAssistantMessage(message.content());
+                case "assistant" -> builder.addMessage(assistant(message));
+                case "tool" -> builder.addMessage(ChatCompletionToolMessageParam.builder()
+                        .toolCallId(message.toolCallId()).content(message.content()).build());
                 default -> builder.addUserMessage(message.content());
             }
         }

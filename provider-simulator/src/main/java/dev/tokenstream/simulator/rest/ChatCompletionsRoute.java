@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An OpenAI Chat Completions endpoint, {@code POST /v1/chat/completions}, that streams simulated answers in the
  * wire format of docs/provider-wire-formats.md section 1: data-only SSE, a role chunk, content
- * deltas one token each (or {@code tool_calls} fragments when the request offers tools, finish reason
+ * deltas one token each (or {@code tool_calls} fragments when the request offers tools and the conversation does
+ * not end with their results ({@code tool} messages), finish reason
  * {@code tool_calls}), a finish chunk, a usage chunk with {@code choices:[]} when
  * {@code stream_options.include_usage} is set, then {@code data: [DONE]}. Delays follow the model's latency
  * profile. Faults ({@link Fault}) are answered as OpenAI does: an error object with HTTP 429 (and
@@ -85,7 +86,9 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         Fault fault = request.fault();
         var model = ModelName.of(request.model());
         List<String> tools = new ArrayList<>();
-        body.path("tools").forEach(tool -> tools.add(tool.path("function").path("name").asText("tool")));
+        if (!ModelName.endsWithToolResult(body.path("messages"))) {
+            body.path("tools").forEach(tool -> tools.add(tool.path("function").path("name").asText("tool")));
+        }
         int maxTokens = body.path("max_completion_tokens").asInt(body.path("max_tokens").asInt(config.defaultMaxTokens()));
         // A reasoning effort above minimal thinks first, streamed as delta.reasoning_content (DeepSeek's, vLLM's).
         String effort = body.path("reasoning_effort").asText("none");

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code content_block_stop}, then {@code message_delta} (stop reason, cumulative output tokens) and
  * {@code message_stop}. With {@code thinking.type: enabled} a thinking block ({@code thinking_delta}s, then a
  * {@code signature_delta}) comes first; a request with {@code tools} gets {@code tool_use} blocks whose input
- * streams as {@code input_json_delta} fragments, stop reason {@code tool_use}. Same latency profiles, faults and
+ * streams as {@code input_json_delta} fragments, stop reason {@code tool_use}, unless the conversation ends with
+ * their results ({@code tool_result} blocks): then it answers in text. Same latency profiles, faults and
  * transcripts as the OpenAI route; faults are answered as Anthropic does: HTTP 429 {@code rate_limit_error} with
  * {@code retry-after}, 500 {@code api_error}, 529 {@code overloaded_error}, and mid-stream an {@code error} event.
  */
@@ -75,7 +76,9 @@ public class MessagesRoute extends ProtocolRoute {
         Fault fault = request.fault();
         var model = ModelName.of(request.model());
         List<String> tools = new ArrayList<>();
-        body.path("tools").forEach(tool -> tools.add(tool.path("name").asText("tool")));
+        if (!ModelName.endsWithToolResult(body.path("messages"))) {
+            body.path("tools").forEach(tool -> tools.add(tool.path("name").asText("tool")));
+        }
         boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
         var answer = SimulatedAnswer.plan(prompt, 0, body.path("max_tokens").asInt(), tools, thinking, "toolu_");
         String id = "msg_sim" + ids.incrementAndGet();

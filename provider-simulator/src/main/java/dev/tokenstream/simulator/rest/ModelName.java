@@ -20,7 +20,7 @@ record ModelName(String name, String query) {
     static String lastUserMessage(JsonNode messages) {
         String prompt = "";
         for (JsonNode message : messages) {
-            if ("user".equals(message.path("role").asText())) {
+            if ("user".equals(message.path("role").asText()) && !isToolResult(message)) {
                 JsonNode content = message.path("content");
                 if (content.isArray()) {
                     var text = new StringBuilder();
@@ -32,5 +32,27 @@ record ModelName(String name, String query) {
             }
         }
         return prompt;
+    }
+
+    /**
+     * @return whether the conversation ends with tools' results (OpenAI's {@code tool} messages, or Anthropic's
+     *         user message of {@code tool_result} blocks): the simulator then answers in text, calling no tool again
+     */
+    static boolean endsWithToolResult(JsonNode messages) {
+        return !messages.isEmpty() && (messages.get(messages.size() - 1).path("role").asText().equals("tool")
+                || isToolResult(messages.get(messages.size() - 1)));
+    }
+
+    private static boolean isToolResult(JsonNode message) {
+        JsonNode content = message.path("content");
+        if (!content.isArray() || content.isEmpty()) {
+            return false;
+        }
+        for (JsonNode block : content) {
+            if (!"tool_result".equals(block.path("type").asText())) {
+                return false;
+            }
+        }
+        return true;
     }
 }
