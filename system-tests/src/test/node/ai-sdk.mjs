@@ -44,11 +44,18 @@ const deltas = (chunks) => chunks.filter((c) => c.type === 'text-delta');
 // 1. Reasoning and a tool call.
 const tools = [{ name: 'get_weather', description: 'The weather in a place',
   parameters: { type: 'object', properties: { query: { type: 'string' } } } }];
+const toolsChat = `tools-${crypto.randomUUID()}`;
+const weather = userMessage(`weather in Oslo ${crypto.randomUUID()}`);
 const toolAnswer = await lastMessage(await transport({ model, reasoningEffort: 'low', tools }).sendMessages({
-  chatId: `tools-${crypto.randomUUID()}`, messages: [userMessage('weather in Oslo')], trigger: 'submit-message',
-  messageId: undefined,
+  chatId: toolsChat, messages: [weather], trigger: 'submit-message', messageId: undefined,
 }));
 const toolPart = toolAnswer.parts.find((p) => p.type.startsWith('tool-') || p.type === 'dynamic-tool');
+// The client-side tool's output, as addToolOutput sets it; the chat goes on with it.
+const answered = { ...toolAnswer, parts: toolAnswer.parts.map((p) => (p === toolPart
+  ? { ...p, state: 'output-available', output: { temperature: 12, sky: 'rain' } } : p)) };
+const afterTool = await lastMessage(await transport({ model, maxTokens: 20, tools }).sendMessages({
+  chatId: toolsChat, messages: [weather, answered], trigger: 'submit-message', messageId: undefined,
+}));
 
 // 2. Cut after five text deltas, resumed from the durable log; then a second message in the same chat.
 const storyChat = `story-${crypto.randomUUID()}`;
@@ -70,7 +77,8 @@ const nothing = await transport({}).reconnectToStream({ chatId: `empty-${crypto.
 
 console.log(JSON.stringify({
   tool: { reasoning: toolAnswer.parts.filter((p) => p.type === 'reasoning').map((p) => p.text).join(''),
-    type: toolPart?.type, toolName: toolPart?.toolName, state: toolPart?.state, input: toolPart?.input },
+    type: toolPart?.type, toolName: toolPart?.toolName, state: toolPart?.state, input: toolPart?.input,
+    prompt: weather.parts[0].text, afterToolText: textOf(afterTool) },
   story: { streamId: beforeCut[0].messageId.replace(/^msg_/, ''),
     textBeforeCut: deltas(beforeCut).map((c) => c.delta).join(''), resumedText: textOf(resumedMessage),
     followUp, followUpText: textOf(followUpAnswer) },

@@ -58,6 +58,10 @@ const toolStream = client.chat.completions.stream({
 });
 const toolAnswer = await toolStream.finalChatCompletion();
 const toolCall = toolAnswer.choices[0].message.tool_calls?.[0];
+// The tool's result sent back, as an agent loop does: the model answers in text.
+const afterTool = await client.chat.completions.create({ model, tools, max_tokens: 30, messages: [
+  { role: 'user', content: 'weather in Oslo' }, toolAnswer.choices[0].message,
+  { role: 'tool', tool_call_id: toolCall.id, content: '12 degrees and rain' }] });
 
 let wrongKeyStatus = null;
 try {
@@ -110,4 +114,5 @@ console.log(JSON.stringify({
   errorStatus, wrongKeyStatus,
   toolName: toolCall?.function?.name, toolArguments: toolCall?.function?.arguments,
   toolFinishReason: toolAnswer.choices[0].finish_reason,
+  afterToolText: afterTool.choices[0].message.content, afterToolCalls: afterTool.choices[0].message.tool_calls ?? null,
 }));

@@ -19,7 +19,7 @@ async function read(stream, stopAfter = Infinity) {
     if (event.type === 'response.output_text.delta') seen.text += event.delta;
     if (event.type === 'response.reasoning_text.delta') seen.reasoning += event.delta;
     if (event.type === 'response.output_item.done' && event.item.type === 'function_call') {
-      seen.calls.push({ name: event.item.name, arguments: event.item.arguments });
+      seen.calls.push({ name: event.item.name, arguments: event.item.arguments, callId: event.item.call_id });
     }
     if (event.response) seen.response = event.response;
     if (seen.types.length >= stopAfter) {
@@ -37,10 +37,15 @@ const whole = await client.responses.create({ model, input: prompt, max_output_t
 
 const tools = [{ type: 'function', name: 'get_weather', description: 'The weather in a place',
   parameters: { type: 'object', properties: { query: { type: 'string' } } } }];
+const weather = `weather in Oslo ${crypto.randomUUID()}`;
 const reasoned = await read(await client.responses.create({
-  model, input: [{ role: 'user', content: 'weather in Oslo' }], reasoning: { effort: 'low' }, tools,
+  model, input: [{ role: 'user', content: weather }], reasoning: { effort: 'low' }, tools,
   max_output_tokens: 400, stream: true,
 }));
+// The function's output sent back after the response that called it: the model answers in text.
+const afterTool = await client.responses.create({ model, tools, previous_response_id: reasoned.response.id,
+  max_output_tokens: 30, input: [{ type: 'function_call_output', call_id: reasoned.calls[0].callId,
+    output: '12 degrees and rain' }] });
 
 // Background: the connection is cut after 12 events; the rest comes from the durable log.
 const first = await read(await client.responses.create({
@@ -85,7 +90,9 @@ console.log(JSON.stringify({
     status: streamed.response.status, outputText: streamed.response.output
       .filter((item) => item.type === 'message').map((item) => item.content[0].text).join('') },
   whole: { status: whole.status, outputText: whole.output_text, outputTokens: whole.usage?.output_tokens },
-  reasoned: { reasoning: reasoned.reasoning, calls: reasoned.calls, status: reasoned.response.status },
+  reasoned: { prompt: weather, reasoning: reasoned.reasoning, calls: reasoned.calls,
+    status: reasoned.response.status, afterToolText: afterTool.output_text,
+    afterToolTypes: afterTool.output.map((item) => item.type) },
   background: { id: backgroundId, firstSequence: first.sequence, restSequence: rest.sequence,
     text: first.text + rest.text, status: rest.response.status, retrievedStatus: retrieved.status,
     retrievedText: retrieved.output_text },

@@ -573,6 +573,9 @@ class WholeStackIT {
         assertThat(Json.MAPPER.readTree(result.path("toolArguments").asText()).path("query").asText())
                 .isEqualTo("weather in Oslo");
         assertThat(result.path("toolFinishReason").asText()).isEqualTo("tool_calls");
+        assertThat(result.path("afterToolText").asText()).as("answered in text after the tool's result")
+                .isNotBlank();
+        assertThat(result.path("afterToolCalls").isNull()).isTrue();
         // Chat Completions has no resume: the client that went away after three chunks had its stream cancelled.
         String abandoned = result.path("abandonedStreamId").asText();
         assertThat(result.path("abandonedAfterChunks").asInt()).isEqualTo(3);
@@ -651,7 +654,11 @@ class WholeStackIT {
         assertThat(reasoned.path("reasoning").asText()).as("reasoning.effort: the model's reasoning").isNotBlank();
         assertThat(reasoned.path("calls").get(0).path("name").asText()).isEqualTo("get_weather");
         assertThat(Json.MAPPER.readTree(reasoned.path("calls").get(0).path("arguments").asText()).path("query")
-                .asText()).isEqualTo("weather in Oslo");
+                .asText()).isEqualTo(reasoned.path("prompt").asText());
+        // function_call_output after previous_response_id: the provider got the call and its output, and answered.
+        assertThat(reasoned.path("afterToolTypes")).extracting(JsonNode::asText).containsExactly("message");
+        assertThat(reasoned.path("afterToolText").asText()).isNotBlank();
+        assertToolResultSent(reasoned.path("prompt").asText(), "12 degrees and rain");
 
         // Cut after 12 events, resumed with starting_after: the numbers go on with no gap and no repeat, and the
         // text read in two parts is the text of the response retrieved whole.
@@ -711,7 +718,9 @@ class WholeStackIT {
         assertThat(tool.path("reasoning").asText()).isNotBlank();
         assertThat(tool.path("type").asText()).isEqualTo("tool-get_weather");
         assertThat(tool.path("state").asText()).isEqualTo("input-available");
-        assertThat(tool.path("input").path("query").asText()).isEqualTo("weather in Oslo");
+        assertThat(tool.path("input").path("query").asText()).isEqualTo(tool.path("prompt").asText());
+        assertThat(tool.path("afterToolText").asText()).as("the chat went on with the tool's output").isNotBlank();
+        assertToolResultSent(tool.path("prompt").asText(), "{\"temperature\":12,\"sky\":\"rain\"}");
 
         // Cut after five deltas, resumed: the AI SDK's message is the whole answer, nothing lost or repeated.
         JsonNode cut = result.path("story");
@@ -931,6 +940,20 @@ class WholeStackIT {
     /** Asks the simulator directly (no streaming) for the answer it generates for these inputs. */
     private static String simulatorAnswer(String model, String prompt, GenerationParams params) throws Exception {
         return SystemTests.simulatorAnswer(stack, model, prompt, params);
+    }
+
+    /**
+     * Asserts that the simulator's latest request of {@code prompt} was the conversation of a tool call and its
+     * {@code result}: the user's message, the assistant's call of get_weather, the tool's result.
+     */
+    private static void assertToolResultSent(String prompt, String result) throws Exception {
+        JsonNode messages = simulatorReceived(prompt).path("messages");
+        assertThat(messages).extracting(m -> m.path("role").asText()).containsExactly("user", "assistant", "tool");
+        assertThat(messages.get(1).path("tool_calls").get(0).path("function").path("name").asText())
+                .isEqualTo("get_weather");
+        assertThat(messages.get(2).path("tool_call_id").asText())
+                .isEqualTo(messages.get(1).path("tool_calls").get(0).path("id").asText());
+        assertThat(messages.get(2).path("content").asText()).isEqualTo(result);
     }
 
     /** @return what the simulator's latest request ending with user message {@code prompt} sent */

@@ -36,7 +36,8 @@ import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
  * through {@code DefaultChatTransport({api: "<delivery>/v1/ai-sdk/chat"})}:
  * <ul>
  *   <li>{@code POST /v1/ai-sdk/chat}, the transport's body: {@code id} (the chat), {@code messages} (UI messages;
- *   the last one, a user message of text parts, is the new turn), {@code trigger} ({@code submit-message}), and the
+ *   the last one is the new turn: a user message of text parts, or the assistant's whose tool parts have outputs,
+ *   sent as the calls' results), {@code trigger} ({@code submit-message}), and the
  *   application's {@code body} fields {@code model} ({@code provider/model}, required), {@code reasoningEffort},
  *   {@code maxTokens} and {@code tools} ({@code [{name, description, parameters}]}). The chat is a session keyed
  *   by its id (control-service): the provider is sent the chat's earlier turns as Tokenstream delivered them, then
@@ -96,10 +97,10 @@ public class AiSdkChatFacade {
                 + "transport's body"
                 : body.path("trigger").asText("submit-message").equals("submit-message") ? null
                 : "only trigger submit-message is supported; regenerate is not yet";
-        ChatMessage message = null;
+        List<ChatMessage> turn = null;
         if (problem == null) {
             try {
-                message = lastUserMessage(body.path("messages"));
+                turn = newTurn(body.path("messages"));
             } catch (IllegalArgumentException e) {
                 problem = e.getMessage();
             }
@@ -115,7 +116,7 @@ public class AiSdkChatFacade {
                         tool.has("parameters") ? Json.MAPPER.convertValue(tool.get("parameters"), Map.class) : null));
             }
         });
-        var start = facades.startOf(body.get("model").asText(), List.of(message), new GenerationParams(
+        var start = facades.startOf(body.get("model").asText(), turn, new GenerationParams(
                 body.hasNonNull("maxTokens") ? body.get("maxTokens").asInt() : null, null, null, null, tools,
                 body.path("reasoningEffort").asText(null)));
         facades.session(ctx, Map.of("key", chatId), "the chat could not be found", session ->
@@ -210,15 +211,33 @@ public class AiSdkChatFacade {
     }
 
     /**
-     * @return the new turn: the last message, a user message, its text parts joined
-     * @throws IllegalArgumentException when there is none, or it has parts other than text (never repeated)
+     * @return the new turn: the last message's text when it is the user's; the results of its tool calls when it is
+     *         the assistant's with tool outputs (a client-side tool answered, {@code addToolOutput})
+     * @throws IllegalArgumentException when there is no such message, or a user message has parts other than text
+     *                                  (the message never repeats the input)
      */
-    private static ChatMessage lastUserMessage(JsonNode messages) {
+    private static List<ChatMessage> newTurn(JsonNode messages) {
         if (!messages.isArray() || messages.isEmpty()) {
             throw new IllegalArgumentException("'messages' must hold the chat's messages, the new one last");
         }
         JsonNode last = messages.get(messages.size() - 1);
-        if (!"user".equals(last.path("role").asText())) {
+        String role = last.path("role").asText();
+        List<ChatMessage> turn = new ArrayList<>();
+        if (role.equals("assistant")) {
+            for (JsonNode part : last.path("parts")) {
+                if ("output-available".equals(part.path("state").asText()) && part.path("toolCallId").isTextual()) {
+                    JsonNode output = part.path("output");
+                    turn.add(ChatMessage.toolResult(part.get("toolCallId").asText(),
+                            output.isTextual() ? output.asText() : output.toString()));
+                }
+            }
+            if (turn.isEmpty()) {
+                throw new IllegalArgumentException("the last message must be the user's new message, or the "
+                        + "assistant's with tool outputs");
+            }
+            return turn;
+        }
+        if (!role.equals("user")) {
             throw new IllegalArgumentException("the last message must be the user's new message");
         }
         var text = new StringBuilder();
@@ -228,7 +247,8 @@ public class AiSdkChatFacade {
             }
             text.append(part.get("text").asText());
         }
-        return ChatMessage.user(text.toString());
+        turn.add(ChatMessage.user(text.toString()));
+        return turn;
     }
 
     private static String sse(List<Chunk> chunks) {
