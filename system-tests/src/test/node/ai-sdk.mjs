@@ -69,6 +69,12 @@ const followUpAnswer = await lastMessage(await transport({ model, maxTokens: 20 
   trigger: 'submit-message', messageId: undefined,
 }));
 
+// Regenerate: the AI SDK drops the last answer and sends the conversation ending with the user's message again.
+const regenerated = await lastMessage(await transport({ model, maxTokens: 20 }).sendMessages({
+  chatId: storyChat, messages: [userMessage(storyPrompt), resumedMessage, userMessage(followUp)],
+  trigger: 'regenerate-message', messageId: followUpAnswer.id,
+}));
+
 // 3. Stopped after three text deltas, never resumed.
 const stopped = await readThenAbort(`stop-${crypto.randomUUID()}`, { model: slowModel, maxTokens: 300 },
   'Tell another long story', (chunks) => deltas(chunks).length >= 3);
@@ -81,7 +87,8 @@ console.log(JSON.stringify({
     prompt: weather.parts[0].text, afterToolText: textOf(afterTool) },
   story: { streamId: beforeCut[0].messageId.replace(/^msg_/, ''),
     textBeforeCut: deltas(beforeCut).map((c) => c.delta).join(''), resumedText: textOf(resumedMessage),
-    followUp, followUpText: textOf(followUpAnswer) },
+    followUp, followUpText: textOf(followUpAnswer), followUpStreamId: followUpAnswer.id.replace(/^msg_/, ''),
+    regeneratedStreamId: regenerated.id.replace(/^msg_/, ''), regeneratedText: textOf(regenerated) },
   stopped: { streamId: stopped[0].messageId.replace(/^msg_/, ''), deltas: deltas(stopped).length },
   emptyResume: nothing,
 }));

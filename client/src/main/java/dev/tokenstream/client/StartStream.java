@@ -20,14 +20,17 @@ import java.util.List;
  * @param targets   a merge group's models, instead of {@code provider} and {@code model} (null for one stream)
  * @param merge     with {@code targets}: how the group merges its members
  * @param sessionId the session this stream is the next turn of ({@link Session}); null for a stream of its own
+ * @param replaceLastTurn with {@code sessionId}: the stream replaces the session's latest turn (a regenerated
+ *                  answer)
  */
 public record StartStream(String provider, String model, List<ChatMessage> messages, GenerationParams params,
-                          Buffering buffering, List<Target> targets, GroupMerge merge, String sessionId) {
+                          Buffering buffering, List<Target> targets, GroupMerge merge, String sessionId,
+                          boolean replaceLastTurn) {
 
     /** A request for one stream, or a merge group, of no session. */
     public StartStream(String provider, String model, List<ChatMessage> messages, GenerationParams params,
                        Buffering buffering, List<Target> targets, GroupMerge merge) {
-        this(provider, model, messages, params, buffering, targets, merge, null);
+        this(provider, model, messages, params, buffering, targets, merge, null, false);
     }
 
     /** A request for one stream. */
@@ -52,18 +55,24 @@ public record StartStream(String provider, String model, List<ChatMessage> messa
 
     /** @return the same request with {@code buffering} */
     public StartStream withBuffering(Buffering buffering) {
-        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId);
+        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId,
+                replaceLastTurn);
     }
 
     /** @return the same request as the next turn of session {@code sessionId} */
     public StartStream inSession(String sessionId) {
-        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId);
+        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId, false);
+    }
+
+    /** @return the same request as the turn that replaces the latest one of session {@code sessionId} */
+    public StartStream replacingLastTurnOf(String sessionId) {
+        return new StartStream(provider, model, messages, params, buffering, targets, merge, sessionId, true);
     }
 
     /** @return the same merge group request with the fallback primary's first-token timeout */
     public StartStream withFirstTokenTimeout(Duration timeout) {
         return new StartStream(provider, model, messages, params, buffering, targets,
-                new GroupMerge(merge.mode(), timeout.toMillis()), sessionId);
+                new GroupMerge(merge.mode(), timeout.toMillis()), sessionId, replaceLastTurn);
     }
 
     /**

@@ -96,6 +96,16 @@ class SessionsResourceTest {
         assertThat(listed.turns()).extracting(SessionTurn::outcome)
                 .containsExactly(StreamState.COMPLETED, StreamState.CANCELLED, null);
         assertThat(listed.turns().get(1).answer()).isEqualTo("Once upon");
+
+        ended(third, StreamState.COMPLETED, "Once.");
+        String regenerated = tenantA().contentType(ContentType.JSON).body(startBody(session, "Shorter, please")
+                        .replace("}]}", "}],\"replaceLastTurn\":true}")).post("/v1/streams").then().statusCode(201)
+                .extract().path("streamId");
+        assertThat(request(regenerated).messages()).as("the conversation before the replaced turn, then the turn")
+                .extracting(m -> m.content()).containsExactly("Hi", "Hello there.", "Tell me a story",
+                        "Once upon\n\n" + SessionTurn.CANCELLED_MARK, "Shorter, please");
+        assertThat(tenantA().get("/v1/sessions/{id}", session).then().statusCode(200).extract().as(Session.class)
+                .turns()).extracting(SessionTurn::streamId).containsExactly(first, second, regenerated);
     }
 
     @Test

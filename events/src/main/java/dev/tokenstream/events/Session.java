@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param sessionId       a UUID
  * @param tenant          whose session it is
  * @param createdAtMicros when it was made, epoch microseconds
+ * @param version         one more with every change, so a reader keeps the latest version it saw
  * @param turns           its turns, oldest first
  */
-public record Session(String sessionId, String tenant, long createdAtMicros, List<SessionTurn> turns) {
+public record Session(String sessionId, String tenant, long createdAtMicros, long version, List<SessionTurn> turns) {
 
     public Session {
         turns = turns == null ? List.of() : List.copyOf(turns);
@@ -23,19 +24,19 @@ public record Session(String sessionId, String tenant, long createdAtMicros, Lis
 
     /** @return a session of no turns yet */
     public static Session open(String sessionId, String tenant) {
-        return new Session(sessionId, tenant, Micros.now(), List.of());
+        return new Session(sessionId, tenant, Micros.now(), 0, List.of());
     }
 
     /** @return this session with {@code turn} last */
     public Session withTurn(SessionTurn turn) {
         List<SessionTurn> more = new ArrayList<>(turns);
         more.add(turn);
-        return new Session(sessionId, tenant, createdAtMicros, more);
+        return new Session(sessionId, tenant, createdAtMicros, version + 1, more);
     }
 
     /** @return this session with its turns replaced by {@code turns} */
     public Session withTurns(List<SessionTurn> turns) {
-        return new Session(sessionId, tenant, createdAtMicros, turns);
+        return new Session(sessionId, tenant, createdAtMicros, version + 1, turns);
     }
 
     /** @return the latest turn, empty for a new session */

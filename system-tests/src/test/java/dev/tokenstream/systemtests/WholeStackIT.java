@@ -734,6 +734,10 @@ class WholeStackIT {
         assertThat(sent).as("the chat's second turn carried the first").containsExactly("user: " + story,
                 "assistant: " + expected, "user: " + cut.path("followUp").asText());
         assertThat(cut.path("followUpText").asText()).isNotBlank();
+        // Regenerated: the provider got the same conversation again, not the first follow-up's answer after it.
+        assertThat(cut.path("regeneratedText").asText()).isNotBlank();
+        assertThat(cut.path("regeneratedStreamId").asText()).isNotEqualTo(cut.path("followUpStreamId").asText());
+        assertThat(simulatorReceived(cut.path("followUp").asText()).path("messages")).hasSize(3);
 
         // Stopped, not resumed: cancelled after the resume grace, the provider's connection closed.
         String stopped = result.path("stopped").path("streamId").asText();

@@ -103,9 +103,9 @@ public class SessionStore {
     }
 
     private void remember(Session session) {
-        // A later version never loses turns, except to a fork, which is another session: turns are only added.
+        // The reader may bring back an older version after this instance wrote a newer one.
         Session known = sessions.get(session.sessionId());
-        if (known != null && known.turns().size() > session.turns().size()) {
+        if (known != null && known.version() > session.version()) {
             return;
         }
         sessions.put(session.sessionId(), session);

@@ -71,7 +71,8 @@ public class Sessions {
      * @throws ProblemException 404 when the stream was started in none of the tenant's sessions
      */
     public Uni<Made> after(String tenant, String streamId) {
-        Session session = store.findByStream(streamId).filter(s -> s.tenant().equals(tenant))
+        Session session = store.findByStream(streamId)
+                .filter(s -> s.tenant().equals(tenant) && s.indexOf(streamId) >= 0)
                 .orElseThrow(() -> new ProblemException(Reason.SESSION_NOT_FOUND, "stream " + streamId
                         + " was not started in a session of yours"));
         int index = session.indexOf(streamId);
@@ -103,10 +104,13 @@ public class Sessions {
      * Begins a turn: the conversation to send the provider, the session's earlier turns followed by
      * {@code messages}. Until {@link #endTurn} or {@link #abandonTurn}, another turn of the session is refused here.
      *
+     * @param replaceLast whether the turn replaces the latest one (a regenerated answer): the conversation then
+     *                    stops before it
      * @throws ProblemException 404 for an unknown session or another tenant's; 409 while its latest turn still
-     *                          streams or another turn is being started
+     *                          streams, another turn is being started, or there is no turn to replace
      */
-    public Uni<List<ChatMessage>> beginTurn(String tenant, String sessionId, List<ChatMessage> messages) {
+    public Uni<List<ChatMessage>> beginTurn(String tenant, String sessionId, List<ChatMessage> messages,
+                                            boolean replaceLast) {
         Session session = visible(tenant, sessionId);
         if (!starting.add(sessionId)) {
             throw new ProblemException(Reason.STATE_CONFLICT, "a turn of session " + sessionId
@@ -118,17 +122,26 @@ public class Sessions {
                         + " (stream " + current.last().get().streamId() + ") is still streaming: wait for it to end, "
                         + "or cancel it");
             }
-            List<ChatMessage> conversation = new ArrayList<>(current.conversation());
+            if (replaceLast && current.turns().isEmpty()) {
+                throw new ProblemException(Reason.STATE_CONFLICT, "session " + sessionId + " has no turn to replace");
+            }
+            Session before = replaceLast ? current.withTurns(current.turns().subList(0, current.turns().size() - 1))
+                    : current;
+            List<ChatMessage> conversation = new ArrayList<>(before.conversation());
             conversation.addAll(messages);
             return conversation;
         }).onFailure().invoke(() -> starting.remove(sessionId));
     }
 
-    /** Ends a turn begun with {@link #beginTurn}: stream {@code streamId} is the session's latest turn. */
-    public Uni<Void> endTurn(String sessionId, String streamId, List<ChatMessage> messages) {
+    /**
+     * Ends a turn begun with {@link #beginTurn}: stream {@code streamId} is the session's latest turn, in place of
+     * the one before when {@code replaceLast}.
+     */
+    public Uni<Void> endTurn(String sessionId, String streamId, List<ChatMessage> messages, boolean replaceLast) {
         Session session = store.find(sessionId).orElseThrow();
-        Session next = session.indexOf(streamId) >= 0 ? session
-                : session.withTurn(SessionTurn.started(streamId, messages));
+        Session kept = replaceLast && !session.turns().isEmpty() && session.indexOf(streamId) < 0
+                ? session.withTurns(session.turns().subList(0, session.turns().size() - 1)) : session;
+        Session next = kept.indexOf(streamId) >= 0 ? kept : kept.withTurn(SessionTurn.started(streamId, messages));
         return written(store.save(next)).eventually(() -> starting.remove(sessionId));
     }
 

@@ -38,6 +38,8 @@ import java.util.List;
  * @param merge     with {@code targets}: how the group merges its members
  * @param sessionId optional: the session ({@code POST /v1/sessions}) this stream is the next turn of; the provider
  *                  is sent the session's conversation so far followed by {@code messages}
+ * @param replaceLastTurn with {@code sessionId}: this stream replaces the session's latest turn (which must have
+ *                  ended), as a regenerated answer does; the provider is sent the conversation before that turn
  */
 public record StartStreamRequest(
         @Size(max = 64) String provider,
@@ -47,7 +49,8 @@ public record StartStreamRequest(
         Buffering buffering,
         @Size(min = 2, max = MAX_TARGETS) List<@Valid @NotNull TargetBody> targets,
         @Valid MergeBody merge,
-        @Size(max = 64) String sessionId) {
+        @Size(max = 64) String sessionId,
+        boolean replaceLastTurn) {
 
     static final int MAX_TARGETS = 4;
     /** Fallback: the primary's default time to first token before the group switches. */

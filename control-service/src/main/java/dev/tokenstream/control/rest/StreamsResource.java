@@ -171,17 +171,17 @@ public class StreamsResource {
     private Uni<Response> startTurn(String idempotencyKey, StartStreamRequest body, List<ChatMessage> messages,
                                     String tenant) {
         String sessionId = body.sessionId();
-        return sessions.beginTurn(tenant, sessionId, messages)
+        return sessions.beginTurn(tenant, sessionId, messages, body.replaceLastTurn())
                 .flatMap(conversation -> start(idempotencyKey, body, conversation, tenant))
                 .onFailure().invoke(() -> sessions.abandonTurn(sessionId))
                 .call(response -> sessions.endTurn(sessionId, ((StreamCreated) response.getEntity()).streamId(),
-                        messages));
+                        messages, body.replaceLastTurn()));
     }
 
     /** @return why {@code sessionId} cannot be used, or null */
     private static String sessionProblem(StartStreamRequest body) {
         if (body.sessionId() == null) {
-            return null;
+            return body.replaceLastTurn() ? "replaceLastTurn needs a sessionId" : null;
         }
         if (!StreamIds.isValid(body.sessionId())) {
             return "sessionId must be a session id (a UUID) from POST /v1/sessions";

@@ -25,6 +25,7 @@ import jakarta.enterprise.event.Observes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,7 +38,8 @@ import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
  * <ul>
  *   <li>{@code POST /v1/ai-sdk/chat}, the transport's body: {@code id} (the chat), {@code messages} (UI messages;
  *   the last one is the new turn: a user message of text parts, or the assistant's whose tool parts have outputs,
- *   sent as the calls' results), {@code trigger} ({@code submit-message}), and the
+ *   sent as the calls' results), {@code trigger} ({@code submit-message}, or {@code regenerate-message}: the new
+ *   turn replaces the chat's latest, whose user message the AI SDK sends again), and the
  *   application's {@code body} fields {@code model} ({@code provider/model}, required), {@code reasoningEffort},
  *   {@code maxTokens} and {@code tools} ({@code [{name, description, parameters}]}). The chat is a session keyed
  *   by its id (control-service): the provider is sent the chat's earlier turns as Tokenstream delivered them, then
@@ -49,7 +51,7 @@ import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
  * </ul>
  * {@code useChat}'s {@code stop()} only closes the connection, as a network cut does: a stream whose every client
  * went away before its end is cancelled (the provider's call closed) unless a resume comes within
- * {@code delivery.ai-sdk-resume-grace} (10 s). {@code regenerate} is not supported yet (400). Callers authenticate
+ * {@code delivery.ai-sdk-resume-grace} (10 s). Callers authenticate
  * with {@code Authorization: Bearer <a tenant's API key>} (the transport's {@code headers}); errors use the
  * {@code {"error": {...}}} shape of the other facades.
  */
@@ -58,6 +60,7 @@ public class AiSdkChatFacade {
 
     private static final String PATH = "/v1/ai-sdk/chat";
     private static final long RESUMABLE_AFTER_END_SECONDS = 60;
+    private static final Set<String> TRIGGERS = Set.of("submit-message", "regenerate-message");
 
     private final OpenAiFacades facades;
     private final FrameLogs logs;
@@ -95,8 +98,8 @@ public class AiSdkChatFacade {
                 + "ASCII characters"
                 : !body.path("model").isTextual() ? "'model' (provider/model) is required: set it in the "
                 + "transport's body"
-                : body.path("trigger").asText("submit-message").equals("submit-message") ? null
-                : "only trigger submit-message is supported; regenerate is not yet";
+                : TRIGGERS.contains(body.path("trigger").asText("submit-message")) ? null
+                : "trigger must be submit-message or regenerate-message";
         List<ChatMessage> turn = null;
         if (problem == null) {
             try {
@@ -119,9 +122,12 @@ public class AiSdkChatFacade {
         var start = facades.startOf(body.get("model").asText(), turn, new GenerationParams(
                 body.hasNonNull("maxTokens") ? body.get("maxTokens").asInt() : null, null, null, null, tools,
                 body.path("reasoningEffort").asText(null)));
-        facades.session(ctx, Map.of("key", chatId), "the chat could not be found", session ->
-                facades.start(ctx, start.inSession(session.path("sessionId").asText()),
-                        streamId -> stream(ctx, streamId)));
+        boolean regenerate = body.path("trigger").asText("").equals("regenerate-message");
+        facades.session(ctx, Map.of("key", chatId), "the chat could not be found", session -> {
+            String sessionId = session.path("sessionId").asText();
+            facades.start(ctx, regenerate ? start.replacingLastTurnOf(sessionId) : start.inSession(sessionId),
+                    streamId -> stream(ctx, streamId));
+        });
     }
 
     private void resume(RoutingContext ctx) {
