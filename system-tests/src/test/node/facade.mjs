@@ -75,8 +75,10 @@ const { data: slow, response: slowResponse } = await client.chat.completions.cre
 }).withResponse();
 const abandonedStreamId = slowResponse.headers.get('x-tokenstream-stream-id');
 let seen = 0;
+let abandonedAtMillis = null;
 for await (const chunk of slow) {
   if (++seen === 3) {
+    abandonedAtMillis = Date.now();
     slow.controller.abort();
     break;
   }
@@ -107,7 +109,7 @@ try {
 
 console.log(JSON.stringify({
   cancelledChunks, cancelledFinishReason, cancelledError,
-  abandonedStreamId, abandonedAfterChunks: seen,
+  abandonedStreamId, abandonedAfterChunks: seen, abandonedAtMillis,
   text, finishReason, usage, chunks, reasoning, reasonedText,
   completionText: completion.choices[0].message.content,
   completionFinishReason: completion.choices[0].finish_reason,

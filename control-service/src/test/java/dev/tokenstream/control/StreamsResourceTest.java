@@ -356,7 +356,7 @@ class StreamsResourceTest {
         tenantA().contentType(ContentType.JSON)
                 .body("{\"provider\":\"p\",\"model\":\"m\",\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}")
                 .post("/v1/streams").then().statusCode(400)
-                .body("detail", containsString("must be system, user or assistant"));
+                .body("detail", containsString("must be system, user, assistant or tool"));
     }
 
     @Test

@@ -581,6 +581,14 @@ class WholeStackIT {
         assertThat(result.path("abandonedAfterChunks").asInt()).isEqualTo(3);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(client.status(abandoned).state()).isEqualTo(StreamState.CANCELLED));
+        // How soon the provider's connection closed after the client went away: a figure, not a timed assertion.
+        HttpResponse<String> closed = HTTP.send(HttpRequest.newBuilder(URI.create(stack.settings().simulatorUrl()
+                + "/simulator/closed?stream=" + abandoned)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(closed.statusCode()).as("the provider's connection was closed").isEqualTo(200);
+        long closedAt = Json.MAPPER.readTree(closed.body()).path("closedByClientAtMillis").asLong();
+        assertThat(closedAt).isGreaterThanOrEqualTo(result.path("abandonedAtMillis").asLong());
+        System.out.printf("chat completions: the upstream connection closed %d ms after the client went away%n",
+                closedAt - result.path("abandonedAtMillis").asLong());
         // Cancelled by another party through the control API: the SDK raises the facade's error, no finish reason.
         assertThat(result.path("cancelledChunks").asInt()).isGreaterThanOrEqualTo(2);
         assertThat(result.path("cancelledFinishReason").isNull()).as(result.toString()).isTrue();

@@ -2,9 +2,6 @@ package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.delivery.config.DeliveryConfig;
-import dev.tokenstream.delivery.messaging.Frame;
-import dev.tokenstream.delivery.messaging.FrameLogs;
-import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
 import dev.tokenstream.delivery.rest.UiMessageChunks.Chunk;
 import dev.tokenstream.events.ChatMessage;
@@ -13,7 +10,6 @@ import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -29,8 +25,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.tokenstream.delivery.rest.OpenAiFacades.error;
-import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
+import static dev.tokenstream.delivery.rest.Facades.error;
+import static dev.tokenstream.delivery.rest.Facades.eventStream;
 
 /**
  * The Vercel AI SDK's chat transport protocol, so a {@code useChat} front end gets Tokenstream's durable streams
@@ -62,16 +58,14 @@ public class AiSdkChatFacade {
     private static final long RESUMABLE_AFTER_END_SECONDS = 60;
     private static final Set<String> TRIGGERS = Set.of("submit-message", "regenerate-message");
 
-    private final OpenAiFacades facades;
-    private final FrameLogs logs;
+    private final Facades facades;
     private final DeliveryConfig config;
     private final Vertx vertx;
     /** The clients reading each stream here, to cancel a stream only when all went away and none came back. */
     private final Map<String, AtomicInteger> readers = new ConcurrentHashMap<>();
 
-    AiSdkChatFacade(OpenAiFacades facades, FrameLogs logs, DeliveryConfig config, Vertx vertx) {
+    AiSdkChatFacade(Facades facades, DeliveryConfig config, Vertx vertx) {
         this.facades = facades;
-        this.logs = logs;
         this.config = config;
         this.vertx = vertx;
     }
@@ -179,24 +173,11 @@ public class AiSdkChatFacade {
         response.write(sse(chunks.begin()));
         AtomicInteger reading = readers.computeIfAbsent(streamId, id -> new AtomicInteger());
         reading.incrementAndGet();
-        Subscriber subscriber = logs.subscribe(streamId, -1, new FrameSink() {
-            @Override
-            public Uni<Void> send(Frame frame) {
-                String out = sse(chunks.on(frame)) + (frame.terminal() ? "data: [DONE]\n\n" : "");
-                return out.isEmpty() ? Uni.createFrom().voidItem()
-                        : Uni.createFrom().completionStage(response.write(out).toCompletionStage());
+        Subscriber subscriber = facades.write(response, streamId, false, frame -> {
+            if (frame.terminal()) {
+                readers.remove(streamId, reading);
             }
-
-            @Override
-            public void end() {
-                readers.remove(streamId);
-                response.end();
-            }
-
-            @Override
-            public void tooFarBehind(long lastSeq) {
-                response.end();
-            }
+            return sse(chunks.on(frame)) + (frame.terminal() ? "data: [DONE]\n\n" : "");
         });
         String authorization = ctx.request().getHeader("Authorization");
         response.closeHandler(v -> {
@@ -259,7 +240,7 @@ public class AiSdkChatFacade {
 
     private static String sse(List<Chunk> chunks) {
         var out = new StringBuilder();
-        chunks.forEach(chunk -> out.append(OpenAiFacades.data(chunk)));
+        chunks.forEach(chunk -> out.append(Facades.data(chunk)));
         return out.toString();
     }
 }

@@ -1,8 +1,5 @@
 package dev.tokenstream.delivery.rest;
 
-import dev.tokenstream.delivery.messaging.Frame;
-import dev.tokenstream.delivery.messaging.FrameLogs;
-import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.Choice;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.Completion;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.CompletionUsage;
@@ -18,7 +15,6 @@ import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,10 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static dev.tokenstream.delivery.rest.OpenAiFacades.data;
-import static dev.tokenstream.delivery.rest.OpenAiFacades.error;
-import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
-import static dev.tokenstream.delivery.rest.OpenAiFacades.read;
+import static dev.tokenstream.delivery.rest.Facades.data;
+import static dev.tokenstream.delivery.rest.Facades.error;
+import static dev.tokenstream.delivery.rest.Facades.eventStream;
+import static dev.tokenstream.delivery.rest.Facades.read;
 
 /**
  * An OpenAI-compatible {@code POST /v1/chat/completions}, so an application using an official OpenAI SDK can
@@ -46,14 +42,15 @@ import static dev.tokenstream.delivery.rest.OpenAiFacades.read;
  * {@code stream: true} the answer is OpenAI's data-only SSE (role chunk, content deltas, finish chunk, a usage
  * chunk when {@code stream_options.include_usage} is set, {@code data: [DONE]}); without it, one
  * {@code chat.completion}. {@code tools} reach the provider; its calls stream as {@code delta.tool_calls} fragments
- * (the whole answer: {@code message.tool_calls}), its reasoning as {@code delta.reasoning_content}. Header
+ * (the whole answer: {@code message.tool_calls}), its reasoning as {@code delta.reasoning_content}; an assistant
+ * message's {@code tool_calls} and {@code tool} messages carry the calls and their results back. Header
  * {@code x-tokenstream-stream-id} names the stream, for the control API.
  * Callers authenticate as OpenAI's clients do, {@code Authorization: Bearer <key>}, with a tenant's Tokenstream API
  * key (the SDKs' {@code apiKey}); the stream is that tenant's. Errors use OpenAI's {@code {"error": {...}}} shape. A
  * client that disconnects before the end cancels its stream (the API has no resume). A stream cancelled by someone
- * else (through the control API, or another client's cancel op) is no finished answer, and Chat Completions has no finish reason for it: it ends
- * with an error, code {@code cancelled} (streaming: an SSE error event after the deltas sent; else 409), which the
- * SDKs raise. Format: docs/provider-wire-formats.md §1.
+ * else (through the control API, or another client's cancel op) is no finished answer, and Chat Completions has no
+ * finish reason for it: it ends with an error, code {@code cancelled} (streaming: an SSE error event after the
+ * deltas sent; else 409), which the SDKs raise. Format: docs/provider-wire-formats.md §1.
  */
 @ApplicationScoped
 public class ChatCompletionsFacade {
@@ -63,12 +60,10 @@ public class ChatCompletionsFacade {
     private static final String CANCELLED_MESSAGE = "the stream was cancelled before it completed (through the "
             + "control API); what was sent before this error is all there is";
 
-    private final OpenAiFacades facades;
-    private final FrameLogs logs;
+    private final Facades facades;
 
-    ChatCompletionsFacade(OpenAiFacades facades, FrameLogs logs) {
+    ChatCompletionsFacade(Facades facades) {
         this.facades = facades;
-        this.logs = logs;
     }
 
     void routes(@Observes Router router) {
@@ -118,61 +113,48 @@ public class ChatCompletionsFacade {
         Object usageSoFar = includeUsage ? Completion.NO_USAGE_YET : null;
         var ended = new AtomicBoolean();
         Set<Integer> streamedCalls = ConcurrentHashMap.newKeySet();
-        var subscriber = logs.subscribe(id, -1, new FrameSink() {
-            @Override
-            public Uni<Void> send(Frame frame) {
-                ended.compareAndSet(false, frame.terminal());
-                StringBuilder out = new StringBuilder();
-                switch (frame.type()) {
-                    case STARTED -> out.append(data(chunk(id, created, model, new Delta("assistant", ""), null,
-                            usageSoFar)));
-                    case TOKEN -> out.append(data(chunk(id, created, model, new Delta(null, frame.text()), null,
-                            usageSoFar)));
-                    case REASONING -> out.append(data(chunk(id, created, model, new Delta(null, null,
-                            read(frame).text(), null), null, usageSoFar)));
-                    case TOOL_CALL -> {
-                        // Fragments as they come; a whole call only when none of its fragments was sent.
-                        ToolCall call = read(frame).toolCall();
-                        if (call.complete() && streamedCalls.contains(call.index())) {
-                            return Uni.createFrom().voidItem();
-                        }
-                        streamedCalls.add(call.index());
-                        out.append(data(chunk(id, created, model, new Delta(null, null, null,
-                                List.of(ToolCallDelta.of(call, false))), null, usageSoFar)));
+        var subscriber = facades.write(response, id, false, frame -> {
+            ended.compareAndSet(false, frame.terminal());
+            StringBuilder out = new StringBuilder();
+            switch (frame.type()) {
+                case STARTED -> out.append(data(chunk(id, created, model, new Delta("assistant", ""), null,
+                        usageSoFar)));
+                case TOKEN -> out.append(data(chunk(id, created, model, new Delta(null, frame.text()), null,
+                        usageSoFar)));
+                case REASONING -> out.append(data(chunk(id, created, model, new Delta(null, null,
+                        read(frame).text(), null), null, usageSoFar)));
+                case TOOL_CALL -> {
+                    // Fragments as they come; a whole call only when none of its fragments was sent.
+                    ToolCall call = read(frame).toolCall();
+                    if (call.complete() && streamedCalls.contains(call.index())) {
+                        return "";
                     }
-                    case COMPLETED -> {
-                        DeliveryFrame end = read(frame);
-                        out.append(data(chunk(id, created, model, new Delta(null, null), finishReason(end),
-                                usageSoFar)));
-                        if (includeUsage) {
-                            out.append(data(new Completion(COMPLETION_ID_PREFIX + id, CHUNK, created, model,
-                                    List.of(), CompletionUsage.of(end.usage()))));
-                        }
-                        out.append("data: [DONE]\n\n");
-                    }
-                    case FAILED -> {
-                        ErrorInfo error = read(frame).error();
-                        out.append(data(new ErrorBody(new Error(error == null ? "the stream failed" : error.message(),
-                                "api_error", null, error == null ? null : error.code()))));
-                    }
-                    case CANCELLED -> out.append(data(new ErrorBody(new Error(CANCELLED_MESSAGE, "api_error", null,
-                            "cancelled"))));
-                    default -> {
-                        return Uni.createFrom().voidItem();
-                    }
+                    streamedCalls.add(call.index());
+                    out.append(data(chunk(id, created, model, new Delta(null, null, null,
+                            List.of(ToolCallDelta.of(call, false))), null, usageSoFar)));
                 }
-                return Uni.createFrom().completionStage(response.write(out.toString()).toCompletionStage());
+                case COMPLETED -> {
+                    DeliveryFrame end = read(frame);
+                    out.append(data(chunk(id, created, model, new Delta(null, null), finishReason(end),
+                            usageSoFar)));
+                    if (includeUsage) {
+                        out.append(data(new Completion(COMPLETION_ID_PREFIX + id, CHUNK, created, model,
+                                List.of(), CompletionUsage.of(end.usage()))));
+                    }
+                    out.append("data: [DONE]\n\n");
+                }
+                case FAILED -> {
+                    ErrorInfo error = read(frame).error();
+                    out.append(data(new ErrorBody(new Error(error == null ? "the stream failed" : error.message(),
+                            "api_error", null, error == null ? null : error.code()))));
+                }
+                case CANCELLED -> out.append(data(new ErrorBody(new Error(CANCELLED_MESSAGE, "api_error", null,
+                        "cancelled"))));
+                default -> {
+                    // started's role chunk above; paused, resumed: nothing
+                }
             }
-
-            @Override
-            public void end() {
-                response.end();
-            }
-
-            @Override
-            public void tooFarBehind(long lastSeq) {
-                response.end();
-            }
+            return out.toString();
         });
         // Chat Completions has no resume: a client gone before the end will never read the rest.
         facades.whenGone(response, subscriber, id, ended, authorization, true, "chat completions");
@@ -182,41 +164,27 @@ public class ChatCompletionsFacade {
         var text = new StringBuilder();
         List<ToolCallDelta> calls = new CopyOnWriteArrayList<>();
         var ended = new AtomicBoolean();
-        var subscriber = logs.subscribe(id, -1, new FrameSink() {
-            @Override
-            public Uni<Void> send(Frame frame) {
-                ended.compareAndSet(false, frame.terminal());
-                if (frame.isToken()) {
-                    text.append(frame.text());
-                } else if (frame.type() == FrameType.TOOL_CALL && read(frame).toolCall().complete()) {
-                    calls.add(ToolCallDelta.of(read(frame).toolCall(), true));
-                } else if (frame.terminal()) {
-                    DeliveryFrame end = read(frame);
-                    if (end.type() == FrameType.FAILED) {
-                        error(response, 502, "api_error", end.error() == null ? "the stream failed"
-                                : end.error().message());
-                    } else if (end.type() == FrameType.CANCELLED) {
-                        error(response, 409, "api_error", CANCELLED_MESSAGE);
-                    } else {
-                        var whole = new Completion(COMPLETION_ID_PREFIX + id, "chat.completion",
-                                System.currentTimeMillis() / 1000, model, List.of(new Choice(0, null,
-                                new Delta("assistant", text.toString(), null, calls.isEmpty() ? null
-                                        : List.copyOf(calls)), finishReason(end))),
-                                CompletionUsage.of(end.usage()));
-                        response.putHeader("content-type", "application/json").end(Json.write(whole));
-                    }
+        var subscriber = facades.collect(response, id, frame -> {
+            ended.compareAndSet(false, frame.terminal());
+            if (frame.isToken()) {
+                text.append(frame.text());
+            } else if (frame.type() == FrameType.TOOL_CALL && read(frame).toolCall().complete()) {
+                calls.add(ToolCallDelta.of(read(frame).toolCall(), true));
+            } else if (frame.terminal()) {
+                DeliveryFrame end = read(frame);
+                if (end.type() == FrameType.FAILED) {
+                    error(response, 502, "api_error", end.error() == null ? "the stream failed"
+                            : end.error().message());
+                } else if (end.type() == FrameType.CANCELLED) {
+                    error(response, 409, "api_error", CANCELLED_MESSAGE);
+                } else {
+                    var whole = new Completion(COMPLETION_ID_PREFIX + id, "chat.completion",
+                            System.currentTimeMillis() / 1000, model, List.of(new Choice(0, null,
+                            new Delta("assistant", text.toString(), null, calls.isEmpty() ? null
+                                    : List.copyOf(calls)), finishReason(end))),
+                            CompletionUsage.of(end.usage()));
+                    response.putHeader("content-type", "application/json").end(Json.write(whole));
                 }
-                return Uni.createFrom().voidItem();
-            }
-
-            @Override
-            public void end() {
-                // the answer was written with the terminal frame
-            }
-
-            @Override
-            public void tooFarBehind(long lastSeq) {
-                error(response, 503, "api_error", "the stream could not be collected");
             }
         });
         facades.whenGone(response, subscriber, id, ended, authorization, true, "chat completions");

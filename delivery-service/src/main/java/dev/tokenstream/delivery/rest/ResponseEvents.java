@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static dev.tokenstream.delivery.rest.OpenAiFacades.read;
+import static dev.tokenstream.delivery.rest.Facades.read;
 
 /**
  * One reading of a stream as the Responses API's events: fed the stream's frames from its first, every one as the

@@ -2,15 +2,11 @@ package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.client.StartStream;
-import dev.tokenstream.delivery.messaging.Frame;
-import dev.tokenstream.delivery.messaging.FrameLogs;
-import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.rest.ResponsesWire.Event;
 import dev.tokenstream.delivery.rest.ResponsesWire.Request;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.serde.Json;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -24,8 +20,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-import static dev.tokenstream.delivery.rest.OpenAiFacades.error;
-import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
+import static dev.tokenstream.delivery.rest.Facades.error;
+import static dev.tokenstream.delivery.rest.Facades.eventStream;
 
 /**
  * An OpenAI-compatible Responses API, so an application using an official OpenAI SDK's {@code responses} gets
@@ -48,12 +44,10 @@ import static dev.tokenstream.delivery.rest.OpenAiFacades.eventStream;
 @ApplicationScoped
 public class ResponsesFacade {
 
-    private final OpenAiFacades facades;
-    private final FrameLogs logs;
+    private final Facades facades;
 
-    ResponsesFacade(OpenAiFacades facades, FrameLogs logs) {
+    ResponsesFacade(Facades facades) {
         this.facades = facades;
-        this.logs = logs;
     }
 
     void routes(@Observes Router router) {
@@ -186,26 +180,11 @@ public class ResponsesFacade {
         HttpServerResponse response = eventStream(ctx.response());
         var ended = new AtomicBoolean();
         response.write(sse(events.begin(), startingAfter));
-        var subscriber = logs.subscribe(id, -1, new FrameSink() {
-            @Override
-            public Uni<Void> send(Frame frame) {
-                ended.compareAndSet(false, frame.terminal());
-                String out = sse(events.on(frame), startingAfter);
-                return out.isEmpty() ? Uni.createFrom().voidItem()
-                        : Uni.createFrom().completionStage(response.write(out).toCompletionStage());
-            }
-
-            @Override
-            public void end() {
-                response.end();
-            }
-
-            @Override
-            public void tooFarBehind(long lastSeq) {
-                // The client resumes with starting_after = the last sequence number it got.
-                response.end();
-            }
-        }, true);
+        // The client resumes with starting_after = the last sequence number it got.
+        var subscriber = facades.write(response, id, true, frame -> {
+            ended.compareAndSet(false, frame.terminal());
+            return sse(events.on(frame), startingAfter);
+        });
         facades.whenGone(response, subscriber, id, ended, ctx.request().getHeader("Authorization"), cancelOnClose,
                 "responses");
     }
@@ -214,26 +193,12 @@ public class ResponsesFacade {
     private void collect(RoutingContext ctx, String id, ResponseEvents events, boolean cancelOnClose) {
         HttpServerResponse response = ctx.response();
         var ended = new AtomicBoolean();
-        var subscriber = logs.subscribe(id, -1, new FrameSink() {
-            @Override
-            public Uni<Void> send(Frame frame) {
-                events.on(frame);
-                if (frame.terminal() && ended.compareAndSet(false, true)) {
-                    json(response, events.response());
-                }
-                return Uni.createFrom().voidItem();
+        var subscriber = facades.collect(response, id, frame -> {
+            events.on(frame);
+            if (frame.terminal() && ended.compareAndSet(false, true)) {
+                json(response, events.response());
             }
-
-            @Override
-            public void end() {
-                // answered with the terminal frame
-            }
-
-            @Override
-            public void tooFarBehind(long lastSeq) {
-                error(response, 503, "api_error", "the response could not be collected");
-            }
-        }, true);
+        });
         facades.whenGone(response, subscriber, id, ended, ctx.request().getHeader("Authorization"), cancelOnClose,
                 "responses");
     }
@@ -249,7 +214,7 @@ public class ResponsesFacade {
         var out = new StringBuilder();
         for (Event event : events) {
             if (event.sequenceNumber() > startingAfter) {
-                out.append("event: ").append(event.type()).append('\n').append(OpenAiFacades.data(event));
+                out.append("event: ").append(event.type()).append('\n').append(Facades.data(event));
             }
         }
         return out.toString();

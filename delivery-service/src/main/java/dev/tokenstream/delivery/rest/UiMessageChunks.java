@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.tokenstream.delivery.rest.OpenAiFacades.read;
+import static dev.tokenstream.delivery.rest.Facades.read;
 
 /**
  * One reading of a stream as the Vercel AI SDK's UI message stream (protocol {@code v1}; part names as the

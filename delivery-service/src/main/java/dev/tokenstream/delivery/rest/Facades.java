@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.client.StartStream;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
+import dev.tokenstream.delivery.messaging.FrameLogs;
+import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.Error;
 import dev.tokenstream.delivery.rest.ChatCompletionsWire.ErrorBody;
@@ -12,6 +14,7 @@ import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.serde.Json;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,23 +27,83 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * What the OpenAI-compatible facades ({@link ChatCompletionsFacade}, {@link ResponsesFacade}) share: starting a
- * stream through control-service with the caller's credential, OpenAI's error shape {@code {"error": {...}}}, the
- * server-sent events' framing, and cancelling a stream whose client went away.
+ * What the facades of other APIs ({@link ChatCompletionsFacade}, {@link ResponsesFacade}, {@link AiSdkChatFacade})
+ * share: starting a stream and opening a session through control-service with the caller's credential, reading a
+ * stream's frames from its first into a response, OpenAI's error shape {@code {"error": {...}}}, the server-sent
+ * events' framing, and cancelling a stream whose client went away.
  */
 @ApplicationScoped
-class OpenAiFacades {
+class Facades {
 
     private final ControlApi control;
     private final SessionsApi sessions;
+    private final FrameLogs logs;
     private final DeliveryConfig config;
 
-    OpenAiFacades(@RestClient ControlApi control, @RestClient SessionsApi sessions, DeliveryConfig config) {
+    Facades(@RestClient ControlApi control, @RestClient SessionsApi sessions, FrameLogs logs, DeliveryConfig config) {
         this.control = control;
         this.sessions = sessions;
+        this.logs = logs;
         this.config = config;
+    }
+
+    /**
+     * Writes stream {@code id}, from its first frame, to {@code response} as {@code render} makes each frame (an
+     * empty string: nothing); the response ends after the terminal frame, or when the client fell too far behind
+     * (its protocol's resume takes it on from there).
+     *
+     * @param everyFrame whether every frame comes as the deliveries topic holds it, never merged (for events
+     *                   numbered by frame); otherwise token frames merge for a client that falls behind
+     * @return the subscription
+     */
+    Subscriber write(HttpServerResponse response, String id, boolean everyFrame, Function<Frame, String> render) {
+        return logs.subscribe(id, -1, new FrameSink() {
+            @Override
+            public Uni<Void> send(Frame frame) {
+                String out = render.apply(frame);
+                return out.isEmpty() ? Uni.createFrom().voidItem()
+                        : Uni.createFrom().completionStage(response.write(out).toCompletionStage());
+            }
+
+            @Override
+            public void end() {
+                response.end();
+            }
+
+            @Override
+            public void tooFarBehind(long lastSeq) {
+                response.end();
+            }
+        }, everyFrame);
+    }
+
+    /**
+     * Hands stream {@code id}'s frames, from its first, every one as the deliveries topic holds it, to {@code each},
+     * which answers the request with the terminal frame; a client too far behind is answered 503.
+     *
+     * @return the subscription
+     */
+    Subscriber collect(HttpServerResponse response, String id, Consumer<Frame> each) {
+        return logs.subscribe(id, -1, new FrameSink() {
+            @Override
+            public Uni<Void> send(Frame frame) {
+                each.accept(frame);
+                return Uni.createFrom().voidItem();
+            }
+
+            @Override
+            public void end() {
+                // answered with the terminal frame
+            }
+
+            @Override
+            public void tooFarBehind(long lastSeq) {
+                error(response, 503, "api_error", "the stream could not be collected");
+            }
+        }, true);
     }
 
     /** @return control-service's API, with which the facades start, look up and cancel streams */
