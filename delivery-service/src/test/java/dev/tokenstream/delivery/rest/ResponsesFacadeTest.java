@@ -177,9 +177,10 @@ class ResponsesFacadeTest {
 
         lastStart = null;
         HttpResponse<String> item = send("POST", responses, "{\"model\":\"simulator/sim-fast\",\"input\":[{\"type\":"
-                + "\"function_call_output\",\"call_id\":\"<script>\",\"output\":\"x\"}]}");
+                + "\"item_reference\",\"id\":\"<script>\"}]}");
         assertThat(item.statusCode()).isEqualTo(400);
-        assertThat(item.body()).contains("only message items").doesNotContain("<script>");
+        assertThat(item.body()).contains("only message, function_call and function_call_output items")
+                .doesNotContain("<script>");
         HttpResponse<String> previous = send("POST", responses, "{\"model\":\"simulator/sim-fast\",\"input\":\"hi\","
                 + "\"previous_response_id\":\"resp_1\"}");
         assertThat(previous.statusCode()).isEqualTo(400);
