@@ -70,8 +70,9 @@ try {
   wrongKeyStatus = error.status;
 }
 
+const abandonedPrompt = `Tell a long story ${crypto.randomUUID()}`;
 const { data: slow, response: slowResponse } = await client.chat.completions.create({
-  model: slowModel, messages: [{ role: 'user', content: 'Tell a long story' }], max_tokens: 300, stream: true,
+  model: slowModel, messages: [{ role: 'user', content: abandonedPrompt }], max_tokens: 300, stream: true,
 }).withResponse();
 const abandonedStreamId = slowResponse.headers.get('x-tokenstream-stream-id');
 let seen = 0;
@@ -109,7 +110,7 @@ try {
 
 console.log(JSON.stringify({
   cancelledChunks, cancelledFinishReason, cancelledError,
-  abandonedStreamId, abandonedAfterChunks: seen, abandonedAtMillis,
+  abandonedStreamId, abandonedAfterChunks: seen, abandonedAtMillis, abandonedPrompt,
   text, finishReason, usage, chunks, reasoning, reasonedText,
   completionText: completion.choices[0].message.content,
   completionFinishReason: completion.choices[0].finish_reason,

@@ -583,7 +583,8 @@ class WholeStackIT {
                 assertThat(client.status(abandoned).state()).isEqualTo(StreamState.CANCELLED));
         // How soon the provider's connection closed after the client went away: a figure, not a timed assertion.
         HttpResponse<String> closed = HTTP.send(HttpRequest.newBuilder(URI.create(stack.settings().simulatorUrl()
-                + "/simulator/closed?stream=" + abandoned)).build(), HttpResponse.BodyHandlers.ofString());
+                + "/simulator/closed?prompt=" + URLEncoder.encode(result.path("abandonedPrompt").asText(),
+                StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(closed.statusCode()).as("the provider's connection was closed").isEqualTo(200);
         long closedAt = Json.MAPPER.readTree(closed.body()).path("closedByClientAtMillis").asLong();
         assertThat(closedAt).isGreaterThanOrEqualTo(result.path("abandonedAtMillis").asLong());

@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Writes simulated SSE answers, frame by frame on Vert.x timers, for every protocol the simulator speaks, and
  * counts them: {@code GET /simulator/stats} answers how many upstream streams are open right now, started, and
  * closed by the client before their end (how tests see a cancel close the connection); {@code GET
- * /simulator/closed?stream=} answers when the client of the stream its {@value #STREAM_HEADER} header named closed it
- * (how soon). Injects the mid-stream
+ * /simulator/closed?prompt=} answers when the client of the latest stream for that prompt closed it (how soon).
+ * Injects the mid-stream
  * {@link Fault}s. {@code GET /simulator/timeline?prompt=} answers when each content frame of the latest stream
  * for that prompt was written (epoch microseconds, this machine's clock): the benchmark's reference time.
  * {@code GET /simulator/received?prompt=} answers what the latest request ending with that user message sent
@@ -49,8 +49,8 @@ public class SimulatedStreams {
     private final AtomicLong streamsStarted = new AtomicLong();
     private final AtomicLong streamsClosedByClient = new AtomicLong();
     /**
-     * When a client closed a stream before its end, epoch milliseconds, by the {@value #STREAM_HEADER} its request
-     * carried (Tokenstream's ingest names its stream so), the latest {@value #RECEIVED}.
+     * When a client closed a stream before its end, epoch milliseconds, by the request's last user message, the
+     * latest {@value #RECEIVED}.
      */
     private final Map<String, Long> closedByClientAt = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, false) {
@@ -59,8 +59,7 @@ public class SimulatedStreams {
                     return size() > RECEIVED;
                 }
             });
-    /** The request header naming the caller's stream. */
-    static final String STREAM_HEADER = "x-tokenstream-stream-id";
+
     private final AtomicLong faultsInjected = new AtomicLong();
     private final Map<String, AtomicInteger> faultCounts = new ConcurrentHashMap<>();
     /** Content frame write times by prompt, the latest {@value #TIMELINES} prompts. */
@@ -111,11 +110,11 @@ public class SimulatedStreams {
     }
 
     private void closed(RoutingContext ctx) {
-        String stream = ctx.queryParams().get("stream");
-        Long at = stream == null ? null : closedByClientAt.get(stream);
+        String prompt = ctx.queryParams().get("prompt");
+        Long at = prompt == null ? null : closedByClientAt.get(prompt);
         if (at == null) {
             ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
-                    .end("{\"error\":\"no stream of this id was closed by its client\"}");
+                    .end("{\"error\":\"no stream for this prompt was closed by its client\"}");
             return;
         }
         ctx.response().putHeader("content-type", "application/json")
@@ -224,9 +223,8 @@ public class SimulatedStreams {
         response.closeHandler(v -> {
             if (!state.done) {
                 streamsClosedByClient.incrementAndGet();
-                String stream = ctx.request().getHeader(STREAM_HEADER);
-                if (stream != null) {
-                    closedByClientAt.put(stream, System.currentTimeMillis());
+                if (prompt != null) {
+                    closedByClientAt.put(prompt, System.currentTimeMillis());
                 }
                 vertx.cancelTimer(state.timer);
                 finish.run();
