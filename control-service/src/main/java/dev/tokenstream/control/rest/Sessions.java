@@ -127,6 +127,7 @@ public class Sessions {
             }
             Session before = replaceLast ? current.withTurns(current.turns().subList(0, current.turns().size() - 1))
                     : current;
+            checkFits(current, messages);
             List<ChatMessage> conversation = new ArrayList<>(before.conversation());
             conversation.addAll(messages);
             return conversation;
@@ -166,10 +167,7 @@ public class Sessions {
                 return Uni.createFrom().item(session);
             }
             Session updated = session.withTurns(now);
-            if (Json.write(updated).getBytes(StandardCharsets.UTF_8).length > MAX_SESSION_BYTES) {
-                throw new ProblemException(Reason.INVALID_REQUEST, "session " + session.sessionId() + " is full: "
-                        + "its record would exceed " + MAX_SESSION_BYTES / 1024 + " KiB; start a new session");
-            }
+            checkFits(updated, List.of());
             return written(store.save(updated)).replaceWith(updated);
         });
     }
@@ -191,6 +189,16 @@ public class Sessions {
                         return turn.answered(answer.text(), answer.toolCalls(), answer.outcome());
                     });
         });
+    }
+
+    /** @throws ProblemException 400 when {@code session} with {@code more} messages would not fit in a record */
+    private static void checkFits(Session session, List<ChatMessage> more) {
+        long bytes = Json.write(session).getBytes(StandardCharsets.UTF_8).length
+                + Json.write(more).getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SESSION_BYTES) {
+            throw new ProblemException(Reason.INVALID_REQUEST, "session " + session.sessionId() + " is full: its "
+                    + "record would exceed " + MAX_SESSION_BYTES / 1024 + " KiB; start a new session");
+        }
     }
 
     private static Uni<Void> written(Uni<Void> write) {

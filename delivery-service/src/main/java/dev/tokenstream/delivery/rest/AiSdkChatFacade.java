@@ -179,6 +179,12 @@ public class AiSdkChatFacade {
             }
             return sse(chunks.on(frame)) + (frame.terminal() ? "data: [DONE]\n\n" : "");
         });
+        if (response.ended()) {
+            // the whole stream was in memory: written already
+            subscriber.close();
+            reading.decrementAndGet();
+            return;
+        }
         String authorization = ctx.request().getHeader("Authorization");
         response.closeHandler(v -> {
             subscriber.close();
