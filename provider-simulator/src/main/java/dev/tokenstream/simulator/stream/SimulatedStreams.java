@@ -52,34 +52,26 @@ public class SimulatedStreams {
      * When a client closed a stream before its end, epoch milliseconds, by the request's last user message, the
      * latest {@value #RECEIVED}.
      */
-    private final Map<String, Long> closedByClientAt = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                    return size() > RECEIVED;
-                }
-            });
+    private final Map<String, Long> closedByClientAt = latest(RECEIVED);
 
     private final AtomicLong faultsInjected = new AtomicLong();
     private final Map<String, AtomicInteger> faultCounts = new ConcurrentHashMap<>();
     /** Content frame write times by prompt, the latest {@value #TIMELINES} prompts. */
-    private final Map<String, List<Long>> timelines = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, List<Long>> eldest) {
-                    return size() > TIMELINES;
-                }
-            });
+    private final Map<String, List<Long>> timelines = latest(TIMELINES);
     private static final int TIMELINES = 20_000;
     /** The conversation of the latest request by its last user message, the latest {@value #RECEIVED} prompts. */
-    private final Map<String, ObjectNode> received = Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, ObjectNode> eldest) {
-                    return size() > RECEIVED;
-                }
-            });
+    private final Map<String, ObjectNode> received = latest(RECEIVED);
     private static final int RECEIVED = 1_000;
+
+    /** @return a thread-safe map that keeps the {@code limit} latest keys put */
+    private static <V> Map<String, V> latest(int limit) {
+        return Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > limit;
+            }
+        });
+    }
 
     public SimulatedStreams(ObjectMapper mapper, Vertx vertx) {
         this.mapper = mapper;
