@@ -66,7 +66,7 @@ public class ApiKeyStore {
     }
 
     /** @return the connection settings of a service's {@code kafka.*} configuration ({@link KafkaConnection}) */
-    public static Map<String, Object> kafkaConnection(Config config) {
+    private static Map<String, Object> kafkaConnection(Config config) {
         Map<String, Object> settings = new HashMap<>();
         for (String key : CONNECTION_KEYS) {
             config.getOptionalValue("kafka." + key, String.class).ifPresent(value -> settings.put(key, value));

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Writes simulated SSE answers, frame by frame on Vert.x timers, for every protocol the simulator speaks, and
@@ -102,42 +103,36 @@ public class SimulatedStreams {
     }
 
     private void closed(RoutingContext ctx) {
-        String prompt = ctx.queryParams().get("prompt");
-        Long at = prompt == null ? null : closedByClientAt.get(prompt);
-        if (at == null) {
-            ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
-                    .end("{\"error\":\"no stream for this prompt was closed by its client\"}");
-            return;
-        }
-        ctx.response().putHeader("content-type", "application/json")
-                .end(mapper.createObjectNode().put("closedByClientAtMillis", at).toString());
+        answerForPrompt(ctx, closedByClientAt, "no stream for this prompt was closed by its client",
+                at -> mapper.createObjectNode().put("closedByClientAtMillis", at));
     }
 
     private void received(RoutingContext ctx) {
-        String prompt = ctx.queryParams().get("prompt");
-        ObjectNode sent = prompt == null ? null : received.get(prompt);
-        if (sent == null) {
-            ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
-                    .end("{\"error\":\"no request with this last user message\"}");
-            return;
-        }
-        ctx.response().putHeader("content-type", "application/json").end(sent.toString());
+        answerForPrompt(ctx, received, "no request with this last user message", sent -> sent);
     }
 
     private void timeline(RoutingContext ctx) {
+        answerForPrompt(ctx, timelines, "no stream for this prompt", written -> {
+            ObjectNode body = mapper.createObjectNode();
+            var array = body.putArray("contentWrittenAtMicros");
+            synchronized (written) {
+                written.forEach(array::add);
+            }
+            return body;
+        });
+    }
+
+    /** Answers what {@code byPrompt} holds for the {@code prompt} query parameter as JSON; 404 with {@code missing}. */
+    private <V> void answerForPrompt(RoutingContext ctx, Map<String, V> byPrompt, String missing,
+                                     Function<V, ObjectNode> json) {
         String prompt = ctx.queryParams().get("prompt");
-        List<Long> written = prompt == null ? null : timelines.get(prompt);
-        if (written == null) {
+        V value = prompt == null ? null : byPrompt.get(prompt);
+        if (value == null) {
             ctx.response().setStatusCode(404).putHeader("content-type", "application/json")
-                    .end("{\"error\":\"no stream for this prompt\"}");
+                    .end(mapper.createObjectNode().put("error", missing).toString());
             return;
         }
-        ObjectNode body = mapper.createObjectNode();
-        var array = body.putArray("contentWrittenAtMicros");
-        synchronized (written) {
-            written.forEach(array::add);
-        }
-        ctx.response().putHeader("content-type", "application/json").end(body.toString());
+        ctx.response().putHeader("content-type", "application/json").end(json.apply(value).toString());
     }
 
     /** @return whether an SSE frame carries answer text (OpenAI content, Anthropic text_delta) */
