@@ -1,64 +1,85 @@
 package dev.tokenstream.processor.streams;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
-import dev.tokenstream.events.Buffering;
-import dev.tokenstream.events.ErrorInfo;
-import dev.tokenstream.events.StreamState;
-import dev.tokenstream.events.Usage;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.Objects;
 
 /**
- * What the processor keeps of one stream in the {@link StreamTopology#STATE_STORE} (changelogged): its state, the
- * sequence numbers seen and given, and the accumulators of its statistics. Times are epoch microseconds.
+ * What the processor keeps of one stream in the {@link StreamTopology#STATE_STORE} (changelogged), in parts, each
+ * owned by the one class that changes it:
+ * <ul>
+ *   <li>{@link Lifecycle}: state, attempt fencing and dedupe, delivery seqs, how it ended;</li>
+ *   <li>{@link PauseClock}: the pauses and the count of events held ({@link PauseBuffer} holds them);</li>
+ *   <li>{@link PendingFrame}: the token frame being coalesced, and the request's coalescing policy;</li>
+ *   <li>{@link TokenStatistics}: what the stream's statistics are computed from;</li>
+ *   <li>{@link TenantShare}: the stream's share of its tenant's usage.</li>
+ * </ul>
+ * The stored format is JSON with a {@code format} version ({@link #FORMAT}); each part's JSON names are set by
+ * annotation, so renaming a Java field changes nothing stored. {@link StreamProgressSerde} reads every earlier
+ * format, so a processor of this build takes over the running streams of one of the previous build (a rolling
+ * upgrade); changing a stored name or meaning is a new format with a test that the previous one is still read.
  */
-@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
-        getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+@JsonPropertyOrder({"format", "lifecycle", "pause", "pending", "statistics", "tenant"})
 public final class StreamProgress {
 
-    StreamState state = StreamState.REQUESTED;
-    /** Highest token-event seq applied or held; lower or equal ones are duplicates. */
-    long lastEventSeq = -1;
-    /** The delivery seq the next frame gets. */
-    long nextDeliverySeq;
-    boolean started;
-    String provider;
-    String model;
-    /** The request's tenant (from ingest's started event); null for streams of no tenant. */
-    String tenant;
-    /** Output tokens already reported to the tenant's usage ({@link dev.tokenstream.events.TenantSample}). */
-    long tenantTokensSampled;
-    /** Whether the stream's end was reported to the tenant's usage. */
-    boolean tenantEndSampled;
-    Long acceptedAtMicros;
-    Long upstreamRequestAtMicros;
-    Long firstTokenAtMicros;
-    Long lastTokenAtMicros;
-    long tokenCount;
-    /** Inter-token gaps in microseconds, an HdrHistogram in its compressed encoding. */
-    byte[] itlHistogram;
-    Long pausedAtMicros;
-    double pausedMillis;
-    long heldEvents;
-    String finishReason;
-    Usage usage;
-    ErrorInfo error;
-    Long endedAtMicros;
-    /** The request's coalescing policy, or null for the processor's default. */
-    Buffering buffering;
-    /** Token text waiting to be coalesced into the next frame. */
-    String pendingText = "";
-    int pendingTokens;
-    long pendingEmittedAtMicros;
-    /** When ingest received the first pending token (window mode: its window starts there), epoch microseconds. */
-    long pendingFirstEmittedAtMicros;
-    /** Processor wall clock when the first pending token arrived (window mode), epoch milliseconds. */
-    long pendingSinceMillis;
-    /** The processor's wall clock at the stream's last event from ingest (or its end), epoch milliseconds. */
-    long lastActivityMillis;
-    long pausedSinceMillis;
-    Long attempt;
-    long contentEvents;
+    /**
+     * The stored format this build writes. 1: one flat object of 32 fields, no {@code format} (up to 2026-12-02,
+     * read by {@link StreamProgressV1}); 2: the parts below.
+     */
+    public static final int FORMAT = 2;
 
-    long nextDeliverySeq() {
-        return nextDeliverySeq++;
+    @JsonProperty(value = "format", access = JsonProperty.Access.READ_ONLY)
+    private final int format = FORMAT;
+    @JsonProperty("lifecycle")
+    private final Lifecycle lifecycle;
+    @JsonProperty("pause")
+    private final PauseClock pause;
+    @JsonProperty("pending")
+    private final PendingFrame pending;
+    @JsonProperty("statistics")
+    private final TokenStatistics statistics;
+    @JsonProperty("tenant")
+    private final TenantShare tenant;
+
+    @JsonCreator
+    StreamProgress(@JsonProperty("lifecycle") Lifecycle lifecycle, @JsonProperty("pause") PauseClock pause,
+                   @JsonProperty("pending") PendingFrame pending,
+                   @JsonProperty("statistics") TokenStatistics statistics,
+                   @JsonProperty("tenant") TenantShare tenant) {
+        this.lifecycle = Objects.requireNonNullElseGet(lifecycle, Lifecycle::new);
+        this.pause = Objects.requireNonNullElseGet(pause, PauseClock::new);
+        this.pending = Objects.requireNonNullElseGet(pending, PendingFrame::new);
+        this.statistics = Objects.requireNonNullElseGet(statistics, TokenStatistics::new);
+        this.tenant = Objects.requireNonNullElseGet(tenant, TenantShare::new);
+    }
+
+    /** @return a stream of which nothing is known yet, requested at {@code nowMillis} (processor wall clock) */
+    static StreamProgress requested(long nowMillis) {
+        return new StreamProgress(Lifecycle.requested(nowMillis), null, null, null, null);
+    }
+
+    Lifecycle lifecycle() {
+        return lifecycle;
+    }
+
+    PauseClock pause() {
+        return pause;
+    }
+
+    PendingFrame pending() {
+        return pending;
+    }
+
+    TokenStatistics statistics() {
+        return statistics;
+    }
+
+    TenantShare tenant() {
+        return tenant;
     }
 }

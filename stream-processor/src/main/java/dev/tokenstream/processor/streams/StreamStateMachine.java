@@ -74,14 +74,14 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         if (input instanceof StreamInput.Request request) {
             String streamId = request.request().streamId();
             StreamProgress known = states.get(streamId);
-            if (known == null || known.tenant == null && request.request().tenant() != null) {
+            String tenant = request.request().tenant();
+            if (known == null || known.tenant().tenant() == null && tenant != null) {
                 // REQUESTED from now: the start deadline counts from here. Its tenant answers queries from now.
                 StreamProgress progress = known == null ? load(streamId) : known;
-                progress.tenant = request.request().tenant();
+                progress.tenant().tenant(tenant);
                 save(streamId, progress);
-                if (progress.tenant != null) {
-                    out.tenantSample(TenantSample.requested(progress.tenant, streamId,
-                            context.currentSystemTimeMs()));
+                if (tenant != null) {
+                    out.tenantSample(TenantSample.requested(tenant, streamId, context.currentSystemTimeMs()));
                 }
             }
             if (request.request().merge() != null) {
@@ -128,7 +128,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         transitions.fail(id, progress, error, out);
         save(id, progress);
         out.command(new ControlCommand(error.code() + "-" + id, id, ControlAction.CANCEL, transitions.nowMicros()));
-        LOG.warnf("stream %s failed: %s after %d tokens", id, error.code(), progress.tokenCount);
+        LOG.warnf("stream %s failed: %s after %d tokens", id, error.code(), progress.statistics().tokenCount());
     }
 
     /** Drops the state of streams (and merge groups) that ended more than the retention ago. */
@@ -187,11 +187,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
 
     private StreamProgress load(String id) {
         StreamProgress progress = states.get(id);
-        if (progress == null) {
-            progress = new StreamProgress();
-            progress.lastActivityMillis = context.currentSystemTimeMs();
-        }
-        return progress;
+        return progress != null ? progress : StreamProgress.requested(context.currentSystemTimeMs());
     }
 
     /** Writes a stream's state, and keeps the sweeper's running set in step. */

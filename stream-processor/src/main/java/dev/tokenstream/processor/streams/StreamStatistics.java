@@ -26,35 +26,22 @@ final class StreamStatistics {
         return Math.max(1, Math.min(MAX_GAP_MICROS, micros));
     }
 
-    /**
-     * Counts one token that ingest received at {@code emittedAtMicros} and records its gap to the previous one in
-     * {@code itl}, the stream's inter-token histogram as the caller keeps it decoded ({@link #store} writes it
-     * back into the progress).
-     */
-    static void recordToken(StreamProgress progress, long emittedAtMicros, IntCountsHistogram itl) {
-        progress.tokenCount++;
-        if (progress.firstTokenAtMicros == null) {
-            progress.firstTokenAtMicros = emittedAtMicros;
-        } else if (progress.lastTokenAtMicros != null) {
-            itl.recordValue(Math.max(0, Math.min(MAX_GAP_MICROS, emittedAtMicros - progress.lastTokenAtMicros)));
-        }
-        progress.lastTokenAtMicros = emittedAtMicros;
-    }
-
-    /** Writes {@code itl} into the progress, compressed (what the store and the statistics read). */
-    static void store(StreamProgress progress, IntCountsHistogram itl) {
-        progress.itlHistogram = encode(itl);
+    /** @return an inter-token gap within what the histograms record: 0 to 10 minutes, in microseconds */
+    static long clampGapMicros(long micros) {
+        return Math.max(0, Math.min(MAX_GAP_MICROS, micros));
     }
 
     /** @return the stream's statistics now. */
-    static StreamStats of(String id, StreamProgress p, long nowMicros) {
-        Double ttft = millisBetween(p.acceptedAtMicros, p.firstTokenAtMicros);
-        Double upstreamTtft = millisBetween(p.upstreamRequestAtMicros, p.firstTokenAtMicros);
+    static StreamStats of(String id, StreamProgress progress, long nowMicros) {
+        Lifecycle lifecycle = progress.lifecycle();
+        TokenStatistics p = progress.statistics();
+        Double ttft = millisBetween(p.acceptedAtMicros(), p.firstTokenAtMicros());
+        Double upstreamTtft = millisBetween(p.upstreamRequestAtMicros(), p.firstTokenAtMicros());
         Double p50 = null;
         Double p95 = null;
         Double max = null;
-        if (p.itlHistogram != null) {
-            IntCountsHistogram histogram = decode(p.itlHistogram);
+        if (p.itlHistogram() != null) {
+            IntCountsHistogram histogram = decode(p.itlHistogram());
             if (histogram.getTotalCount() > 0) {
                 p50 = histogram.getValueAtPercentile(50) / 1000.0;
                 p95 = histogram.getValueAtPercentile(95) / 1000.0;
@@ -62,18 +49,15 @@ final class StreamStatistics {
             }
         }
         Double tokensPerSecond = null;
-        if (p.tokenCount > 1 && p.lastTokenAtMicros > p.firstTokenAtMicros) {
+        if (p.tokenCount() > 1 && p.lastTokenAtMicros() > p.firstTokenAtMicros()) {
             // Decode rate: the tokens after the first over the time they took.
-            tokensPerSecond = (p.tokenCount - 1) * 1_000_000.0 / (p.lastTokenAtMicros - p.firstTokenAtMicros);
+            tokensPerSecond = (p.tokenCount() - 1) * 1_000_000.0 / (p.lastTokenAtMicros() - p.firstTokenAtMicros());
         }
-        Double duration = millisBetween(p.acceptedAtMicros, p.endedAtMicros);
-        double paused = p.pausedMillis;
-        if (p.pausedAtMicros != null) {
-            paused += Math.max(0, nowMicros - p.pausedAtMicros) / 1000.0;
-        }
-        return new StreamStats(id, p.state, p.provider, p.model, p.acceptedAtMicros, ttft, upstreamTtft, p50, p95,
-                max, tokensPerSecond, p.tokenCount, p.usage, duration, paused, p.finishReason, p.error, nowMicros,
-                p.tenant);
+        Double duration = millisBetween(p.acceptedAtMicros(), lifecycle.endedAtMicros());
+        return new StreamStats(id, lifecycle.state(), p.provider(), p.model(), p.acceptedAtMicros(), ttft,
+                upstreamTtft, p50, p95, max, tokensPerSecond, p.tokenCount(), p.usage(), duration,
+                progress.pause().pausedMillis(nowMicros), lifecycle.finishReason(), lifecycle.error(), nowMicros,
+                progress.tenant().tenant());
     }
 
     private static Double millisBetween(Long fromMicros, Long toMicros) {

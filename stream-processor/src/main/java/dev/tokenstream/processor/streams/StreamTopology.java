@@ -190,7 +190,7 @@ public final class StreamTopology {
         // so a crash restores them to one consistent point and the records after it are processed again from there
         // (a stream's progress, its held tokens and its group never disagree; docs/design.md "Crash and restart").
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
-                Serdes.String(), JsonSerde.of(StreamProgress.class)).withCachingEnabled(), STATE_MACHINE);
+                Serdes.String(), new StreamProgressSerde()).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
                 Serdes.String(), tokenSerde).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),

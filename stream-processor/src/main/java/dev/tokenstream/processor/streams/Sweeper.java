@@ -36,7 +36,7 @@ final class Sweeper {
      * @param progress its state as stored
      */
     void track(String id, StreamProgress progress) {
-        if (progress.state.isTerminal()) {
+        if (progress.lifecycle().isTerminal()) {
             open.remove(id);
         } else {
             open.add(id);
@@ -70,21 +70,21 @@ final class Sweeper {
             if (progress == null) {
                 continue;
             }
-            switch (progress.state) {
+            switch (progress.lifecycle().state()) {
                 case REQUESTED -> {
-                    if (nowMillis - progress.lastActivityMillis > settings.startDeadline().toMillis()) {
+                    if (nowMillis - progress.lifecycle().lastActivityMillis() > settings.startDeadline().toMillis()) {
                         notStarted.add(id);
                     }
                 }
                 case PAUSED -> {
-                    if (nowMillis - progress.pausedSinceMillis > settings.maxPause().toMillis()) {
+                    if (nowMillis - progress.pause().pausedSinceMillis() > settings.maxPause().toMillis()) {
                         pauseExpired.add(id);
                     } else {
                         active++;
                     }
                 }
                 default -> {
-                    if (nowMillis - progress.lastActivityMillis > settings.stallTimeout().toMillis()) {
+                    if (nowMillis - progress.lifecycle().lastActivityMillis() > settings.stallTimeout().toMillis()) {
                         stalled.add(id);
                     } else {
                         active++;
@@ -105,8 +105,9 @@ final class Sweeper {
         List<String> expired = new ArrayList<>();
         try (KeyValueIterator<String, StreamProgress> all = states.all()) {
             all.forEachRemaining(kv -> {
-                if (kv.value.state.isTerminal()
-                        && nowMillis - kv.value.lastActivityMillis > settings.retainTerminal().toMillis()) {
+                Lifecycle lifecycle = kv.value.lifecycle();
+                if (lifecycle.isTerminal()
+                        && nowMillis - lifecycle.lastActivityMillis() > settings.retainTerminal().toMillis()) {
                     expired.add(kv.key);
                 }
             });
