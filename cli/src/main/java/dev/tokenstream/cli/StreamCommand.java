@@ -1,6 +1,6 @@
 package dev.tokenstream.cli;
 
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.client.ConsoleStreamHandler;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
@@ -82,7 +82,7 @@ final class StreamCommand implements Callable<Integer> {
         TokenstreamClient client = cli.client();
         var params = new GenerationParams(maxTokens, null, seed, reasoningBudget, tools.stream()
                 .map(StreamCommand::tool).toList());
-        var request = (targets.isEmpty() ? StartStream.prompt(provider, model, String.join(" ", prompt), params)
+        var request = (targets.isEmpty() ? StartStreamRequest.prompt(provider, model, String.join(" ", prompt), params)
                 : group(params)).withBuffering(buffering == null ? null : parseBuffering(spec, buffering));
         try (StreamSession session = client.start(request, new ConsoleStreamHandler())) {
             System.err.println("stream " + session.metadata().streamId());
@@ -99,7 +99,7 @@ final class StreamCommand implements Callable<Integer> {
         }
     }
 
-    private StartStream group(GenerationParams params) {
+    private StartStreamRequest group(GenerationParams params) {
         MergeMode mode;
         try {
             mode = MergeMode.fromWire(merge == null ? "" : merge);
@@ -114,7 +114,7 @@ final class StreamCommand implements Callable<Integer> {
             }
             parsed.add(new Target(target.substring(0, slash), target.substring(slash + 1)));
         }
-        var request = StartStream.group(mode, parsed, String.join(" ", prompt), params);
+        var request = StartStreamRequest.group(mode, parsed, String.join(" ", prompt), params);
         return firstTokenTimeoutMs == null ? request : request.withFirstTokenTimeout(Duration.ofMillis(firstTokenTimeoutMs));
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenstream.client;
 
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.SessionTurn;
@@ -41,7 +42,7 @@ public final class Session {
      * @throws TokenstreamException 409 while the previous turn still streams; 404 when the session is gone
      */
     public StreamSession send(String message, StreamHandler... handlers) {
-        return client.start(new StartStream(provider, model, List.of(ChatMessage.user(message)), params, null)
+        return client.start(StartStreamRequest.of(provider, model, List.of(ChatMessage.user(message)), params, null)
                 .inSession(id), handlers);
     }
 

@@ -1,5 +1,6 @@
 package dev.tokenstream.client;
 
+import dev.tokenstream.api.StartStreamRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstream.events.GenerationParams;
@@ -95,7 +96,7 @@ public final class TokenstreamClient {
      * @throws TokenstreamException when the request is refused (its status and the problem's detail), or
      *                              control-service is unreachable twice
      */
-    public Started start(StartStream request) {
+    public Started start(StartStreamRequest request) {
         Map<String, String> key = Map.of("Idempotency-Key", StreamIds.newId());
         JsonNode body;
         try {
@@ -149,7 +150,7 @@ public final class TokenstreamClient {
      *
      * @return the session: control the stream, wait for its result
      */
-    public StreamSession start(StartStream request, StreamHandler... handlers) {
+    public StreamSession start(StartStreamRequest request, StreamHandler... handlers) {
         Started started = start(request);
         var session = new StreamSession(this, new StreamMetadata(started.streamId(), started.ws(), started.sse()),
                 List.of(handlers));

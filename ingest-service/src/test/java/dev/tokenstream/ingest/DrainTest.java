@@ -2,7 +2,7 @@ package dev.tokenstream.ingest;
 
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
-import dev.tokenstream.ingest.messaging.IngestDrain;
+import dev.tokenstream.ingest.listener.IngestDrain;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -2,7 +2,7 @@ package dev.tokenstream.systemtests;
 
 import dev.tokenstream.client.BufferedStreamHandler;
 import dev.tokenstream.client.CallbackStreamHandler;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.client.StreamFailedException;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
@@ -134,7 +134,7 @@ class ChaosIT {
         String prompt = "Tell a long story about chaos " + process + " " + index;
         var params = new GenerationParams(150, null, (long) index + 7);
         var run = new Run(index, List.of(SystemTests.simulatorAnswer(stack, model, prompt, params)), pauses);
-        return started(run, StartStream.prompt("simulator", model, prompt, params).withBuffering(buffering));
+        return started(run, StartStreamRequest.prompt("simulator", model, prompt, params).withBuffering(buffering));
     }
 
     /** A fallback merge group: sim-default as the primary, sim-slow as the secondary. */
@@ -146,11 +146,11 @@ class ChaosIT {
         for (String model : models) {
             answers.add(SystemTests.simulatorAnswer(stack, model, prompt, params));
         }
-        return started(new Run(index, answers, false), StartStream.group(MergeMode.FALLBACK,
+        return started(new Run(index, answers, false), StartStreamRequest.group(MergeMode.FALLBACK,
                 models.stream().map(model -> new Target("simulator", model)).toList(), prompt, params));
     }
 
-    private Run started(Run run, StartStream request) {
+    private Run started(Run run, StartStreamRequest request) {
         var arrivals = CallbackStreamHandler.builder().onToken((token, i) -> run.arrivals.add(System.nanoTime()))
                 .build();
         run.session = retried(() -> client.start(request, run.text, arrivals));

@@ -2,7 +2,7 @@ package dev.tokenstream.systemtests;
 
 import dev.tokenstream.client.BufferedStreamHandler;
 import dev.tokenstream.client.CallbackStreamHandler;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.client.StreamFailedException;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
@@ -99,7 +99,7 @@ class ScaleOutIT {
             TokenstreamClient client = clients.get(k % INSTANCES);
             String prompt = "Scale out, stream " + k;
             var params = new GenerationParams(40, null, (long) k);
-            var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
+            var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params));
             String owner = owners.get(partitionOf(started.streamId()));
             // control-service looks at the delivery group every 5 s: its links name the owner once it has seen it.
             int ownerPort = URI.create(owner).getPort();
@@ -150,7 +150,7 @@ class ScaleOutIT {
                     .build();
             // control-service (1) survives; the links name each stream's owner, so the clients of the streams
             // delivery-service-2 owns lose their connection with it and reconnect through fresh links.
-            run.session = clients.get(0).start(StartStream.prompt("simulator", "sim-slow", prompt, params), run.text,
+            run.session = clients.get(0).start(StartStreamRequest.prompt("simulator", "sim-slow", prompt, params), run.text,
                     arrivals);
             run.forwarded = !deliveryOwners().get(partitionOf(run.session.metadata().streamId()))
                     .equals(stack.settings().deliveryUrl(1));

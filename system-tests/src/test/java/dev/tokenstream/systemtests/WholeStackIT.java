@@ -6,7 +6,7 @@ import dev.tokenstream.bench.BenchRun;
 import dev.tokenstream.bench.Benchmark;
 import dev.tokenstream.client.BufferedStreamHandler;
 import dev.tokenstream.client.CallbackStreamHandler;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.SessionTurn;
@@ -134,7 +134,7 @@ class WholeStackIT {
         List<Double> millis = new ArrayList<>();
         int warmUp = 3;
         for (int i = 0; i < warmUp + 10; i++) {
-            var started = client.start(StartStream.prompt("simulator", "sim-fast", "Say hi " + i,
+            var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", "Say hi " + i,
                     new GenerationParams(5, null, (long) i)));
             try (var recorder = new Recorder(client, started.ws(), -1)) {
                 assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
@@ -158,7 +158,7 @@ class WholeStackIT {
         var params = new GenerationParams(64, null, 11L);
         String expected = simulatorAnswer("sim-fast", prompt, params);
 
-        var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params));
+        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params));
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
@@ -196,7 +196,7 @@ class WholeStackIT {
         var params = new GenerationParams(300, null, 23L);
         String undisturbed = simulatorAnswer("sim-default", prompt, params);
 
-        var started = client.start(StartStream.prompt("simulator", "sim-default", prompt, params));
+        var started = client.start(StartStreamRequest.prompt("simulator", "sim-default", prompt, params));
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 5);
             stack.kill("ingest-service");
@@ -227,7 +227,7 @@ class WholeStackIT {
         var params = new GenerationParams(40, null, 29L);
         String undisturbed = simulatorAnswer("sim-fast", prompt, params);
 
-        var started = client.start(StartStream.prompt("simulator",
+        var started = client.start(StartStreamRequest.prompt("simulator",
                 "sim-fast?fault=slow-first-token&millis=20000&times=1", prompt, params));
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.has(FrameType.STARTED));
@@ -250,7 +250,7 @@ class WholeStackIT {
     void shouldControlAStreamStartedBeforeAControlServiceRestart() throws Exception {
         var buffered = new BufferedStreamHandler();
         // One token a second: the stream outlives the restart however slow the machine is.
-        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-trickle",
+        try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-trickle",
                 "Tell a long story about a restart", new GenerationParams(300, null, 41L)), buffered)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 2);
             stack.kill("control-service");
@@ -274,7 +274,7 @@ class WholeStackIT {
         String undisturbed = simulatorAnswer("sim-default", prompt, params);
         var buffered = new BufferedStreamHandler();
 
-        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-default", prompt, params),
+        try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-default", prompt, params),
                 buffered)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 10);
             stack.terminate("ingest-service");
@@ -303,7 +303,7 @@ class WholeStackIT {
             var timing = CallbackStreamHandler.builder().onToken((token, index) -> arrivals.add(System.nanoTime()))
                     .build();
 
-            try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-default", prompt, params),
+            try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-default", prompt, params),
                     buffered, timing)) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 10);
                 stack.kill(process);
@@ -329,7 +329,7 @@ class WholeStackIT {
         var params = new GenerationParams(64, null, 11L);
         String expected = simulatorAnswer("sim-fast", prompt, params);
 
-        var started = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params)
+        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params)
                 .withBuffering(new Buffering(Buffering.Mode.WORDS, null)));
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
@@ -347,7 +347,7 @@ class WholeStackIT {
 
     @Test
     void shouldPauseResumeAndCancelAStreamAndCloseTheUpstreamCall() throws Exception {
-        var started = client.start(StartStream.prompt("simulator", "sim-fast", "Tell me a long story",
+        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", "Tell me a long story",
                 new GenerationParams(2000, null, 5L)));
         String id = started.streamId();
         try (var recorder = new Recorder(client, started.ws(), -1)) {
@@ -405,7 +405,7 @@ class WholeStackIT {
     void shouldDeliverReasoningAndToolCallFramesAndEndMidStreamFaultsAsFailedFrames() throws Exception {
         var params = new GenerationParams(200, null, null, 256, List.of(new dev.tokenstream.events.ToolDefinition(
                 "get_weather", null, null)));
-        var started = client.start(StartStream.prompt("anthropic", "sim-fast", "weather in Oslo", params));
+        var started = client.start(StartStreamRequest.prompt("anthropic", "sim-fast", "weather in Oslo", params));
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
@@ -417,7 +417,7 @@ class WholeStackIT {
         assertThat(whole.arguments()).isEqualTo("{\"query\":\"weather in Oslo\"}");
         assertThat(frames.get(frames.size() - 1).finishReason()).isEqualTo("tool_use");
 
-        var failing = client.start(StartStream.prompt("openai", "sim-fast?fault=midstream-error&after=3",
+        var failing = client.start(StartStreamRequest.prompt("openai", "sim-fast?fault=midstream-error&after=3",
                 "fail me", new GenerationParams(50, null, 1L)));
         List<DeliveryFrame> failed = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(failing.ws(), -1, failed::add)) {
@@ -430,7 +430,7 @@ class WholeStackIT {
         assertThat(failed.stream().filter(DeliveryFrame::isToken).mapToLong(DeliveryFrame::tokenCount).sum())
                 .isEqualTo(3);
 
-        var retried = client.start(StartStream.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
+        var retried = client.start(StartStreamRequest.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
                 "retry me", new GenerationParams(20, null, null)));
         assertThat(client.subscribe(retried.ws(), -1, f -> { }).awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
         assertThat(awaitTerminalStats(retried.streamId()).state()).isEqualTo(StreamState.COMPLETED);
@@ -438,7 +438,7 @@ class WholeStackIT {
 
     @Test
     void shouldCloseAStalledAnthropicUpstreamConnectionOnCancel() throws Exception {
-        var started = client.start(StartStream.prompt("anthropic", "sim-fast?fault=stall&after=3&seconds=60",
+        var started = client.start(StartStreamRequest.prompt("anthropic", "sim-fast?fault=stall&after=3&seconds=60",
                 "stall for a minute", new GenerationParams(200, null, null)));
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 3);
@@ -463,7 +463,7 @@ class WholeStackIT {
         int closedBefore = simulatorStats().path("streamsClosedByClient").asInt();
 
         long begin = System.nanoTime();
-        var started = client.start(StartStream.group(MergeMode.RACE, List.of(new Target("simulator", "sim-slow"),
+        var started = client.start(StartStreamRequest.group(MergeMode.RACE, List.of(new Target("simulator", "sim-slow"),
                 new Target("simulator", "sim-fast")), prompt, params));
         String slow = Merge.memberId(started.streamId(), 0);
         try (var recorder = new Recorder(client, started.ws(), -1)) {
@@ -505,7 +505,7 @@ class WholeStackIT {
             throw new IllegalStateException("a handler bug");
         }).onComplete(completed::add).build();
 
-        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-fast", prompt, params),
+        try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params),
                 failing, buffered)) {
             for (int i = 1; i <= 5; i++) {
                 long atLeast = i * 20L;
@@ -530,7 +530,7 @@ class WholeStackIT {
         var callbacks = CallbackStreamHandler.builder().onStart(m -> started.add(m.streamId()))
                 .onComplete(ended::add).build();
 
-        try (StreamSession session = client.start(StartStream.prompt("simulator", "sim-fast", "Tell me a long story",
+        try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-fast", "Tell me a long story",
                 new GenerationParams(2000, null, 9L)), buffered, callbacks)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 5);
             session.pause();
@@ -818,7 +818,7 @@ class WholeStackIT {
 
     @Test
     void shouldKeepEveryEntranceClosedToStrangersAndEachTenantsStreamsToItself() throws Exception {
-        String id = client.start(StartStream.prompt("simulator", "sim-slow", "our secret plans", null)).streamId();
+        String id = client.start(StartStreamRequest.prompt("simulator", "sim-slow", "our secret plans", null)).streamId();
         String control = stack.settings().controlUrl();
         String delivery = stack.settings().deliveryUrl();
         String body = "{\"provider\":\"simulator\",\"model\":\"sim-fast\",\"messages\":[{\"role\":\"user\","
@@ -843,9 +843,9 @@ class WholeStackIT {
         String acmeKey = created.out().strip().lines().reduce((a, b) -> b).orElseThrow();
         var acme = new TokenstreamClient(URI.create(control), acmeKey);
         String acmeStream = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> acme.start(
-                StartStream.prompt("simulator", "sim-fast", "acme's own", null)).streamId(), s -> true);
+                StartStreamRequest.prompt("simulator", "sim-fast", "acme's own", null)).streamId(), s -> true);
         for (Runnable call : List.<Runnable>of(() -> acme.status(id), () -> acme.cancel(id), () -> acme.links(id),
-                () -> acme.start(StartStream.prompt("replay:" + id, "replay", "again", null)),
+                () -> acme.start(StartStreamRequest.prompt("replay:" + id, "replay", "again", null)),
                 () -> client.status(acmeStream))) {
             assertThatThrownBy(call::run).isInstanceOfSatisfying(TokenstreamException.class,
                     e -> assertThat(e.status()).isEqualTo(404));
@@ -866,7 +866,7 @@ class WholeStackIT {
         assertThat(created.exit()).as(created.err()).isZero();
         var limited = new TokenstreamClient(URI.create(stack.settings().controlUrl()),
                 created.out().strip().lines().reduce((a, b) -> b).orElseThrow());
-        StartStream slow = StartStream.prompt("simulator", "sim-slow", "a long story", new GenerationParams(400, null,
+        StartStreamRequest slow = StartStreamRequest.prompt("simulator", "sim-slow", "a long story", new GenerationParams(400, null,
                 1L));
         String first = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> limited.start(slow)
                 .streamId(), s -> true);
@@ -908,7 +908,7 @@ class WholeStackIT {
         assertThat(assertRefused(() -> client.pause(unknown))).isEqualTo(404);
         assertThat(assertRefused(() -> client.status("no-such-stream"))).as("not a stream id").isEqualTo(400);
         // The catalog ingest published: an unknown provider is refused before anything is written.
-        assertThat(assertRefused(() -> client.start(StartStream.prompt("nope", "m", "hi", GenerationParams.DEFAULTS),
+        assertThat(assertRefused(() -> client.start(StartStreamRequest.prompt("nope", "m", "hi", GenerationParams.DEFAULTS),
                 new BufferedStreamHandler()))).isEqualTo(400);
     }
 

@@ -1,9 +1,10 @@
 package dev.tokenstream.control.messaging;
 
+import dev.tokenstream.api.ProcessorApi;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.tokenstream.control.rest.ProblemException;
-import dev.tokenstream.control.rest.ProblemException.Reason;
+import dev.tokenstream.control.problem.ProblemException;
+import dev.tokenstream.control.problem.ProblemException.Reason;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamRequest;

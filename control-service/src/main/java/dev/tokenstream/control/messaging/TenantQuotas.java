@@ -1,8 +1,9 @@
 package dev.tokenstream.control.messaging;
 
+import dev.tokenstream.api.ProcessorApi;
 import dev.tokenstream.control.config.ControlConfig;
-import dev.tokenstream.control.rest.ProblemException;
-import dev.tokenstream.control.rest.ProblemException.Reason;
+import dev.tokenstream.control.problem.ProblemException;
+import dev.tokenstream.control.problem.ProblemException.Reason;
 import dev.tokenstream.events.TenantUsage;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;

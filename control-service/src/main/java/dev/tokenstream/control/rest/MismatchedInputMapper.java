@@ -1,5 +1,6 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.control.problem.ProblemException.Reason;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.tokenstream.events.Problem;
 import jakarta.ws.rs.core.Context;
@@ -27,8 +28,8 @@ public class MismatchedInputMapper implements ExceptionMapper<MismatchedInputExc
                 .map(reference -> reference.getFieldName() != null ? reference.getFieldName()
                         : "[" + reference.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
-        var reason = ProblemException.Reason.INVALID_REQUEST;
-        return ProblemMapper.respond(new Problem(reason.type(), reason.title, 400, field.isEmpty()
+        var reason = Reason.INVALID_REQUEST;
+        return ProblemMapper.respond(new Problem(reason.type(), reason.title(), 400, field.isEmpty()
                 ? "the request body does not have the shape of this operation's request"
                 : field + " has the wrong type or value", ProblemMapper.path(uriInfo)));
     }

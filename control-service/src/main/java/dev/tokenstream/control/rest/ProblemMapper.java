@@ -1,5 +1,6 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.control.problem.ProblemException;
 import dev.tokenstream.events.Problem;
 import io.quarkus.logging.Log;
 import jakarta.ws.rs.WebApplicationException;
@@ -21,7 +22,7 @@ public class ProblemMapper implements ExceptionMapper<Exception> {
         String path = path(uriInfo);
         if (exception instanceof ProblemException problem) {
             var reason = problem.reason();
-            Response response = respond(new Problem(reason.type(), reason.title, reason.status, problem.getMessage(),
+            Response response = respond(new Problem(reason.type(), reason.title(), reason.status(), problem.getMessage(),
                     path));
             return problem.retryAfterSeconds() > 0 && response.getHeaderString("Retry-After") == null
                     ? Response.fromResponse(response).header("Retry-After", problem.retryAfterSeconds()).build()

@@ -1,14 +1,16 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.api.OpenSession;
 import dev.tokenstream.auth.Caller;
-import dev.tokenstream.control.config.ControlConfig;
-import dev.tokenstream.control.rest.ProblemException.Reason;
+import dev.tokenstream.control.problem.ProblemException;
+import dev.tokenstream.control.problem.ProblemException.Reason;
+import dev.tokenstream.control.service.Sessions;
+import dev.tokenstream.control.service.StreamLinker;
 import dev.tokenstream.events.Session;
 import dev.tokenstream.events.StreamIds;
 import io.smallrye.mutiny.Uni;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -31,24 +33,12 @@ public class SessionsResource {
 
     private final Sessions sessions;
     private final SecurityIdentity identity;
-    private final ControlConfig config;
+    private final StreamLinker linker;
 
-    public SessionsResource(Sessions sessions, SecurityIdentity identity, ControlConfig config) {
+    public SessionsResource(Sessions sessions, SecurityIdentity identity, StreamLinker linker) {
         this.sessions = sessions;
         this.identity = identity;
-        this.config = config;
-    }
-
-    /**
-     * Body of {@code POST /v1/sessions}; may be absent.
-     *
-     * @param key   a name of the tenant's choosing (an application's chat id): the same key always gives the same
-     *              session, made the first time; 1 to 255 visible ASCII characters
-     * @param after a stream id: the session to continue after that stream (its own, or a branch of it when a later
-     *              turn followed it)
-     */
-    public record OpenSession(@Pattern(regexp = "[\\x21-\\x7e]{1,255}", message = "must be 1 to 255 visible ASCII "
-            + "characters") String key, String after) {
+        this.linker = linker;
     }
 
     /**
@@ -70,8 +60,8 @@ public class SessionsResource {
         }
         Uni<Sessions.Made> made = body != null && body.after() != null ? sessions.after(tenant, body.after())
                 : sessions.open(tenant, body == null ? null : body.key());
-        return made.map(m -> (m.created() ? Response.created(URI.create(config.publicBaseUrl().replaceAll("/+$", "")
-                + "/v1/sessions/" + m.session().sessionId()))
+        return made.map(m -> (m.created()
+                ? Response.created(URI.create(linker.publicUrl("/v1/sessions/" + m.session().sessionId())))
                 : Response.ok()).entity(m.session()).build());
     }
 

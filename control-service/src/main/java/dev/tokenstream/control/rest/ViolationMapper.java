@@ -1,5 +1,6 @@
 package dev.tokenstream.control.rest;
 
+import dev.tokenstream.control.problem.ProblemException.Reason;
 import dev.tokenstream.events.Problem;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.core.Context;
@@ -27,8 +28,8 @@ public class ViolationMapper implements ExceptionMapper<ConstraintViolationExcep
                 .map(v -> field(v.getPropertyPath().toString()) + " " + v.getMessage())
                 .sorted()
                 .collect(Collectors.joining("; "));
-        var reason = ProblemException.Reason.INVALID_REQUEST;
-        return ProblemMapper.respond(new Problem(reason.type(), reason.title, 400, detail,
+        var reason = Reason.INVALID_REQUEST;
+        return ProblemMapper.respond(new Problem(reason.type(), reason.title(), 400, detail,
                 ProblemMapper.path(uriInfo)));
     }
 

@@ -1,7 +1,7 @@
 package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.events.serde.Json;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -43,7 +43,7 @@ public interface ControlApi {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    Uni<Response> start(StartStream body, @HeaderParam("Authorization") String authorization);
+    Uni<Response> start(StartStreamRequest body, @HeaderParam("Authorization") String authorization);
 
     /**
      * Looks a stream up, as the facades' clients may.

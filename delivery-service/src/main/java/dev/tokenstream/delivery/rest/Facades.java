@@ -1,7 +1,7 @@
 package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
@@ -117,9 +117,9 @@ class Facades {
      * @param params   generation parameters
      * @return the start request control-service takes
      */
-    StartStream startOf(String model, List<ChatMessage> messages, GenerationParams params) {
+    StartStreamRequest startOf(String model, List<ChatMessage> messages, GenerationParams params) {
         int slash = model.indexOf('/');
-        return new StartStream(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
+        return StartStreamRequest.of(slash > 0 ? model.substring(0, slash) : config.facadeDefaultProvider(),
                 slash > 0 ? model.substring(slash + 1) : model, messages, params, null);
     }
 
@@ -127,7 +127,7 @@ class Facades {
      * Starts {@code start} as the request's caller ({@code Authorization} passed on) and calls {@code started} with
      * the stream id; answers the request with an OpenAI error when control-service refuses or cannot be reached.
      */
-    void start(RoutingContext ctx, StartStream start, Consumer<String> started) {
+    void start(RoutingContext ctx, StartStreamRequest start, Consumer<String> started) {
         control.start(start, ctx.request().getHeader("Authorization")).subscribe().with(response -> {
             JsonNode answer = ControlApi.body(response);
             if (response.getStatus() != 201) {

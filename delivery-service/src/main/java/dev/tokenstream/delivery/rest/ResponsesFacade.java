@@ -1,7 +1,7 @@
 package dev.tokenstream.delivery.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.delivery.rest.ResponsesWire.Event;
 import dev.tokenstream.delivery.rest.ResponsesWire.Request;
 import dev.tokenstream.events.ChatMessage;
@@ -91,7 +91,7 @@ public class ResponsesFacade {
                 start.inSession(session.path("sessionId").asText())));
     }
 
-    private void start(RoutingContext ctx, Request request, StartStream start) {
+    private void start(RoutingContext ctx, Request request, StartStreamRequest start) {
         facades.start(ctx, start, id -> {
             ctx.response().putHeader("x-tokenstream-stream-id", id);
             var events = new ResponseEvents(id, request.model(), request.background());

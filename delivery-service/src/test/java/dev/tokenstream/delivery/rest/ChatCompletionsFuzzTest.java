@@ -3,7 +3,7 @@ package dev.tokenstream.delivery.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
-import dev.tokenstream.client.StartStream;
+import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.testsupport.HttpStandIn;
 import dev.tokenstream.testsupport.KafkaTestResource;
@@ -89,7 +89,7 @@ class ChatCompletionsFuzzTest {
         assertThat(RECEIVED).as("some generated requests are well formed").isNotEmpty();
         for (Map.Entry<String, String> start : RECEIVED) {
             assertThat(start.getKey()).isEqualTo(TestKeys.bearer(TestKeys.TENANT_A));
-            StartStream forwarded = Json.MAPPER.readValue(start.getValue(), StartStream.class);
+            StartStreamRequest forwarded = Json.MAPPER.readValue(start.getValue(), StartStreamRequest.class);
             assertThat(forwarded.provider()).isNotBlank();
             assertThat(forwarded.model()).isNotNull();
             assertThat(forwarded.messages()).isNotNull();

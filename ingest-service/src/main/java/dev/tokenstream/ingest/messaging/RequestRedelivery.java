@@ -1,5 +1,7 @@
 package dev.tokenstream.ingest.messaging;
 
+import dev.tokenstream.api.ProcessorApi;
+
 import dev.tokenstream.events.StreamStats;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
@@ -11,6 +13,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +43,8 @@ public class RequestRedelivery implements KafkaConsumerRebalanceListener {
         /** The stream ended (completed, failed or cancelled): nothing to do. */
         ENDED
     }
+
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
 
     private final Map<TopicPartition, Long> endAtAssignment = new ConcurrentHashMap<>();
     private final ProcessorApi processor;
@@ -79,7 +84,8 @@ public class RequestRedelivery implements KafkaConsumerRebalanceListener {
     }
 
     private Earlier ask(String streamId) {
-        try (Response response = processor.stats(streamId)) {
+        // The client's read timeout (ingest.processor-api: 3 s) bounds the wait; this bound is a backstop.
+        try (Response response = processor.stats(streamId).await().atMost(ANSWER_TIMEOUT)) {
             if (response.getStatus() == 404) {
                 return Earlier.NOTHING_DELIVERED;
             }

@@ -1,5 +1,6 @@
-package dev.tokenstream.ingest.messaging;
+package dev.tokenstream.ingest.listener;
 
+import dev.tokenstream.ingest.messaging.RequestRedelivery;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.ingest.provider.StreamWorker;
 import io.smallrye.common.annotation.Identifier;

@@ -1,5 +1,6 @@
-package dev.tokenstream.control.messaging;
+package dev.tokenstream.api;
 
+import dev.tokenstream.events.TenantUsage;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -10,8 +11,9 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 
 /**
- * stream-processor's interactive queries, as control-service reads them (config key {@code processor-api}: any
- * instance will do, it forwards the query to the instance that owns the stream).
+ * stream-processor's interactive queries, as control-service and ingest-service call them (config key
+ * {@code processor-api}): any instance will do, it forwards the query to the instance that owns the stream. Served
+ * by the processor's {@code StatsResource}; callers authenticate with the services' key.
  */
 @RegisterRestClient(configKey = "processor-api")
 @Path("/v1")
@@ -22,8 +24,8 @@ public interface ProcessorApi {
      *
      * @param id the stream or merge group id
      * @return 200 with a {@link dev.tokenstream.events.StreamStats}; 404 problem details when no processor
-     *         instance holds it (never requested, or ended longer ago than {@code processor.retain-terminal}); 503 with
-     *         {@code Retry-After} while its store is not queryable (a rebalance, a restore)
+     *         instance holds it (never requested, or ended longer ago than {@code processor.retain-terminal}); 503
+     *         with {@code Retry-After} while its store is not queryable (a rebalance, a restore)
      */
     @GET
     @Path("/streams/{id}/stats")
@@ -34,10 +36,10 @@ public interface ProcessorApi {
      * A tenant's usage now: running streams, this minute's requests and output tokens.
      *
      * @param tenant the tenant
-     * @return 200 with a {@link dev.tokenstream.events.TenantUsage}; 503 while its store is not queryable
+     * @return 200 with a {@link TenantUsage}; 503 while its store is not queryable
      */
     @GET
     @Path("/tenants/{tenant}/usage")
     @Produces(MediaType.APPLICATION_JSON)
-    Uni<dev.tokenstream.events.TenantUsage> usage(@PathParam("tenant") String tenant);
+    Uni<TenantUsage> usage(@PathParam("tenant") String tenant);
 }

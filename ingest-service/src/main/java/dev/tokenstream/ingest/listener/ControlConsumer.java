@@ -1,4 +1,4 @@
-package dev.tokenstream.ingest.messaging;
+package dev.tokenstream.ingest.listener;
 
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;

@@ -1,4 +1,4 @@
-package dev.tokenstream.ingest.messaging;
+package dev.tokenstream.ingest.listener;
 
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.StreamRequest;

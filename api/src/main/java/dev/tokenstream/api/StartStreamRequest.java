@@ -1,4 +1,4 @@
-package dev.tokenstream.control.rest;
+package dev.tokenstream.api;
 
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ChatMessage;
@@ -21,11 +21,14 @@ import jakarta.validation.constraints.Size;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Body of {@code POST /v1/streams}.
+ * Body of {@code POST /v1/streams}: what control-service takes (with its Bean Validation constraints) and what the
+ * SDK, the CLI and delivery's facades send. Build one with {@link #prompt}, {@link #of} or {@link #group}.
  *
  * @param provider a provider configured in ingest-service ({@code simulator}, {@code openai}, {@code ollama}, ...)
  * @param model    the provider's model name
@@ -52,9 +55,60 @@ public record StartStreamRequest(
         @Size(max = 64) String sessionId,
         boolean replaceLastTurn) {
 
-    static final int MAX_TARGETS = 4;
+    /** The most models a merge group may have. */
+    public static final int MAX_TARGETS = 4;
     /** Fallback: the primary's default time to first token before the group switches. */
     static final long DEFAULT_FIRST_TOKEN_TIMEOUT_MILLIS = 10_000;
+
+    /** @return a request for one stream of {@code messages}, of no session */
+    public static StartStreamRequest of(String provider, String model, List<ChatMessage> messages,
+                                        GenerationParams params, Buffering buffering) {
+        return new StartStreamRequest(provider, model, messages.stream().map(Message::of).toList(), params,
+                buffering, null, null, null, false);
+    }
+
+    /** @return a request for one stream with one user message */
+    public static StartStreamRequest prompt(String provider, String model, String prompt, GenerationParams params) {
+        return of(provider, model, List.of(ChatMessage.user(prompt)), params, null);
+    }
+
+    /**
+     * @param targets 2 to {@value #MAX_TARGETS} models, the first one a fallback group's primary
+     * @return a merge group's request with one user message
+     */
+    public static StartStreamRequest group(MergeMode mode, List<Target> targets, String prompt,
+                                           GenerationParams params) {
+        return new StartStreamRequest(null, null, List.of(Message.of(ChatMessage.user(prompt))), params, null,
+                targets.stream().map(t -> new TargetBody(t.provider(), t.model())).toList(),
+                new MergeBody(mode, null), null, false);
+    }
+
+    /** @return the same request with {@code buffering} (null: the processor's default) */
+    public StartStreamRequest withBuffering(Buffering buffering) {
+        return new StartStreamRequest(provider, model, messages, params, buffering, targets, merge, sessionId,
+                replaceLastTurn);
+    }
+
+    /** @return the same request as the next turn of session {@code sessionId} */
+    public StartStreamRequest inSession(String sessionId) {
+        return new StartStreamRequest(provider, model, messages, params, buffering, targets, merge, sessionId, false);
+    }
+
+    /** @return the same request as the turn that replaces the latest one of session {@code sessionId} */
+    public StartStreamRequest replacingLastTurnOf(String sessionId) {
+        return new StartStreamRequest(provider, model, messages, params, buffering, targets, merge, sessionId, true);
+    }
+
+    /** @return the same merge group request with the fallback primary's first-token timeout */
+    public StartStreamRequest withFirstTokenTimeout(Duration timeout) {
+        return new StartStreamRequest(provider, model, messages, params, buffering, targets,
+                new MergeBody(merge.mode(), timeout.toMillis()), sessionId, replaceLastTurn);
+    }
+
+    /** @return the messages as the events the provider is sent */
+    public List<ChatMessage> chatMessages() {
+        return messages.stream().map(Message::toEvent).toList();
+    }
 
     /** Validated with the fields, so a request hears of every problem at once. */
     @JsonIgnore
@@ -67,7 +121,7 @@ public record StartStreamRequest(
      * @return the SHA-256 (hex) of this request as JSON: two requests with the same fields have the same
      *         fingerprint, whatever their key order or white space was
      */
-    String fingerprint() {
+    public String fingerprint() {
         try {
             byte[] json = Json.MAPPER.writeValueAsBytes(this);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
@@ -77,13 +131,13 @@ public record StartStreamRequest(
     }
 
     /** The most tools a request may define. */
-    static final int MAX_TOOLS = 128;
+    public static final int MAX_TOOLS = 128;
 
     /**
      * @return why {@link #params} are not usable, or null when they are (or there are none); the provider's own
      *         output limit is checked against the catalog
      */
-    String paramsProblem() {
+    public String paramsProblem() {
         if (params == null) {
             return null;
         }
@@ -112,12 +166,12 @@ public record StartStreamRequest(
     }
 
     /** @return the provider and model of each stream the request starts: one, or a merge group's targets */
-    List<Target> streamTargets() {
+    public List<Target> streamTargets() {
         return targets == null ? List.of(new Target(provider, model)) : eventTargets();
     }
 
     /** @return why the merge group's settings are not usable, or null when they are (or there is no group) */
-    String targetProblem() {
+    public String targetProblem() {
         if (targets == null) {
             return merge == null ? null : "merge needs targets";
         }
@@ -128,7 +182,7 @@ public record StartStreamRequest(
     }
 
     /** @return the merge group's targets as events */
-    List<Target> eventTargets() {
+    public List<Target> eventTargets() {
         return targets.stream().map(t -> new Target(t.provider(), t.model())).toList();
     }
 
@@ -150,13 +204,14 @@ public record StartStreamRequest(
      */
     public record MergeBody(MergeMode mode, @Min(1) @Max(600_000) Long firstTokenTimeoutMs) {
 
-        long firstTokenTimeoutMillis() {
+        /** @return the fallback primary's first-token timeout, the default when none was given, milliseconds */
+        public long firstTokenTimeoutMillis() {
             return firstTokenTimeoutMs == null ? DEFAULT_FIRST_TOKEN_TIMEOUT_MILLIS : firstTokenTimeoutMs;
         }
     }
 
     /** @return why {@link #buffering} is not usable, or null when it is */
-    String bufferingProblem() {
+    public String bufferingProblem() {
         if (buffering == null) {
             return null;
         }
@@ -196,10 +251,18 @@ public record StartStreamRequest(
                     && (!calls || "assistant".equals(role));
         }
 
-        ChatMessage toEvent() {
+        /** @return the body of {@code message} */
+        public static Message of(ChatMessage message) {
+            List<CallBody> calls = message.toolCalls() == null ? null : message.toolCalls().stream()
+                    .map(call -> new CallBody(call.id(), call.name(), call.arguments())).toList();
+            return new Message(message.role(), message.content(), calls, message.toolCallId());
+        }
+
+        /** @return the message as the event the provider is sent */
+        public ChatMessage toEvent() {
             List<ToolCall> calls = null;
             if (toolCalls != null && !toolCalls.isEmpty()) {
-                calls = new java.util.ArrayList<>();
+                calls = new ArrayList<>();
                 for (int i = 0; i < toolCalls.size(); i++) {
                     calls.add(toolCalls.get(i).toEvent(i));
                 }
@@ -219,7 +282,7 @@ public record StartStreamRequest(
                            String arguments) {
 
         /** @return the call, the {@code index}-th of its message */
-        ToolCall toEvent(int index) {
+        public ToolCall toEvent(int index) {
             return ToolCall.whole(index, id, name, arguments == null ? "{}" : arguments);
         }
     }

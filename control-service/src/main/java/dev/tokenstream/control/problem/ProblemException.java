@@ -1,10 +1,13 @@
-package dev.tokenstream.control.rest;
+package dev.tokenstream.control.problem;
 
 import jakarta.ws.rs.core.Response;
 
 import java.util.Locale;
 
-/** An expected failure of a request, answered as a problem details response by {@link ProblemMapper}. */
+/**
+ * An expected failure of a request, raised by any layer and answered as RFC 9457 problem details by the REST
+ * layer's {@code ProblemMapper}.
+ */
 public class ProblemException extends RuntimeException {
 
     /** Why a request failed; each reason has its HTTP status and a stable type URI. */
@@ -21,8 +24,8 @@ public class ProblemException extends RuntimeException {
         SESSION_NOT_FOUND(Response.Status.NOT_FOUND, "Session not found"),
         DELIVERY_UNAVAILABLE(Response.Status.SERVICE_UNAVAILABLE, "A stream's answer could not be read");
 
-        final int status;
-        final String title;
+        private final int status;
+        private final String title;
 
         Reason(Response.Status status, String title) {
             this(status.getStatusCode(), title);
@@ -33,7 +36,18 @@ public class ProblemException extends RuntimeException {
             this.title = title;
         }
 
-        String type() {
+        /** @return the HTTP status it is answered with */
+        public int status() {
+            return status;
+        }
+
+        /** @return the problem's title, the same for every occurrence */
+        public String title() {
+            return title;
+        }
+
+        /** @return the problem's type URI */
+        public String type() {
             return "https://tokenstream.dev/problems/" + name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }

@@ -1,9 +1,10 @@
-package dev.tokenstream.control.rest;
+package dev.tokenstream.control.service;
 
 import dev.tokenstream.control.messaging.DeliveredAnswers;
 import dev.tokenstream.control.messaging.SessionStore;
 import dev.tokenstream.control.messaging.StreamDirectory;
-import dev.tokenstream.control.rest.ProblemException.Reason;
+import dev.tokenstream.control.problem.ProblemException;
+import dev.tokenstream.control.problem.ProblemException.Reason;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.Session;
 import dev.tokenstream.events.SessionTurn;
@@ -202,8 +203,6 @@ public class Sessions {
     }
 
     private static Uni<Void> written(Uni<Void> write) {
-        return write.ifNoItem().after(java.time.Duration.ofSeconds(10)).fail()
-                .onFailure(e -> !(e instanceof ProblemException)).transform(e -> new ProblemException(
-                        Reason.KAFKA_UNAVAILABLE, "the session was not stored: " + e.getMessage()));
+        return Kafka.acknowledged(write, "the session");
     }
 }
