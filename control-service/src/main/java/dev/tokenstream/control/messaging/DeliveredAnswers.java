@@ -5,24 +5,25 @@ import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.serde.Json;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A finished stream's answer as its clients received it, for a session's next turn: read from delivery-service's
  * {@code GET /v1/streams/{id}/events} (the frames of the deliveries topic, in order, ending with the terminal one)
- * with the services' key: its token frames' texts joined, and its whole tool calls.
+ * through the Quarkus REST client's SSE support ({@link DeliveryEventsApi}) with the services' key: its token
+ * frames' texts joined, and its whole tool calls.
  */
 @ApplicationScoped
 public class DeliveredAnswers {
@@ -39,7 +40,7 @@ public class DeliveredAnswers {
     public record Answer(String text, List<ToolCall> toolCalls, StreamState outcome) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, DeliveryEventsApi> clients = new ConcurrentHashMap<>();
     private final DeliveryLinks links;
     private final String serviceKey;
 
@@ -55,36 +56,45 @@ public class DeliveredAnswers {
      *         terminal frame
      */
     public Uni<Answer> of(String streamId) {
-        var request = HttpRequest.newBuilder(URI.create(links.baseUrl(streamId) + "/v1/streams/" + streamId
-                + "/events")).timeout(TIMEOUT).header("Authorization", "Bearer " + serviceKey).GET().build();
-        return Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()))
-                .emitOn(Infrastructure.getDefaultWorkerPool()) // the lines are read as they come: blocking
-                .map(response -> {
-                    if (response.statusCode() != 200) {
-                        throw new IllegalStateException("delivery-service answered " + response.statusCode()
-                                + " for the events of stream " + streamId);
-                    }
-                    var text = new StringBuilder();
-                    List<ToolCall> calls = new ArrayList<>();
-                    var outcome = new StreamState[1];
-                    response.body().takeWhile(line -> outcome[0] == null).filter(line -> line.startsWith("data:"))
-                            .forEach(line -> {
-                                DeliveryFrame frame = frame(line.substring("data:".length()).strip());
-                                if (frame.type() == FrameType.TOKEN) {
-                                    text.append(frame.text());
-                                } else if (frame.type() == FrameType.TOOL_CALL && frame.toolCall().complete()) {
-                                    calls.add(frame.toolCall());
-                                } else if (frame.type().isTerminal()) {
-                                    outcome[0] = frame.type() == FrameType.COMPLETED ? StreamState.COMPLETED
-                                            : frame.type() == FrameType.CANCELLED ? StreamState.CANCELLED
-                                            : StreamState.FAILED;
-                                }
-                            });
-                    if (outcome[0] == null) {
-                        throw new IllegalStateException("the events of stream " + streamId + " ended before it did");
-                    }
-                    return new Answer(text.toString(), calls, outcome[0]);
-                });
+        var answer = new Collected();
+        return client(links.baseUrl(streamId)).events(streamId, "Bearer " + serviceKey)
+                .map(event -> frame(event.data()))
+                .onItem().invoke(answer::add)
+                // Up to and with the terminal frame; ending the subscription there closes the connection.
+                .select().first(frame -> !frame.type().isTerminal())
+                .collect().last()
+                .ifNoItem().after(TIMEOUT).fail()
+                .map(ignored -> answer.result(streamId));
+    }
+
+    private DeliveryEventsApi client(String baseUrl) {
+        return clients.computeIfAbsent(baseUrl, url -> QuarkusRestClientBuilder.newBuilder().baseUri(URI.create(url))
+                .connectTimeout(5, TimeUnit.SECONDS).build(DeliveryEventsApi.class));
+    }
+
+    /** The frames of one answer as they are read. */
+    private static final class Collected {
+        private final StringBuilder text = new StringBuilder();
+        private final List<ToolCall> calls = new ArrayList<>();
+        private StreamState outcome;
+
+        void add(DeliveryFrame frame) {
+            if (frame.type() == FrameType.TOKEN) {
+                text.append(frame.text());
+            } else if (frame.type() == FrameType.TOOL_CALL && frame.toolCall().complete()) {
+                calls.add(frame.toolCall());
+            } else if (frame.type().isTerminal()) {
+                outcome = frame.type() == FrameType.COMPLETED ? StreamState.COMPLETED
+                        : frame.type() == FrameType.CANCELLED ? StreamState.CANCELLED : StreamState.FAILED;
+            }
+        }
+
+        Answer result(String streamId) {
+            if (outcome == null) {
+                throw new IllegalStateException("the events of stream " + streamId + " ended before it did");
+            }
+            return new Answer(text.toString(), calls, outcome);
+        }
     }
 
     private static DeliveryFrame frame(String json) {

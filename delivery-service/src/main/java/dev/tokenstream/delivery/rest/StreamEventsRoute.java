@@ -1,5 +1,7 @@
 package dev.tokenstream.delivery.rest;
 
+import dev.tokenstream.delivery.sse.ServerSentEvents;
+import dev.tokenstream.delivery.access.StreamAccess;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
@@ -79,11 +81,8 @@ public class StreamEventsRoute {
                             null)));
             return;
         }
-        HttpServerResponse response = ctx.response().setChunked(true)
-                .putHeader("content-type", "text/event-stream; charset=utf-8")
-                .putHeader("cache-control", "no-cache")
-                .putHeader("X-Accel-Buffering", "no");
-        response.write(": stream " + id + "\n\n");
+        HttpServerResponse response = ServerSentEvents.start(ctx.response());
+        response.write(ServerSentEvents.comment("stream " + id));
         connections.incrementAndGet();
         var counted = new AtomicBoolean(true);
         Runnable disconnected = () -> {
@@ -91,11 +90,11 @@ public class StreamEventsRoute {
                 connections.decrementAndGet();
             }
         };
-        long heartbeat = vertx.setPeriodic(config.sseHeartbeat().toMillis(), t -> response.write(": heartbeat\n\n"));
+        long heartbeat = vertx.setPeriodic(config.sseHeartbeat().toMillis(), t -> response.write(ServerSentEvents.comment("heartbeat")));
         Subscriber subscriber = logs.subscribe(id, afterSeq, new FrameSink() {
             @Override
             public Uni<Void> send(Frame frame) {
-                String event = "id: " + frame.seq() + "\nevent: " + frame.type().wireName() + "\ndata: " + frame.json() + "\n\n";
+                String event = ServerSentEvents.event(frame.seq(), frame.type().wireName(), frame.json());
                 return Uni.createFrom().completionStage(response.write(event).toCompletionStage());
             }
 

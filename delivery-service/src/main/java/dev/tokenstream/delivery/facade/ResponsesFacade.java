@@ -1,9 +1,11 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
+import dev.tokenstream.delivery.sse.ServerSentEvents;
+import dev.tokenstream.delivery.client.ControlApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.api.StartStreamRequest;
-import dev.tokenstream.delivery.rest.ResponsesWire.Event;
-import dev.tokenstream.delivery.rest.ResponsesWire.Request;
+import dev.tokenstream.delivery.facade.ResponsesWire.Event;
+import dev.tokenstream.delivery.facade.ResponsesWire.Request;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.serde.Json;
@@ -20,8 +22,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-import static dev.tokenstream.delivery.rest.Facades.error;
-import static dev.tokenstream.delivery.rest.Facades.eventStream;
+import static dev.tokenstream.delivery.facade.Facades.error;
 
 /**
  * An OpenAI-compatible Responses API, so an application using an official OpenAI SDK's {@code responses} gets
@@ -177,7 +178,7 @@ public class ResponsesFacade {
      */
     private void stream(RoutingContext ctx, String id, ResponseEvents events, int startingAfter,
                         boolean cancelOnClose) {
-        HttpServerResponse response = eventStream(ctx.response());
+        HttpServerResponse response = ServerSentEvents.start(ctx.response());
         var ended = new AtomicBoolean();
         response.write(sse(events.begin(), startingAfter));
         // The client resumes with starting_after = the last sequence number it got.

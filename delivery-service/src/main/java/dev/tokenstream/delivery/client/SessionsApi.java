@@ -1,4 +1,4 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.client;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;

@@ -1,4 +1,4 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.api.StartStreamRequest;

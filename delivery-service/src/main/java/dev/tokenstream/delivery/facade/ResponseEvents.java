@@ -1,13 +1,13 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
 import dev.tokenstream.delivery.messaging.Frame;
-import dev.tokenstream.delivery.rest.ResponsesWire.Error;
-import dev.tokenstream.delivery.rest.ResponsesWire.Event;
-import dev.tokenstream.delivery.rest.ResponsesWire.Incomplete;
-import dev.tokenstream.delivery.rest.ResponsesWire.Item;
-import dev.tokenstream.delivery.rest.ResponsesWire.Part;
-import dev.tokenstream.delivery.rest.ResponsesWire.Response;
-import dev.tokenstream.delivery.rest.ResponsesWire.Tokens;
+import dev.tokenstream.delivery.facade.ResponsesWire.Error;
+import dev.tokenstream.delivery.facade.ResponsesWire.Event;
+import dev.tokenstream.delivery.facade.ResponsesWire.Incomplete;
+import dev.tokenstream.delivery.facade.ResponsesWire.Item;
+import dev.tokenstream.delivery.facade.ResponsesWire.Part;
+import dev.tokenstream.delivery.facade.ResponsesWire.Response;
+import dev.tokenstream.delivery.facade.ResponsesWire.Tokens;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.ToolCall;
@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import static dev.tokenstream.delivery.rest.Facades.read;
+import static dev.tokenstream.delivery.facade.Facades.read;
 
 /**
  * One reading of a stream as the Responses API's events: fed the stream's frames from its first, every one as the

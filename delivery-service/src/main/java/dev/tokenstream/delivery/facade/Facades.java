@@ -1,5 +1,8 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
+import dev.tokenstream.delivery.sse.ServerSentEvents;
+import dev.tokenstream.delivery.client.ControlApi;
+import dev.tokenstream.delivery.client.SessionsApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.delivery.config.DeliveryConfig;
@@ -7,8 +10,8 @@ import dev.tokenstream.delivery.messaging.Frame;
 import dev.tokenstream.delivery.messaging.FrameLogs;
 import dev.tokenstream.delivery.messaging.FrameSink;
 import dev.tokenstream.delivery.messaging.Subscriber;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.Error;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.ErrorBody;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.Error;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.ErrorBody;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.GenerationParams;
@@ -201,15 +204,9 @@ class Facades {
         }
     }
 
-    /** Starts an answer of server-sent events, unbuffered by proxies. */
-    static HttpServerResponse eventStream(HttpServerResponse response) {
-        return response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
-                .putHeader("cache-control", "no-cache").putHeader("X-Accel-Buffering", "no");
-    }
-
     /** @return {@code json} as one data-only server-sent event */
     static String data(Object json) {
-        return "data: " + Json.write(json) + "\n\n";
+        return ServerSentEvents.data(Json.write(json));
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static dev.tokenstream.delivery.rest.Facades.read;
+import static dev.tokenstream.delivery.facade.Facades.read;
 
 /**
  * One reading of a stream as the Vercel AI SDK's UI message stream (protocol {@code v1}; part names as the

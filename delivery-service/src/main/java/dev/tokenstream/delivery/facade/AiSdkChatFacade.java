@@ -1,9 +1,11 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
+import dev.tokenstream.delivery.sse.ServerSentEvents;
+import dev.tokenstream.delivery.client.ControlApi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Subscriber;
-import dev.tokenstream.delivery.rest.UiMessageChunks.Chunk;
+import dev.tokenstream.delivery.facade.UiMessageChunks.Chunk;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.Micros;
@@ -25,8 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.tokenstream.delivery.rest.Facades.error;
-import static dev.tokenstream.delivery.rest.Facades.eventStream;
+import static dev.tokenstream.delivery.facade.Facades.error;
 
 /**
  * The Vercel AI SDK's chat transport protocol, so a {@code useChat} front end gets Tokenstream's durable streams
@@ -167,7 +168,7 @@ public class AiSdkChatFacade {
      * leaves the stream to be cancelled unless another reads it within the resume grace.
      */
     private void stream(RoutingContext ctx, String streamId) {
-        HttpServerResponse response = eventStream(ctx.response()).putHeader("x-vercel-ai-ui-message-stream", "v1")
+        HttpServerResponse response = ServerSentEvents.start(ctx.response()).putHeader("x-vercel-ai-ui-message-stream", "v1")
                 .putHeader("x-tokenstream-stream-id", streamId);
         var chunks = new UiMessageChunks(streamId);
         response.write(sse(chunks.begin()));
@@ -177,7 +178,7 @@ public class AiSdkChatFacade {
             if (frame.terminal()) {
                 readers.remove(streamId, reading);
             }
-            return sse(chunks.on(frame)) + (frame.terminal() ? "data: [DONE]\n\n" : "");
+            return sse(chunks.on(frame)) + (frame.terminal() ? ServerSentEvents.DONE : "");
         });
         if (response.ended()) {
             // the whole stream was in memory: written already

@@ -1,4 +1,4 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.access;
 
 import dev.tokenstream.auth.Caller;
 import dev.tokenstream.delivery.config.DeliveryConfig;

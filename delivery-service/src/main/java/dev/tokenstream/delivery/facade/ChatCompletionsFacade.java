@@ -1,13 +1,14 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.Choice;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.Completion;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.CompletionUsage;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.Delta;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.Error;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.ErrorBody;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.Request;
-import dev.tokenstream.delivery.rest.ChatCompletionsWire.ToolCallDelta;
+import dev.tokenstream.delivery.sse.ServerSentEvents;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.Choice;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.Completion;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.CompletionUsage;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.Delta;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.Error;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.ErrorBody;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.Request;
+import dev.tokenstream.delivery.facade.ChatCompletionsWire.ToolCallDelta;
 import dev.tokenstream.events.ChatMessage;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
@@ -30,10 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static dev.tokenstream.delivery.rest.Facades.data;
-import static dev.tokenstream.delivery.rest.Facades.error;
-import static dev.tokenstream.delivery.rest.Facades.eventStream;
-import static dev.tokenstream.delivery.rest.Facades.read;
+import static dev.tokenstream.delivery.facade.Facades.data;
+import static dev.tokenstream.delivery.facade.Facades.error;
+import static dev.tokenstream.delivery.facade.Facades.read;
 
 /**
  * An OpenAI-compatible {@code POST /v1/chat/completions}, so an application using an official OpenAI SDK can
@@ -108,7 +108,7 @@ public class ChatCompletionsFacade {
 
     private void streamChunks(HttpServerResponse response, String id, String model, boolean includeUsage,
                               String authorization) {
-        eventStream(response);
+        ServerSentEvents.start(response);
         long created = System.currentTimeMillis() / 1000;
         Object usageSoFar = includeUsage ? Completion.NO_USAGE_YET : null;
         var ended = new AtomicBoolean();
@@ -141,7 +141,7 @@ public class ChatCompletionsFacade {
                         out.append(data(new Completion(COMPLETION_ID_PREFIX + id, CHUNK, created, model,
                                 List.of(), CompletionUsage.of(end.usage()))));
                     }
-                    out.append("data: [DONE]\n\n");
+                    out.append(ServerSentEvents.DONE);
                 }
                 case FAILED -> {
                     ErrorInfo error = read(frame).error();

@@ -1,4 +1,4 @@
-package dev.tokenstream.delivery.rest;
+package dev.tokenstream.delivery.facade;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
