@@ -15,8 +15,6 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,10 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class ApiKeyStore {
-
-    private static final List<String> CONNECTION_KEYS = List.of("bootstrap.servers", "security.protocol",
-            "sasl.mechanism", "sasl.jaas.config", "ssl.truststore.type", "ssl.truststore.location",
-            "ssl.truststore.password");
 
     private final Map<String, ApiKey> keys = new ConcurrentHashMap<>();
     private final Config config;
@@ -55,7 +49,8 @@ public class ApiKeyStore {
     }
 
     void start(@Observes StartupEvent event) throws InterruptedException {
-        Map<String, Object> settings = kafkaConnection(config);
+        Map<String, Object> settings = KafkaConnection.fromProperties("kafka.",
+                key -> config.getOptionalValue(key, String.class));
         reader = new CompactedTopicReader(Topics.API_KEYS, settings, "tokenstream-api-keys", this::apply);
         if (!reader.start(loadTimeout)) {
             throw new IllegalStateException("could not read the API keys from topic " + Topics.API_KEYS + " at "
@@ -63,15 +58,6 @@ public class ApiKeyStore {
                     + "created (the local stack and k8s/base/topics.yaml create it)?");
         }
         Log.infof("API keys: %d read from %s", keys.size(), Topics.API_KEYS);
-    }
-
-    /** @return the connection settings of a service's {@code kafka.*} configuration ({@link KafkaConnection}) */
-    private static Map<String, Object> kafkaConnection(Config config) {
-        Map<String, Object> settings = new HashMap<>();
-        for (String key : CONNECTION_KEYS) {
-            config.getOptionalValue("kafka." + key, String.class).ifPresent(value -> settings.put(key, value));
-        }
-        return KafkaConnection.of(settings);
     }
 
     void stop(@Observes ShutdownEvent event) {

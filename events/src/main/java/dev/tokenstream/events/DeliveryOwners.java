@@ -3,11 +3,9 @@ package dev.tokenstream.events;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -22,8 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Which delivery-service instance owns which partition of {@link Topics#DELIVERIES}, read from the instances' shared
  * consumer group ({@value #GROUP}) with the Kafka Admin API: each instance names its advertised URL in its
- * consumer's {@code client.id} as {@code delivery[<url>]}. A stream's frames are in the partition Kafka's default
- * partitioner gives its key, the stream id: {@code murmur2(utf8(id)) mod partitions}. Used by delivery (to feed
+ * consumer's {@code client.id} as {@code delivery[<url>]}. A stream's frames are in the partition
+ * {@link StreamPartitions#partitionOf} gives its id. Used by delivery (to feed
  * clients of streams another instance owns) and by control-service (to put the owner in a stream's links), both
  * through {@link #watch}: a look at the group every few seconds on a thread of its own, and soon after
  * {@link #lookSoon}, whose result {@link #known()} answers without a call to the cluster.
@@ -120,10 +118,6 @@ public final class DeliveryOwners implements AutoCloseable {
         return admin;
     }
 
-    /** @return the partition of {@code partitions} that the stream's frames are written to */
-    public static int partitionOf(String streamId, int partitions) {
-        return Utils.toPositive(Utils.murmur2(streamId.getBytes(StandardCharsets.UTF_8))) % partitions;
-    }
 
     /** @return the {@code client.id} a delivery instance reachable at {@code advertisedUrl} gives its consumer */
     public static String clientId(String advertisedUrl) {

@@ -5,6 +5,7 @@ import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import org.apache.kafka.clients.admin.Admin;
@@ -20,7 +21,6 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -209,10 +209,7 @@ public final class StreamLog implements AutoCloseable {
     }
 
     private TopicPartition partitionFor(String topic, String key) {
-        int partitions = partitionsOf(topic).size();
-        // The producer's default partitioner for keyed records (BuiltInPartitioner.partitionForKey).
-        int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
-        return new TopicPartition(topic, partition);
+        return new TopicPartition(topic, StreamPartitions.partitionOf(key, partitionsOf(topic).size()));
     }
 
     private List<TopicPartition> partitionsOf(String topic) {

@@ -12,12 +12,12 @@ import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamState;
+import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.localstack.LocalStack;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.MemberDescription;
-import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -211,7 +210,7 @@ class ScaleOutIT {
 
     /** Kafka's default partitioner on the stream id, as the processor writes the stream's frames. */
     private static int partitionOf(String streamId) {
-        return Utils.toPositive(Utils.murmur2(streamId.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+        return StreamPartitions.partitionOf(streamId, PARTITIONS);
     }
 
     /** @return a counter of every delivery instance, from its Prometheus metrics */

@@ -1,5 +1,6 @@
 package dev.tokenstream.control.messaging;
 
+import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.control.config.ControlConfig;
 import dev.tokenstream.events.DeliveryOwners;
 import dev.tokenstream.events.KafkaConnection;
@@ -41,7 +42,7 @@ public class DeliveryLinks {
     /** @return the base URL (no trailing slash) of the delivery instance the stream's links name */
     public String baseUrl(String streamId) {
         int count = owners.knownPartitionCount();
-        String owner = count == 0 ? null : owners.known().get(DeliveryOwners.partitionOf(streamId, count));
+        String owner = count == 0 ? null : owners.known().get(StreamPartitions.partitionOf(streamId, count));
         String base = owner != null ? owner : config.deliveryBaseUrl();
         return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }

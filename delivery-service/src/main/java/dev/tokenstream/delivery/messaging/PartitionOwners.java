@@ -1,5 +1,6 @@
 package dev.tokenstream.delivery.messaging;
 
+import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.events.DeliveryOwners;
 import dev.tokenstream.events.KafkaConnection;
@@ -60,7 +61,7 @@ public class PartitionOwners {
      */
     public int partitionOf(String streamId) {
         int count = partitionCount;
-        return count == 0 ? -1 : DeliveryOwners.partitionOf(streamId, count);
+        return count == 0 ? -1 : StreamPartitions.partitionOf(streamId, count);
     }
 
     /** @return whether this instance reads the stream's partition now */

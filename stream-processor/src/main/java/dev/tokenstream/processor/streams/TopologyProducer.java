@@ -1,21 +1,18 @@
 package dev.tokenstream.processor.streams;
 
+import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.processor.config.ProcessorConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.streams.Topology;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,14 +25,11 @@ import java.util.concurrent.TimeoutException;
 @ApplicationScoped
 public class TopologyProducer {
 
-    @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers")
-    String bootstrapServers;
-    @ConfigProperty(name = "quarkus.kafka-streams.security.protocol")
-    Optional<String> securityProtocol;
-    @ConfigProperty(name = "quarkus.kafka-streams.sasl.mechanism")
-    Optional<String> saslMechanism;
-    @ConfigProperty(name = "quarkus.kafka-streams.sasl.jaas-config")
-    Optional<String> saslJaasConfig;
+    private final Config config;
+
+    public TopologyProducer(Config config) {
+        this.config = config;
+    }
 
     /** One topology, and so one {@link StreamMetrics}, however often Quarkus asks for it. */
     @Produces
@@ -55,10 +49,10 @@ public class TopologyProducer {
     }
 
     private int partitionsOf(String topic) {
-        Map<String, Object> admin = new HashMap<>(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
-        securityProtocol.ifPresent(p -> admin.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, p));
-        saslMechanism.ifPresent(m -> admin.put(SaslConfigs.SASL_MECHANISM, m));
-        saslJaasConfig.ifPresent(j -> admin.put(SaslConfigs.SASL_JAAS_CONFIG, j));
+        // Quarkus names two of the settings with a dash: bootstrap-servers, sasl.jaas-config.
+        Map<String, Object> admin = KafkaConnection.fromProperties("quarkus.kafka-streams.", key -> config
+                .getOptionalValue(key.replace("bootstrap.servers", "bootstrap-servers")
+                        .replace("jaas.config", "jaas-config"), String.class));
         try (Admin client = Admin.create(admin)) {
             return client.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
                     .partitions().size();
