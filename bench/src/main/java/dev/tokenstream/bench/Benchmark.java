@@ -142,7 +142,7 @@ public final class Benchmark {
     public Result tokenstream(int streams, int maxTokens, String model) throws Exception {
         return run("tokenstream", streams, maxTokens, prompt -> {
             TokenstreamClient client = clients.get(Math.floorMod(nextClient.getAndIncrement(), clients.size()));
-            var started = client.start(StartStreamRequest.prompt("simulator", model, prompt,
+            var started = client.create(StartStreamRequest.prompt("simulator", model, prompt,
                     new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
             List<Long> received = new CopyOnWriteArrayList<>();
             var subscription = client.subscribe(started.ws(), -1, frame -> onTokenstreamFrame(frame, received));
@@ -230,7 +230,7 @@ public final class Benchmark {
         var cancelled = new Histogram(MAX_MICROS, 3);
         var closed = new Histogram(MAX_MICROS, 3);
         for (int i = 0; i < repetitions; i++) {
-            var started = tokenstream.start(StartStreamRequest.prompt("simulator", MODEL, "bench control " + UUID.randomUUID(),
+            var started = tokenstream.create(StartStreamRequest.prompt("simulator", MODEL, "bench control " + UUID.randomUUID(),
                     new GenerationParams(500, null, 1L)));
             List<Seen> frames = new CopyOnWriteArrayList<>();
             var subscription = tokenstream.subscribe(started.ws(), -1,
@@ -310,7 +310,7 @@ public final class Benchmark {
     public FanOut fanOut(int subscribers, int maxTokens) throws Exception {
         String prompt = "bench fan-out " + UUID.randomUUID() + " An endless answer on how Kafka partitions keep order";
         long start = System.nanoTime();
-        var started = tokenstream.start(StartStreamRequest.prompt("simulator", MODEL, prompt,
+        var started = tokenstream.create(StartStreamRequest.prompt("simulator", MODEL, prompt,
                 new GenerationParams(maxTokens, null, 1L)).withBuffering(buffering));
         List<List<Long>> arrivals = new ArrayList<>();
         List<CompletableFuture<TokenstreamClient.Subscription>> subscriptions = new ArrayList<>();
@@ -392,7 +392,7 @@ public final class Benchmark {
         List<FrameType> endedEarly = new CopyOnWriteArrayList<>();
         try {
             for (int i = 0; i < streams; i++) {
-                var started = tokenstream.start(StartStreamRequest.prompt("simulator", TRICKLE, "bench memory "
+                var started = tokenstream.create(StartStreamRequest.prompt("simulator", TRICKLE, "bench memory "
                         + UUID.randomUUID(), new GenerationParams(600, null, 1L)));
                 ids.add(started.streamId());
                 var first = new AtomicBoolean();

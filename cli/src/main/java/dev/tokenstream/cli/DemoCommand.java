@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
     private String streamOnce(TokenstreamClient client, String text) throws InterruptedException {
         out.printf("%n== Stream 1: \"%s\" (simulator, %s)%n", text, model);
         long sent = System.nanoTime();
-        var started = client.start(StartStreamRequest.prompt("simulator", model, text, null));
+        var started = client.create(StartStreamRequest.prompt("simulator", model, text, null));
         BlockingQueue<DeliveryFrame> frames = new LinkedBlockingQueue<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             boolean firstToken = true;
@@ -111,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private String streamWithControl(TokenstreamClient client) throws InterruptedException {
         out.printf("%n== Stream 2: pause, resume and cancel (simulator, sim-fast: 50 tokens/s)%n");
-        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast",
+        var started = client.create(StartStreamRequest.prompt("simulator", "sim-fast",
                 "Tell me a long story about a stream processor", new GenerationParams(2000, null, 7L)));
         String id = started.streamId();
         BlockingQueue<DeliveryFrame> frames = new LinkedBlockingQueue<>();

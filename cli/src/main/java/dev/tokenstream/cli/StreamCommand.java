@@ -1,7 +1,6 @@
 package dev.tokenstream.cli;
 
 import dev.tokenstream.api.StartStreamRequest;
-import dev.tokenstream.client.ConsoleStreamHandler;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;

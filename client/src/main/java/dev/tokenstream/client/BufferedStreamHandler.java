@@ -4,12 +4,12 @@ package dev.tokenstream.client;
 public class BufferedStreamHandler implements StreamHandler {
 
     private final StringBuilder text = new StringBuilder();
-    private long tokens;
+    private long tokenFrames;
 
     @Override
     public synchronized void onToken(String token, long index) {
         text.append(token);
-        tokens++;
+        tokenFrames++;
     }
 
     /** @return the text received so far */
@@ -17,8 +17,8 @@ public class BufferedStreamHandler implements StreamHandler {
         return text.toString();
     }
 
-    /** @return token frames received so far */
-    public synchronized long tokens() {
-        return tokens;
+    /** @return token frames received so far (a frame may hold several tokens) */
+    public synchronized long tokenFrames() {
+        return tokenFrames;
     }
 }

@@ -34,6 +34,9 @@ public final class StreamSession implements AutoCloseable {
     private final AtomicLong reconnects = new AtomicLong();
     private final StringBuilder text = new StringBuilder();
     private long lastSeq = -1;
+    /** Token frames received; each frame's index for the handlers. */
+    private long tokenFrames;
+    /** Answer tokens received: a frame may hold several. */
     private long tokens;
     private int failedAttempts;
     private int generation;
@@ -201,7 +204,8 @@ public final class StreamSession implements AutoCloseable {
             case TOKEN -> {
                 String token = frame.text() == null ? "" : frame.text();
                 text.append(token);
-                long index = tokens++;
+                long index = tokenFrames++;
+                tokens += frame.tokenCount();
                 if (frame.member() != null) {
                     int member = frame.member();
                     each(h -> h.onMemberToken(member, token, index));
@@ -235,7 +239,7 @@ public final class StreamSession implements AutoCloseable {
         } else {
             each(h -> h.onStreamError(error));
         }
-        result.complete(new StreamResult(metadata.streamId(), state, full, tokens, error));
+        result.complete(new StreamResult(metadata.streamId(), state, full, tokens, tokenFrames, error));
     }
 
     private void dropped(int droppedGeneration, Throwable why) {
@@ -251,7 +255,7 @@ public final class StreamSession implements AutoCloseable {
                         + MAX_RECONNECTS + " reconnections: " + why.getMessage(), why);
                 each(h -> h.onStreamError(error));
                 result.complete(new StreamResult(metadata.streamId(), StreamState.FAILED, text.toString(), tokens,
-                        error));
+                        tokenFrames, error));
                 return;
             }
             delayMillis = Math.min(2000, 100L << Math.min(4, failedAttempts - 1));

@@ -4,6 +4,7 @@ import dev.tokenstream.api.StartStreamRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstream.events.GenerationParams;
+import dev.tokenstream.events.Session;
 import dev.tokenstream.events.SessionTurn;
 import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamState;
@@ -88,15 +89,18 @@ public final class TokenstreamClient {
     }
 
     /**
-     * Starts a stream. The request carries an {@code Idempotency-Key} of its own (a version 7 UUID, so the
-     * stream id made from it tells its age), and is sent once more with it when
-     * control-service could not be reached or answered 503: a retry never starts a second stream.
+     * Creates a stream without reading it: for an application that reads it elsewhere (a browser, its own WebSocket
+     * client) from the links answered. The request carries an {@code Idempotency-Key} of its own (a version 7 UUID,
+     * so the stream id made from it tells its age), and is sent once more with it when control-service could not be
+     * reached or answered 503: a retry never starts a second stream.
      *
      * @return its id and links, once Kafka has the request
-     * @throws TokenstreamException when the request is refused (its status and the problem's detail), or
-     *                              control-service is unreachable twice
+     * @throws TokenstreamException when the request is refused: 400 (a bad request, a provider or model no ingest
+     *                              serves), 401, 403 (not a tenant's API key), 404 ({@code replay:} of an unknown
+     *                              stream), 409 (a session's turn that does not fit), 429 (over a quota), 503 twice;
+     *                              status 0 when control-service is unreachable twice
      */
-    public Started start(StartStreamRequest request) {
+    public Started create(StartStreamRequest request) {
         Map<String, String> key = Map.of("Idempotency-Key", StreamIds.newId());
         JsonNode body;
         try {
@@ -119,7 +123,8 @@ public final class TokenstreamClient {
      * A stream's links with fresh stream tokens (the first ones are valid 15 minutes by default).
      *
      * @return its id and links
-     * @throws TokenstreamException 404 for a stream that is not the tenant's
+     * @throws TokenstreamException 404 for a stream that is not the tenant's; 503 while the processor cannot tell;
+     *                              status 0 when control-service is unreachable
      */
     public Started links(String streamId) {
         return started(call("GET", "/v1/streams/" + streamId, null, 200).put("streamId", streamId));
@@ -149,9 +154,10 @@ public final class TokenstreamClient {
      * Starts a stream and delivers it to {@code handlers}, reconnecting and resuming by itself.
      *
      * @return the session: control the stream, wait for its result
+     * @throws TokenstreamException as {@link #create} does
      */
     public StreamSession start(StartStreamRequest request, StreamHandler... handlers) {
-        Started started = start(request);
+        Started started = create(request);
         var session = new StreamSession(this, new StreamMetadata(started.streamId(), started.ws(), started.sse()),
                 List.of(handlers));
         session.connect();
@@ -159,21 +165,24 @@ public final class TokenstreamClient {
     }
 
     /**
-     * Opens a new conversation whose turns stream {@code provider}'s {@code model}.
+     * Opens a new conversation (a session of {@code /v1/sessions}) whose turns stream {@code provider}'s
+     * {@code model}.
      *
      * @param params sampling parameters of every turn; may be null
-     * @return the session, no turn yet
+     * @return the conversation, no turn yet
+     * @throws TokenstreamException 403 for a credential other than a tenant's API key; 503 when Kafka did not take
+     *                              it; status 0 when control-service is unreachable
      */
-    public Session session(String provider, String model, GenerationParams params) {
+    public Conversation conversation(String provider, String model, GenerationParams params) {
         String id = call("POST", "/v1/sessions", Map.of(), 201).path("sessionId").asText();
-        return new Session(this, id, provider, model, params);
+        return new Conversation(this, id, provider, model, params);
     }
 
     /** @return the turns of session {@code sessionId}, oldest first; 404 for another tenant's */
     List<SessionTurn> sessionTurns(String sessionId) {
         JsonNode body = call("GET", "/v1/sessions/" + sessionId, null, 200);
         try {
-            return Json.MAPPER.treeToValue(body, dev.tokenstream.events.Session.class).turns();
+            return Json.MAPPER.treeToValue(body, Session.class).turns();
         } catch (IOException e) {
             throw new TokenstreamException("cannot read session " + sessionId, e);
         }
@@ -183,6 +192,9 @@ public final class TokenstreamClient {
      * Pauses delivery of a stream.
      *
      * @return the command id, once Kafka has the command
+     * @throws TokenstreamException 403 for a credential that may not control it, 404 for a stream that is not the
+     *                              tenant's, 409 when the stream's state does not allow it, 503 when Kafka did not
+     *                              take the command; status 0 when control-service is unreachable
      */
     public String pause(String streamId) {
         return command(streamId, "pause");
@@ -192,6 +204,9 @@ public final class TokenstreamClient {
      * Resumes a paused stream.
      *
      * @return the command id
+     * @throws TokenstreamException 403 for a credential that may not control it, 404 for a stream that is not the
+     *                              tenant's, 409 when the stream's state does not allow it, 503 when Kafka did not
+     *                              take the command; status 0 when control-service is unreachable
      */
     public String resume(String streamId) {
         return command(streamId, "resume");
@@ -201,12 +216,19 @@ public final class TokenstreamClient {
      * Cancels a stream; the provider call is aborted.
      *
      * @return the command id
+     * @throws TokenstreamException 403 for a credential that may not control it, 404 for a stream that is not the
+     *                              tenant's, 409 when the stream's state does not allow it, 503 when Kafka did not
+     *                              take the command; status 0 when control-service is unreachable
      */
     public String cancel(String streamId) {
         return command(streamId, "cancel");
     }
 
-    /** @return the stream's state and statistics */
+    /**
+     * @return the stream's state and statistics
+     * @throws TokenstreamException 404 for a stream that is not the tenant's; 503 while the processor cannot tell;
+     *                              status 0 when control-service is unreachable
+     */
     public Status status(String streamId) {
         JsonNode body = call("GET", "/v1/streams/" + streamId, null, 200);
         try {
@@ -222,13 +244,14 @@ public final class TokenstreamClient {
      * @param ws       the stream's WebSocket URL
      * @param afterSeq the last seq already seen, or -1 for the whole stream
      * @return the open subscription
+     * @throws TokenstreamException when the WebSocket cannot be opened (status 0)
      */
     public Subscription subscribe(URI ws, long afterSeq, FrameListener listener) {
         URI uri = afterSeq < 0 ? ws : URI.create(ws + (ws.getQuery() == null ? "?" : "&") + "after=" + afterSeq);
         var subscription = new Subscription(listener);
         try {
             subscription.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(uri, subscription).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                    .buildAsync(uri, subscription.reader).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new TokenstreamException("cannot open the WebSocket " + uri + ": " + e.getMessage(), e);
         }
@@ -263,11 +286,11 @@ public final class TokenstreamClient {
     }
 
     /** An open WebSocket subscription to one stream. */
-    public static final class Subscription implements WebSocket.Listener, AutoCloseable {
+    public static final class Subscription implements AutoCloseable {
 
         private final FrameListener listener;
-        private final StringBuilder partial = new StringBuilder();
         private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final WebSocket.Listener reader = new Reader();
         private volatile WebSocket socket;
 
         private Subscription(FrameListener listener) {
@@ -293,41 +316,6 @@ public final class TokenstreamClient {
         }
 
         @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                try {
-                    JsonNode message = Json.MAPPER.readTree(text);
-                    String type = message.path("type").asText("");
-                    if (type.equals(OpReply.ACK) || type.equals(OpReply.ERROR)) {
-                        listener.onReply(Json.MAPPER.treeToValue(message, OpReply.class));
-                    } else if (FrameType.isKnown(type)) {
-                        listener.onFrame(Json.MAPPER.treeToValue(message, DeliveryFrame.class));
-                    }
-                } catch (IOException e) {
-                    listener.onError(e);
-                }
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            listener.onClose(statusCode, reason);
-            closed.complete(statusCode);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            listener.onError(error);
-            closed.complete(-1);
-        }
-
-        @Override
         public void close() {
             WebSocket open = socket;
             if (open != null && !open.isOutputClosed()) {
@@ -335,6 +323,47 @@ public final class TokenstreamClient {
             }
             if (open != null) {
                 open.abort();
+            }
+        }
+
+        /** The JDK WebSocket's callbacks: whole messages, read as frames or op replies. */
+        private final class Reader implements WebSocket.Listener {
+
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    String text = partial.toString();
+                    partial.setLength(0);
+                    try {
+                        JsonNode message = Json.MAPPER.readTree(text);
+                        String type = message.path("type").asText("");
+                        if (type.equals(OpReply.ACK) || type.equals(OpReply.ERROR)) {
+                            listener.onReply(Json.MAPPER.treeToValue(message, OpReply.class));
+                        } else if (FrameType.isKnown(type)) {
+                            listener.onFrame(Json.MAPPER.treeToValue(message, DeliveryFrame.class));
+                        }
+                    } catch (IOException e) {
+                        listener.onError(e);
+                    }
+                }
+                webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                listener.onClose(statusCode, reason);
+                closed.complete(statusCode);
+                return null;
+            }
+
+            @Override
+            public void onError(WebSocket webSocket, Throwable error) {
+                listener.onError(error);
+                closed.complete(-1);
             }
         }
     }

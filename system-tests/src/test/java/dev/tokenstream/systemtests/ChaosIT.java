@@ -87,7 +87,7 @@ class ChaosIT {
                     start(process, 5, "sim-slow", null, true));
             runs.stream().filter(run -> run.pauses).forEach(ChaosIT::pauseAndResume);
             await().atMost(Duration.ofSeconds(60))
-                    .until(() -> runs.stream().mapToLong(run -> run.text.tokens()).sum() >= killAfterTokens);
+                    .until(() -> runs.stream().mapToLong(run -> run.text.tokenFrames()).sum() >= killAfterTokens);
             stack.kill(process);
             stack.restart(process);
 
@@ -159,7 +159,7 @@ class ChaosIT {
 
     /** Pauses a stream after its third token and resumes it once the processor confirms the pause. */
     private static void pauseAndResume(Run run) {
-        await().atMost(Duration.ofSeconds(60)).until(() -> run.text.tokens() >= 3);
+        await().atMost(Duration.ofSeconds(60)).until(() -> run.text.tokenFrames() >= 3);
         retried(run.session::pause);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                 .until(() -> run.session.status().state() != StreamState.STARTED);

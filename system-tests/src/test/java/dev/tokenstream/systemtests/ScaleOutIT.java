@@ -98,7 +98,7 @@ class ScaleOutIT {
             TokenstreamClient client = clients.get(k % INSTANCES);
             String prompt = "Scale out, stream " + k;
             var params = new GenerationParams(40, null, (long) k);
-            var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params));
+            var started = client.create(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params));
             String owner = owners.get(partitionOf(started.streamId()));
             // control-service looks at the delivery group every 5 s: its links name the owner once it has seen it.
             int ownerPort = URI.create(owner).getPort();
@@ -156,7 +156,7 @@ class ScaleOutIT {
             runs.add(run);
         }
         assertThat(runs).as("some streams belong to the instance about to be killed").anyMatch(run -> run.forwarded);
-        await().atMost(Duration.ofSeconds(60)).until(() -> runs.stream().allMatch(run -> run.text.tokens() >= 10));
+        await().atMost(Duration.ofSeconds(60)).until(() -> runs.stream().allMatch(run -> run.text.tokenFrames() >= 10));
         long killedAt = System.nanoTime();
         for (String service : List.of("delivery-service", "stream-processor", "ingest-service", "control-service")) {
             stack.kill(service + "-2");

@@ -10,6 +10,7 @@ import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.SessionTurn;
+import dev.tokenstream.client.Conversation;
 import dev.tokenstream.client.StreamResult;
 import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamException;
@@ -134,7 +135,7 @@ class WholeStackIT {
         List<Double> millis = new ArrayList<>();
         int warmUp = 3;
         for (int i = 0; i < warmUp + 10; i++) {
-            var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", "Say hi " + i,
+            var started = client.create(StartStreamRequest.prompt("simulator", "sim-fast", "Say hi " + i,
                     new GenerationParams(5, null, (long) i)));
             try (var recorder = new Recorder(client, started.ws(), -1)) {
                 assertThat(recorder.subscription.awaitClose(Duration.ofSeconds(30))).isEqualTo(1000);
@@ -158,7 +159,7 @@ class WholeStackIT {
         var params = new GenerationParams(64, null, 11L);
         String expected = simulatorAnswer("sim-fast", prompt, params);
 
-        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params));
+        var started = client.create(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params));
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
@@ -196,7 +197,7 @@ class WholeStackIT {
         var params = new GenerationParams(300, null, 23L);
         String undisturbed = simulatorAnswer("sim-default", prompt, params);
 
-        var started = client.start(StartStreamRequest.prompt("simulator", "sim-default", prompt, params));
+        var started = client.create(StartStreamRequest.prompt("simulator", "sim-default", prompt, params));
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 5);
             stack.kill("ingest-service");
@@ -227,7 +228,7 @@ class WholeStackIT {
         var params = new GenerationParams(40, null, 29L);
         String undisturbed = simulatorAnswer("sim-fast", prompt, params);
 
-        var started = client.start(StartStreamRequest.prompt("simulator",
+        var started = client.create(StartStreamRequest.prompt("simulator",
                 "sim-fast?fault=slow-first-token&millis=20000&times=1", prompt, params));
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.has(FrameType.STARTED));
@@ -252,7 +253,7 @@ class WholeStackIT {
         // One token a second: the stream outlives the restart however slow the machine is.
         try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-trickle",
                 "Tell a long story about a restart", new GenerationParams(300, null, 41L)), buffered)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokenFrames() >= 2);
             stack.kill("control-service");
             stack.restart("control-service");
 
@@ -276,7 +277,7 @@ class WholeStackIT {
 
         try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-default", prompt, params),
                 buffered)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 10);
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokenFrames() >= 10);
             stack.terminate("ingest-service");
             StreamResult result = session.awaitResult(Duration.ofSeconds(60));
 
@@ -305,7 +306,7 @@ class WholeStackIT {
 
             try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-default", prompt, params),
                     buffered, timing)) {
-                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 10);
+                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokenFrames() >= 10);
                 stack.kill(process);
                 stack.restart(process);
                 StreamResult result = session.awaitResult(Duration.ofSeconds(180));
@@ -329,7 +330,7 @@ class WholeStackIT {
         var params = new GenerationParams(64, null, 11L);
         String expected = simulatorAnswer("sim-fast", prompt, params);
 
-        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params)
+        var started = client.create(StartStreamRequest.prompt("simulator", "sim-fast", prompt, params)
                 .withBuffering(new Buffering(Buffering.Mode.WORDS, null)));
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
@@ -347,7 +348,7 @@ class WholeStackIT {
 
     @Test
     void shouldPauseResumeAndCancelAStreamAndCloseTheUpstreamCall() throws Exception {
-        var started = client.start(StartStreamRequest.prompt("simulator", "sim-fast", "Tell me a long story",
+        var started = client.create(StartStreamRequest.prompt("simulator", "sim-fast", "Tell me a long story",
                 new GenerationParams(2000, null, 5L)));
         String id = started.streamId();
         try (var recorder = new Recorder(client, started.ws(), -1)) {
@@ -405,7 +406,7 @@ class WholeStackIT {
     void shouldDeliverReasoningAndToolCallFramesAndEndMidStreamFaultsAsFailedFrames() throws Exception {
         var params = new GenerationParams(200, null, null, 256, List.of(new dev.tokenstream.events.ToolDefinition(
                 "get_weather", null, null)));
-        var started = client.start(StartStreamRequest.prompt("anthropic", "sim-fast", "weather in Oslo", params));
+        var started = client.create(StartStreamRequest.prompt("anthropic", "sim-fast", "weather in Oslo", params));
         List<DeliveryFrame> frames = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(started.ws(), -1, frames::add)) {
             assertThat(subscription.awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
@@ -417,7 +418,7 @@ class WholeStackIT {
         assertThat(whole.arguments()).isEqualTo("{\"query\":\"weather in Oslo\"}");
         assertThat(frames.get(frames.size() - 1).finishReason()).isEqualTo("tool_use");
 
-        var failing = client.start(StartStreamRequest.prompt("openai", "sim-fast?fault=midstream-error&after=3",
+        var failing = client.create(StartStreamRequest.prompt("openai", "sim-fast?fault=midstream-error&after=3",
                 "fail me", new GenerationParams(50, null, 1L)));
         List<DeliveryFrame> failed = new CopyOnWriteArrayList<>();
         try (var subscription = client.subscribe(failing.ws(), -1, failed::add)) {
@@ -430,7 +431,7 @@ class WholeStackIT {
         assertThat(failed.stream().filter(DeliveryFrame::isToken).mapToLong(DeliveryFrame::tokenCount).sum())
                 .isEqualTo(3);
 
-        var retried = client.start(StartStreamRequest.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
+        var retried = client.create(StartStreamRequest.prompt("anthropic", "sim-fast?fault=rate-limited&retry-after=1&times=1",
                 "retry me", new GenerationParams(20, null, null)));
         assertThat(client.subscribe(retried.ws(), -1, f -> { }).awaitClose(Duration.ofSeconds(60))).isEqualTo(1000);
         assertThat(awaitTerminalStats(retried.streamId()).state()).isEqualTo(StreamState.COMPLETED);
@@ -438,7 +439,7 @@ class WholeStackIT {
 
     @Test
     void shouldCloseAStalledAnthropicUpstreamConnectionOnCancel() throws Exception {
-        var started = client.start(StartStreamRequest.prompt("anthropic", "sim-fast?fault=stall&after=3&seconds=60",
+        var started = client.create(StartStreamRequest.prompt("anthropic", "sim-fast?fault=stall&after=3&seconds=60",
                 "stall for a minute", new GenerationParams(200, null, null)));
         try (var recorder = new Recorder(client, started.ws(), -1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> recorder.tokens() >= 3);
@@ -463,7 +464,7 @@ class WholeStackIT {
         int closedBefore = simulatorStats().path("streamsClosedByClient").asInt();
 
         long begin = System.nanoTime();
-        var started = client.start(StartStreamRequest.group(MergeMode.RACE, List.of(new Target("simulator", "sim-slow"),
+        var started = client.create(StartStreamRequest.group(MergeMode.RACE, List.of(new Target("simulator", "sim-slow"),
                 new Target("simulator", "sim-fast")), prompt, params));
         String slow = Merge.memberId(started.streamId(), 0);
         try (var recorder = new Recorder(client, started.ws(), -1)) {
@@ -509,7 +510,7 @@ class WholeStackIT {
                 failing, buffered)) {
             for (int i = 1; i <= 5; i++) {
                 long atLeast = i * 20L;
-                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= atLeast);
+                await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokenFrames() >= atLeast);
                 session.reconnect();
             }
             StreamResult result = session.awaitResult(Duration.ofSeconds(60));
@@ -518,7 +519,7 @@ class WholeStackIT {
             assertThat(result.text()).isEqualTo(expected);
             assertThat(buffered.text()).isEqualTo(expected);
             assertThat(completed).containsExactly(expected);
-            assertThat(session.handlerErrors()).isEqualTo(result.tokens());
+            assertThat(session.handlerErrors()).isEqualTo(result.tokenFrames());
         }
     }
 
@@ -532,7 +533,7 @@ class WholeStackIT {
 
         try (StreamSession session = client.start(StartStreamRequest.prompt("simulator", "sim-fast", "Tell me a long story",
                 new GenerationParams(2000, null, 9L)), buffered, callbacks)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokens() >= 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> buffered.tokenFrames() >= 5);
             session.pause();
             await().atMost(Duration.ofSeconds(10)).until(() -> session.status().state() == StreamState.PAUSED);
             session.resume();
@@ -599,7 +600,7 @@ class WholeStackIT {
 
     @Test
     void shouldSendTheProviderTheWholeConversationOfAJavaSdkSessionWithACancelledAnswerMarked() throws Exception {
-        dev.tokenstream.client.Session session = client.session("simulator", "sim-fast",
+        Conversation session = client.conversation("simulator", "sim-fast",
                 new GenerationParams(120, null, 4L));
         String nonce = UUID.randomUUID().toString();
 
@@ -608,7 +609,7 @@ class WholeStackIT {
         var partial = new BufferedStreamHandler();
         StreamResult second;
         try (StreamSession turn = session.send("Tell me a long story " + nonce, partial)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> partial.tokens() >= 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> partial.tokenFrames() >= 5);
             turn.cancel();
             second = turn.awaitResult(Duration.ofSeconds(30));
         }
@@ -818,7 +819,7 @@ class WholeStackIT {
 
     @Test
     void shouldKeepEveryEntranceClosedToStrangersAndEachTenantsStreamsToItself() throws Exception {
-        String id = client.start(StartStreamRequest.prompt("simulator", "sim-slow", "our secret plans", null)).streamId();
+        String id = client.create(StartStreamRequest.prompt("simulator", "sim-slow", "our secret plans", null)).streamId();
         String control = stack.settings().controlUrl();
         String delivery = stack.settings().deliveryUrl();
         String body = "{\"provider\":\"simulator\",\"model\":\"sim-fast\",\"messages\":[{\"role\":\"user\","
@@ -842,10 +843,10 @@ class WholeStackIT {
         assertThat(created.exit()).as(created.err()).isZero();
         String acmeKey = created.out().strip().lines().reduce((a, b) -> b).orElseThrow();
         var acme = new TokenstreamClient(URI.create(control), acmeKey);
-        String acmeStream = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> acme.start(
+        String acmeStream = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> acme.create(
                 StartStreamRequest.prompt("simulator", "sim-fast", "acme's own", null)).streamId(), s -> true);
         for (Runnable call : List.<Runnable>of(() -> acme.status(id), () -> acme.cancel(id), () -> acme.links(id),
-                () -> acme.start(StartStreamRequest.prompt("replay:" + id, "replay", "again", null)),
+                () -> acme.create(StartStreamRequest.prompt("replay:" + id, "replay", "again", null)),
                 () -> client.status(acmeStream))) {
             assertThatThrownBy(call::run).isInstanceOfSatisfying(TokenstreamException.class,
                     e -> assertThat(e.status()).isEqualTo(404));
@@ -868,11 +869,11 @@ class WholeStackIT {
                 created.out().strip().lines().reduce((a, b) -> b).orElseThrow());
         StartStreamRequest slow = StartStreamRequest.prompt("simulator", "sim-slow", "a long story", new GenerationParams(400, null,
                 1L));
-        String first = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> limited.start(slow)
+        String first = await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> limited.create(slow)
                 .streamId(), s -> true);
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> limited.status(first) != null);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> limited.start(slow))
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(() -> limited.create(slow))
                 .isInstanceOfSatisfying(TokenstreamException.class, e -> {
                     assertThat(e.status()).isEqualTo(429);
                     assertThat(e.getMessage()).contains("at most 1 at once");
@@ -886,7 +887,7 @@ class WholeStackIT {
         assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
 
         limited.cancel(first);
-        String second = await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> limited.start(slow)
+        String second = await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> limited.create(slow)
                 .streamId(), s -> true);
         assertThat(second).isNotEqualTo(first);
         limited.cancel(second);

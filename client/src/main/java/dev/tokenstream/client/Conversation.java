@@ -11,10 +11,10 @@ import java.util.List;
  * A conversation kept by Tokenstream ({@code POST /v1/sessions}): each {@link #send} streams the answer to one more
  * user message, and the provider is sent the whole conversation so far, every earlier message and answer as it was
  * delivered (a cancelled answer's partial text, marked). The application sends only the new message. Made with
- * {@link TokenstreamClient#session}; thread-safe, one turn at a time (a turn sent while the last one still streams
+ * {@link TokenstreamClient#conversation}; thread-safe, one turn at a time (a turn sent while the last one still streams
  * is refused with 409).
  */
-public final class Session {
+public final class Conversation {
 
     private final TokenstreamClient client;
     private final String id;
@@ -22,7 +22,7 @@ public final class Session {
     private final String model;
     private final GenerationParams params;
 
-    Session(TokenstreamClient client, String id, String provider, String model, GenerationParams params) {
+    Conversation(TokenstreamClient client, String id, String provider, String model, GenerationParams params) {
         this.client = client;
         this.id = id;
         this.provider = provider;
@@ -30,7 +30,7 @@ public final class Session {
         this.params = params;
     }
 
-    /** @return the session id */
+    /** @return the session id (the conversation's id in {@code /v1/sessions}) */
     public String id() {
         return id;
     }
@@ -49,6 +49,7 @@ public final class Session {
     /**
      * @return the turns so far, oldest first: each with its stream id, the messages it added and, once its stream
      *         ended, its answer as delivered and how it ended
+     * @throws TokenstreamException 404 when the session is gone; status 0 when control-service is unreachable
      */
     public List<SessionTurn> turns() {
         return client.sessionTurns(id);

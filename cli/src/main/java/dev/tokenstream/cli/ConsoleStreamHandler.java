@@ -1,5 +1,6 @@
-package dev.tokenstream.client;
+package dev.tokenstream.cli;
 
+import dev.tokenstream.client.StreamHandler;
 import dev.tokenstream.events.Comparison;
 
 import dev.tokenstream.events.ToolCall;
