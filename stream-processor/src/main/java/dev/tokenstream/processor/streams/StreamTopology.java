@@ -194,7 +194,7 @@ public final class StreamTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
                 Serdes.String(), tokenSerde).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
-                Serdes.String(), JsonSerde.of(GroupProgress.class)).withCachingEnabled(), STATE_MACHINE);
+                Serdes.String(), new GroupProgressSerde()).withCachingEnabled(), STATE_MACHINE);
         topology.addSink(DELIVERIES_SINK, settings.deliveriesTopic(), new StringSerializer(),
                 JsonSerde.of(DeliveryFrame.class), STATE_MACHINE);
         topology.addSink(STATS_SINK, settings.statsTopic(), new StringSerializer(), JsonSerde.of(StreamStats.class),

@@ -4,6 +4,7 @@ import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
+import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Topics;
@@ -35,8 +36,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The {@link StreamTopology#STATE_STORE}'s stored format across builds. The fixtures under {@code changelog/} were
- * written by the processor of 2026-12-02 (format 1): a stream paused with two events held, and a window-mode stream
- * with text pending, with what that processor then delivered. A processor of this build must take both over as
+ * written by the processor of 2026-12-02 (format 1): a stream paused with two events held, a window-mode stream
+ * with text pending, and a compare group with one member ended, with what that processor then delivered. A processor of this build must take both over as
  * that one would have gone on (a rolling upgrade), and write format 2 exactly as committed.
  */
 class ChangelogFormatTest {
@@ -139,11 +140,37 @@ class ChangelogFormatTest {
     }
 
     @Test
+    void shouldCarryOnAMergeGroupOfThePreviousBuild() throws IOException {
+        String group = "g1";
+        seed(Merge.memberId(group, 0), "stream-state-v2-member-running.json");
+        seed(Merge.memberId(group, 1), "stream-state-v2-member-ended.json");
+        KeyValueStore<String, GroupProgress> groups = driver.getKeyValueStore(StreamTopology.GROUP_STORE);
+        GroupProgress formatOne = new GroupProgressSerde().deserialize("t", fixture("merge-group-v1-compare.json"));
+        groups.put(group, formatOne);
+
+        String member = Merge.memberId(group, 0);
+        tokens.pipeInput(group, TokenEvent.token(member, 2, " records", T0 + 400_000));
+        tokens.pipeInput(group, TokenEvent.completed(member, 3, "stop", new Usage(5L, 2L, null, null),
+                T0 + 1_000_000));
+
+        List<String> frames = deliveries.readValuesToList().stream()
+                .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).toList();
+        assertThat(frames).as("the member's token, the comparison and the end, as the previous build made them")
+                .containsExactlyElementsOf(text("merge-group-v1-frames-after.jsonl").lines().toList());
+        byte[] written = new GroupProgressSerde().serialize("t", formatOne);
+        assertThat(new String(written, StandardCharsets.UTF_8)).startsWith("{\"format\":2,");
+        assertThat(new GroupProgressSerde().serialize("t", new GroupProgressSerde().deserialize("t", written)))
+                .isEqualTo(written);
+    }
+
+    @Test
     void shouldRefuseAFormatNewerThanItsOwn() {
         assertThatThrownBy(() -> serde.deserialize("t", "{\"format\":99}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("format 99");
         assertThatThrownBy(() -> serde.deserialize("t", "[1]".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class);
+        assertThatThrownBy(() -> new GroupProgressSerde().deserialize("t",
+                "{\"format\":3}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(SerializationException.class);
     }
 
     private void seed(String id, String fixture) throws IOException {
