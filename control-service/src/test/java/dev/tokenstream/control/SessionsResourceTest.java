@@ -1,6 +1,7 @@
 package dev.tokenstream.control;
 
-import com.sun.net.httpserver.HttpServer;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.RecordedRequest;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.Session;
@@ -52,20 +53,22 @@ class SessionsResourceTest {
     /** delivery-service's {@code GET /v1/streams/{id}/events}, for the services' key only. */
     public static final class DeliveryEvents extends HttpStandIn {
         @Override
-        protected Map<String, String> serve(HttpServer server, String baseUrl) {
-            server.createContext("/v1/streams/", exchange -> {
-                String id = exchange.getRequestURI().getPath().split("/")[3];
-                if (!TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"))
-                        || !FRAMES.containsKey(id)) {
-                    respond(exchange, 404, "application/problem+json", "{\"status\":404}");
-                    return;
-                }
-                var events = new StringBuilder();
-                FRAMES.get(id).forEach(frame -> events.append("id: ").append(frame.seq()).append("\nevent: ")
-                        .append(frame.type().wireName()).append("\ndata: ").append(Json.write(frame)).append("\n\n"));
-                respond(exchange, 200, "text/event-stream", events.toString());
-            });
+        protected Map<String, String> configure(String baseUrl) {
             return Map.of("control.delivery-base-url", baseUrl);
+        }
+
+        @Override
+        protected MockResponse answer(RecordedRequest request) {
+            String[] path = path(request).split("/");
+            String id = path.length > 3 ? path[3] : "";
+            if (!TestKeys.bearer(TestKeys.SERVICE).equals(header(request, "Authorization"))
+                    || !FRAMES.containsKey(id)) {
+                return respond(404, "application/problem+json", "{\"status\":404}");
+            }
+            var events = new StringBuilder();
+            FRAMES.get(id).forEach(frame -> events.append("id: ").append(frame.seq()).append("\nevent: ")
+                    .append(frame.type().wireName()).append("\ndata: ").append(Json.write(frame)).append("\n\n"));
+            return respond(200, "text/event-stream", events.toString());
         }
     }
 

@@ -1,67 +1,89 @@
 package dev.tokenstream.testsupport;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
 import java.util.Map;
 
 /**
- * A real HTTP server on a free local port in the role of another service, for a {@code @QuarkusTest}: a subclass
- * registers its handlers and names the configuration that points the service under test at it.
+ * A real HTTP server (OkHttp's MockWebServer) on a free loopback port in the role of another service, for a
+ * {@code @QuarkusTest}: a subclass answers each request and names the configuration that points the service under
+ * test at it.
  */
 public abstract class HttpStandIn implements QuarkusTestResourceLifecycleManager {
 
-    private HttpServer server;
+    private MockWebServer server;
 
     /**
-     * @param server  the server, not started yet: register the handlers on it
-     * @param baseUrl its base URL, {@code http://127.0.0.1:<port>}
+     * @param baseUrl the stand-in's base URL, {@code http://127.0.0.1:<port>}
      * @return the configuration for the service under test
      */
-    protected abstract Map<String, String> serve(HttpServer server, String baseUrl);
+    protected abstract Map<String, String> configure(String baseUrl);
 
     /**
-     * Answers an exchange and closes it.
+     * Answers one request, on the server's thread.
      *
+     * @return the answer
+     */
+    protected abstract MockResponse answer(RecordedRequest request);
+
+    /**
      * @param status      the HTTP status
      * @param contentType the body's media type (ignored without a body)
      * @param body        the body, or null for none
-     * @throws IOException when the client went away
+     * @return the answer
      */
-    protected static void respond(HttpExchange exchange, int status, String contentType, String body)
-            throws IOException {
-        byte[] bytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
-        if (bytes != null) {
-            exchange.getResponseHeaders().set("Content-Type", contentType);
-        }
-        exchange.sendResponseHeaders(status, bytes == null ? -1 : bytes.length);
-        if (bytes != null) {
-            exchange.getResponseBody().write(bytes);
-        }
-        exchange.close();
+    protected static MockResponse respond(int status, String contentType, String body) {
+        MockResponse response = new MockResponse().setResponseCode(status);
+        return body == null ? response : response.setHeader("Content-Type", contentType).setBody(body);
+    }
+
+    /** @return the request's path, e.g. {@code /v1/streams/<id>/stats} */
+    protected static String path(RecordedRequest request) {
+        return request.getRequestUrl().encodedPath();
+    }
+
+    /** @return the request's header {@code name}, or null */
+    protected static String header(RecordedRequest request, String name) {
+        return request.getHeader(name);
+    }
+
+    /** @return the request's body as UTF-8 text, empty for none */
+    protected static String body(RecordedRequest request) {
+        return request.getBody().readUtf8();
     }
 
     @Override
     public Map<String, String> start() {
+        server = new MockWebServer();
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return answer(request);
+            }
+        });
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.start(InetAddress.getLoopbackAddress(), 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Map<String, String> config = serve(server, "http://127.0.0.1:" + server.getAddress().getPort());
-        server.start();
-        return config;
+        return configure("http://127.0.0.1:" + server.getPort());
     }
 
     @Override
     public void stop() {
         if (server != null) {
-            server.stop(0);
+            try {
+                server.shutdown();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }

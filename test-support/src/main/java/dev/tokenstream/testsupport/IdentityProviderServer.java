@@ -1,6 +1,7 @@
 package dev.tokenstream.testsupport;
 
-import com.sun.net.httpserver.HttpServer;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.RecordedRequest;
 import org.jose4j.jwk.JsonWebKeySet;
 import org.jose4j.jwk.RsaJsonWebKey;
 import org.jose4j.jwk.RsaJwkGenerator;
@@ -76,9 +77,13 @@ public class IdentityProviderServer extends HttpStandIn {
     }
 
     @Override
-    protected Map<String, String> serve(HttpServer server, String baseUrl) {
-        String jwks = new JsonWebKeySet(KEY).toJson();
-        server.createContext("/jwks", exchange -> respond(exchange, 200, "application/json", jwks));
+    protected Map<String, String> configure(String baseUrl) {
         return Map.of("tokenstream.auth.oidc.issuer", ISSUER, "tokenstream.auth.oidc.jwks-url", baseUrl + "/jwks");
+    }
+
+    @Override
+    protected MockResponse answer(RecordedRequest request) {
+        return path(request).equals("/jwks") ? respond(200, "application/json", new JsonWebKeySet(KEY).toJson())
+                : respond(404, null, null);
     }
 }

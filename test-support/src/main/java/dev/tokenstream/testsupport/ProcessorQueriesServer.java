@@ -1,7 +1,7 @@
 package dev.tokenstream.testsupport;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.RecordedRequest;
 import dev.tokenstream.events.Problem;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.TenantUsage;
@@ -39,36 +39,28 @@ public class ProcessorQueriesServer extends HttpStandIn {
     }
 
     @Override
-    protected Map<String, String> serve(HttpServer server, String baseUrl) {
-        server.createContext("/v1/streams/", exchange -> {
-            if (!authorized(exchange)) {
-                respond(exchange, 401, null, null);
-                return;
-            }
-            String[] path = exchange.getRequestURI().getPath().split("/");
-            StreamStats stats = path.length == 5 && "stats".equals(path[4]) ? STREAMS.get(path[3]) : null;
-            int status = restoring ? 503 : stats == null ? 404 : 200;
-            Object body = status == 200 ? stats : Problem.of(status, status == 503 ? "Statistics not available yet"
-                    : "Stream not found", "as the test set it", null);
-            if (status == 503) {
-                exchange.getResponseHeaders().set("Retry-After", "1");
-            }
-            respond(exchange, status, status == 200 ? "application/json" : Problem.MEDIA_TYPE, Json.write(body));
-        });
-        server.createContext("/v1/tenants/", exchange -> {
-            String tenant = exchange.getRequestURI().getPath().split("/")[3];
-            if (!authorized(exchange)) {
-                respond(exchange, 401, null, null);
-                return;
-            }
-            respond(exchange, 200, "application/json", Json.write(TENANTS.getOrDefault(tenant,
-                    TenantUsage.none(tenant, System.currentTimeMillis()))));
-        });
+    protected Map<String, String> configure(String baseUrl) {
         return Map.of("quarkus.rest-client.processor-api.url", baseUrl);
     }
 
-    /** As the processor does, only callers with the service's key are answered. */
-    private static boolean authorized(HttpExchange exchange) {
-        return TestKeys.bearer(TestKeys.SERVICE).equals(exchange.getRequestHeaders().getFirst("Authorization"));
+    @Override
+    protected MockResponse answer(RecordedRequest request) {
+        // As the processor does, only callers with the service's key are answered.
+        if (!TestKeys.bearer(TestKeys.SERVICE).equals(header(request, "Authorization"))) {
+            return respond(401, null, null);
+        }
+        String[] path = path(request).split("/");
+        if (path.length > 3 && path[2].equals("tenants")) {
+            String tenant = path[3];
+            return respond(200, "application/json", Json.write(TENANTS.getOrDefault(tenant,
+                    TenantUsage.none(tenant, System.currentTimeMillis()))));
+        }
+        StreamStats stats = path.length == 5 && "stats".equals(path[4]) ? STREAMS.get(path[3]) : null;
+        int status = restoring ? 503 : stats == null ? 404 : 200;
+        Object body = status == 200 ? stats : Problem.of(status, status == 503 ? "Statistics not available yet"
+                : "Stream not found", "as the test set it", null);
+        MockResponse response = respond(status, status == 200 ? "application/json" : Problem.MEDIA_TYPE,
+                Json.write(body));
+        return status == 503 ? response.setHeader("Retry-After", "1") : response;
     }
 }

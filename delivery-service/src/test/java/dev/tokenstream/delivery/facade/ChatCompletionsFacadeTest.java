@@ -1,7 +1,8 @@
 package dev.tokenstream.delivery.facade;
 
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.RecordedRequest;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamIds;
@@ -19,7 +20,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -51,13 +51,14 @@ class ChatCompletionsFacadeTest {
     /** control-service's start, answering 201 with {@link #nextStream}. */
     public static final class StartsAStream extends HttpStandIn {
         @Override
-        protected Map<String, String> serve(HttpServer server, String baseUrl) {
-            server.createContext("/v1/streams", exchange -> {
-                lastStart = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                respond(exchange, 201, "application/json", "{\"streamId\":\"" + nextStream
-                        + "\",\"status\":\"REQUESTED\"}");
-            });
+        protected Map<String, String> configure(String baseUrl) {
             return Map.of("quarkus.rest-client.control-api.url", baseUrl);
+        }
+
+        @Override
+        protected MockResponse answer(RecordedRequest request) {
+            lastStart = body(request);
+            return respond(201, "application/json", "{\"streamId\":\"" + nextStream + "\",\"status\":\"REQUESTED\"}");
         }
     }
 

@@ -1,8 +1,9 @@
 package dev.tokenstream.delivery.facade;
 
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.RecordedRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.testsupport.HttpStandIn;
@@ -22,7 +23,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,14 +54,15 @@ class ChatCompletionsFuzzTest {
     /** control-service's start, as a stand-in that records what reaches it and refuses it with problem details. */
     public static final class ControlStandIn extends HttpStandIn {
         @Override
-        protected Map<String, String> serve(HttpServer server, String baseUrl) {
-            server.createContext("/v1/streams", exchange -> {
-                RECEIVED.add(Map.entry(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")),
-                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-                respond(exchange, 400, "application/problem+json",
-                        "{\"status\":400,\"title\":\"Invalid request\",\"detail\":\"refused by the stand-in\"}");
-            });
+        protected Map<String, String> configure(String baseUrl) {
             return Map.of("quarkus.rest-client.control-api.url", baseUrl);
+        }
+
+        @Override
+        protected MockResponse answer(RecordedRequest request) {
+            RECEIVED.add(Map.entry(String.valueOf(header(request, "Authorization")), body(request)));
+            return respond(400, "application/problem+json",
+                    "{\"status\":400,\"title\":\"Invalid request\",\"detail\":\"refused by the stand-in\"}");
         }
     }
 

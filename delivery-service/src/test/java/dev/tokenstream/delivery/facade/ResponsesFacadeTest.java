@@ -1,8 +1,9 @@
 package dev.tokenstream.delivery.facade;
 
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.RecordedRequest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.StreamIds;
@@ -24,7 +25,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,27 +58,28 @@ class ResponsesFacadeTest {
      */
     public static final class Control extends HttpStandIn {
         @Override
-        protected Map<String, String> serve(HttpServer server, String baseUrl) {
-            server.createContext("/v1/", exchange -> {
-                String path = exchange.getRequestURI().getPath();
-                String[] parts = path.split("/");
-                if (path.equals("/v1/sessions")) {
-                    respond(exchange, 201, "application/json", "{\"sessionId\":\"" + StreamIds.newId() + "\"}");
-                } else if (path.equals("/v1/streams")) {
-                    lastStart = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-                    known.add(nextStream);
-                    respond(exchange, 201, "application/json", "{\"streamId\":\"" + nextStream + "\"}");
-                } else if (!known.contains(parts[3])) {
-                    respond(exchange, 404, "application/problem+json", "{\"status\":404}");
-                } else if (path.endsWith("/cancel")) {
-                    cancelled.add(parts[3]);
-                    respond(exchange, 202, "application/json", "{\"action\":\"cancel\"}");
-                } else {
-                    respond(exchange, 200, "application/json", "{\"streamId\":\"" + parts[3] + "\",\"state\":"
-                            + "\"COMPLETED\",\"stats\":{\"provider\":\"simulator\",\"model\":\"sim-fast\"}}");
-                }
-            });
+        protected Map<String, String> configure(String baseUrl) {
             return Map.of("quarkus.rest-client.control-api.url", baseUrl);
+        }
+
+        @Override
+        protected MockResponse answer(RecordedRequest request) {
+            String path = path(request);
+            String[] parts = path.split("/");
+            if (path.equals("/v1/sessions")) {
+                return respond(201, "application/json", "{\"sessionId\":\"" + StreamIds.newId() + "\"}");
+            } else if (path.equals("/v1/streams")) {
+                lastStart = body(request);
+                known.add(nextStream);
+                return respond(201, "application/json", "{\"streamId\":\"" + nextStream + "\"}");
+            } else if (parts.length < 4 || !known.contains(parts[3])) {
+                return respond(404, "application/problem+json", "{\"status\":404}");
+            } else if (path.endsWith("/cancel")) {
+                cancelled.add(parts[3]);
+                return respond(202, "application/json", "{\"action\":\"cancel\"}");
+            }
+            return respond(200, "application/json", "{\"streamId\":\"" + parts[3] + "\",\"state\":"
+                    + "\"COMPLETED\",\"stats\":{\"provider\":\"simulator\",\"model\":\"sim-fast\"}}");
         }
     }
 
