@@ -54,11 +54,11 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
         this.sweeper = new Sweeper(states, settings);
-        context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
-        Duration expiryInterval = settings.retainTerminal().dividedBy(12);
-        context.schedule(expiryInterval.compareTo(settings.sweepInterval()) > 0 ? expiryInterval
-                : settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
-        context.schedule(settings.windowTick(), PunctuationType.WALL_CLOCK_TIME, now -> {
+        context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        Duration expiryInterval = settings.bounds().retainTerminal().dividedBy(12);
+        context.schedule(expiryInterval.compareTo(settings.timers().sweepInterval()) > 0 ? expiryInterval
+                : settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
+        context.schedule(settings.timers().windowTick(), PunctuationType.WALL_CLOCK_TIME, now -> {
             var out = new Emissions();
             transitions.flushDueWindows(now, states::get, this::save, out);
             groups.checkFirstTokenTimeouts(out);
@@ -115,11 +115,11 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         metrics.active(this, sweep.active());
         var out = new Emissions();
         sweep.stalled().forEach(id -> fail(id, new ErrorInfo("stalled", "no event from the provider for "
-                + settings.stallTimeout().toSeconds() + " s", true), out));
+                + settings.bounds().stallTimeout().toSeconds() + " s", true), out));
         sweep.pauseExpired().forEach(id -> fail(id, new ErrorInfo("pause_expired", "paused for longer than "
-                + settings.maxPause().toMinutes() + " min; the tokens stay replayable", false), out));
+                + settings.bounds().maxPause().toMinutes() + " min; the tokens stay replayable", false), out));
         sweep.notStarted().forEach(id -> fail(id, new ErrorInfo("not_started", "no ingest instance started the "
-                + "stream within " + settings.startDeadline().toSeconds() + " s", true), out));
+                + "stream within " + settings.bounds().startDeadline().toSeconds() + " s", true), out));
         drain(out);
     }
 
@@ -137,7 +137,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             states.delete(id);
             transitions.forget(id);
         });
-        groups.expire(nowMillis, settings.retainTerminal().toMillis());
+        groups.expire(nowMillis, settings.bounds().retainTerminal().toMillis());
     }
 
     private void command(String id, ControlCommand command, Emissions out) {

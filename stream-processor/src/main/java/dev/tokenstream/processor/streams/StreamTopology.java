@@ -92,49 +92,78 @@ public final class StreamTopology {
     }
 
     /**
-     * The topology's parameters.
+     * The topology's parameters, in named groups rather than one long positional list.
      *
-     * @param requestsTopic    input: stream requests (merge group members')
-     * @param tokensTopic      input: token events
-     * @param controlTopic     input: control commands
-     * @param deliveriesTopic  output: delivery frames
-     * @param statsTopic       output: stream statistics
-     * @param dlqTopic         output: dead letters
-     * @param statsEveryTokens statistics every this many tokens
-     * @param stallTimeout     silence after which a started stream fails as stalled
-     * @param maxPause         how long a stream may stay paused before it fails as pause_expired
-     * @param startDeadline    how long a requested stream may wait for its first event before it fails as
-     *                         not_started
-     * @param retainTerminal   how long the state of a finished stream is kept
-     * @param sweepInterval    wall-clock interval of the sweep for stalled and expired streams
-     * @param defaultBuffering coalescing of streams whose request sets none
-     * @param windowTick       wall-clock interval of the check for due window-mode flushes
-     * @param modelSamplesTopic output and input: samples for the model statistics
-     * @param modelStatsTopic  output: model statistics per one-minute window
-     * @param perStreamPartitions 0 for the shared layout (token events in {@code tokensTopic}); for the per-stream
-     *                         layout (each stream in {@code <tokensTopic>.<streamId>}, read by pattern) the
-     *                         partitions of the control topic, into which the events are re-keyed
+     * @param topics              the topics it reads and writes
+     * @param bounds              how long a stream may stay in a state before the sweep ends it
+     * @param timers              the wall-clock punctuations
+     * @param defaultBuffering    coalescing of streams whose request sets none
+     * @param statsEveryTokens    statistics every this many tokens
+     * @param perStreamPartitions 0 for the shared layout (token events in {@code topics.tokens()}); for the
+     *                            per-stream layout (each stream in {@code <tokens>.<streamId>}, read by pattern) the
+     *                            partitions of the control topic, into which the events are re-keyed
      */
-    public record Settings(String requestsTopic, String tokensTopic, String controlTopic, String deliveriesTopic,
-                           String statsTopic, String dlqTopic, int statsEveryTokens, Duration stallTimeout,
-                           Duration maxPause, Duration startDeadline, Duration retainTerminal, Duration sweepInterval, Buffering defaultBuffering,
-                           Duration windowTick, String modelSamplesTopic, String modelStatsTopic,
-                           int perStreamPartitions) {
+    public record Settings(TopicNames topics, Bounds bounds, Timers timers, Buffering defaultBuffering,
+                           int statsEveryTokens, int perStreamPartitions) {
 
         /** @return the contract's topic names and the documented defaults */
         public static Settings defaults() {
-            return new Settings(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES, Topics.STREAM_STATS,
-                    Topics.DLQ, 25, Duration.ofMinutes(2), Duration.ofMinutes(30), Duration.ofMinutes(5),
-                    Duration.ofHours(1), Duration.ofSeconds(5), Buffering.NONE,
-                    Duration.ofMillis(10), Topics.MODEL_SAMPLES, Topics.MODEL_STATS, 0);
+            return new Settings(TopicNames.defaults(), new Bounds(Duration.ofMinutes(2), Duration.ofMinutes(30),
+                    Duration.ofMinutes(5), Duration.ofHours(1)), new Timers(Duration.ofSeconds(5),
+                    Duration.ofMillis(10)), Buffering.NONE, 25, 0);
         }
 
         /** @return the same settings in the per-stream layout, re-keyed into {@code partitions} partitions */
         public Settings perStream(int partitions) {
-            return new Settings(requestsTopic, tokensTopic, controlTopic, deliveriesTopic, statsTopic, dlqTopic,
-                    statsEveryTokens, stallTimeout, maxPause, startDeadline, retainTerminal, sweepInterval, defaultBuffering, windowTick,
-                    modelSamplesTopic, modelStatsTopic, partitions);
+            return new Settings(topics, bounds, timers, defaultBuffering, statsEveryTokens, partitions);
         }
+
+        /** @return the same settings with {@code buffering} for streams whose request sets none */
+        public Settings withDefaultBuffering(Buffering buffering) {
+            return new Settings(topics, bounds, timers, buffering, statsEveryTokens, perStreamPartitions);
+        }
+    }
+
+    /**
+     * The topics the topology reads and writes.
+     *
+     * @param requests     input: stream requests (merge group members')
+     * @param tokens       input: token events
+     * @param control      input: control commands; output: cancels of stalled streams and merge-group losers
+     * @param deliveries   output: delivery frames
+     * @param stats        output: stream statistics
+     * @param dlq          output: dead letters
+     * @param modelSamples output and input: samples for the model statistics
+     * @param modelStats   output: model statistics per one-minute window
+     */
+    public record TopicNames(String requests, String tokens, String control, String deliveries, String stats,
+                             String dlq, String modelSamples, String modelStats) {
+
+        /** @return the contract's names ({@link Topics}) */
+        public static TopicNames defaults() {
+            return new TopicNames(Topics.REQUESTS, Topics.TOKENS, Topics.CONTROL, Topics.DELIVERIES,
+                    Topics.STREAM_STATS, Topics.DLQ, Topics.MODEL_SAMPLES, Topics.MODEL_STATS);
+        }
+    }
+
+    /**
+     * How long an open stream may stay as it is, and how long a finished one is kept.
+     *
+     * @param stallTimeout   silence after which a started stream fails as stalled
+     * @param maxPause       how long a stream may stay paused before it fails as pause_expired
+     * @param startDeadline  how long a requested stream may wait for its first event before it fails as not_started
+     * @param retainTerminal how long the state of a finished stream is kept
+     */
+    public record Bounds(Duration stallTimeout, Duration maxPause, Duration startDeadline, Duration retainTerminal) {
+    }
+
+    /**
+     * The wall-clock punctuations.
+     *
+     * @param sweepInterval interval of the sweep for stalled and expired streams
+     * @param windowTick    interval of the check for due window-mode flushes and fallback first-token timeouts
+     */
+    public record Timers(Duration sweepInterval, Duration windowTick) {
     }
 
     /**
@@ -142,12 +171,15 @@ public final class StreamTopology {
      * @return the topology for the service's configuration, its metrics in {@code metrics}
      */
     public static Topology build(ProcessorConfig config, int perStreamPartitions, StreamMetrics metrics) {
-        return build(new Settings(config.requestsTopic(), config.tokensTopic(), config.controlTopic(), config.deliveriesTopic(),
-                config.statsTopic(), config.dlqTopic(), config.statsEveryTokens(), config.stallTimeout(),
-                config.maxPause(), config.startDeadline(), config.retainTerminal(), config.sweepInterval(),
-                new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()), config.defaultBufferingSize()),
-                config.windowTick(), config.modelSamplesTopic(), config.modelStatsTopic(), perStreamPartitions),
-                metrics);
+        var topics = new TopicNames(config.requestsTopic(), config.tokensTopic(), config.controlTopic(),
+                config.deliveriesTopic(), config.statsTopic(), config.dlqTopic(), config.modelSamplesTopic(),
+                config.modelStatsTopic());
+        var bounds = new Bounds(config.stallTimeout(), config.maxPause(), config.startDeadline(),
+                config.retainTerminal());
+        var buffering = new Buffering(Buffering.Mode.fromWire(config.defaultBufferingMode()),
+                config.defaultBufferingSize());
+        return build(new Settings(topics, bounds, new Timers(config.sweepInterval(), config.windowTick()), buffering,
+                config.statsEveryTokens(), perStreamPartitions), metrics);
     }
 
     /** @return the topology for {@code settings}, its metrics in a registry of its own */
@@ -172,13 +204,13 @@ public final class StreamTopology {
         var topology = builder.build();
         if (settings.perStreamPartitions() == 0) {
             topology.addSource(TOKENS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                    settings.tokensTopic());
+                    settings.topics().tokens());
             topology.addProcessor(DECODE_TOKENS, decodeTokens::get, TOKENS_SOURCE);
         }
         topology.addSource(CONTROL_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                settings.controlTopic());
+                settings.topics().control());
         topology.addSource(REQUESTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                settings.requestsTopic());
+                settings.topics().requests());
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
                 command -> command.action() == null ? "record has no action" : null, StreamInput.Control::new, metrics),
                 CONTROL_SOURCE);
@@ -195,14 +227,14 @@ public final class StreamTopology {
                 Serdes.String(), tokenSerde).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
                 Serdes.String(), new GroupProgressSerde()).withCachingEnabled(), STATE_MACHINE);
-        topology.addSink(DELIVERIES_SINK, settings.deliveriesTopic(), new StringSerializer(),
+        topology.addSink(DELIVERIES_SINK, settings.topics().deliveries(), new StringSerializer(),
                 JsonSerde.of(DeliveryFrame.class), STATE_MACHINE);
-        topology.addSink(STATS_SINK, settings.statsTopic(), new StringSerializer(), JsonSerde.of(StreamStats.class),
+        topology.addSink(STATS_SINK, settings.topics().stats(), new StringSerializer(), JsonSerde.of(StreamStats.class),
                 STATE_MACHINE);
-        topology.addSink(DLQ_SINK, settings.dlqTopic(), new StringSerializer(), new ByteArraySerializer(),
+        topology.addSink(DLQ_SINK, settings.topics().dlq(), new StringSerializer(), new ByteArraySerializer(),
                 DECODE_TOKENS, DECODE_CONTROL, DECODE_REQUESTS);
-        topology.addSink(CONTROL_SINK, settings.controlTopic(), new StringSerializer(), commandSerde, STATE_MACHINE);
-        topology.addSink(MODEL_SAMPLES_SINK, settings.modelSamplesTopic(), new StringSerializer(),
+        topology.addSink(CONTROL_SINK, settings.topics().control(), new StringSerializer(), commandSerde, STATE_MACHINE);
+        topology.addSink(MODEL_SAMPLES_SINK, settings.topics().modelSamples(), new StringSerializer(),
                 JsonSerde.of(ModelSample.class), STATE_MACHINE);
         topology.addSink(TENANT_SAMPLES_SINK, Topics.TENANT_SAMPLES, new StringSerializer(),
                 JsonSerde.of(TenantSample.class), STATE_MACHINE);
@@ -216,7 +248,7 @@ public final class StreamTopology {
      * its final count. Windows are by the samples' timestamps, the processor's wall clock.
      */
     private static void modelStatistics(StreamsBuilder builder, Settings settings) {
-        builder.stream(settings.modelSamplesTopic(), Consumed.with(Serdes.String(), JsonSerde.of(ModelSample.class))
+        builder.stream(settings.topics().modelSamples(), Consumed.with(Serdes.String(), JsonSerde.of(ModelSample.class))
                         .withName(MODEL_SAMPLES_SOURCE))
                 .groupByKey()
                 .windowedBy(TimeWindows.ofSizeAndGrace(MODEL_WINDOW, MODEL_WINDOW_GRACE))
@@ -228,7 +260,7 @@ public final class StreamTopology {
                 .map((window, counts) -> KeyValue.pair(window.key() + "@" + window.window().start(),
                         counts.toStats(window.key(), window.window().start(), window.window().end())),
                         Named.as("model-window-stats"))
-                .to(settings.modelStatsTopic(), Produced.with(Serdes.String(), JsonSerde.of(ModelStats.class))
+                .to(settings.topics().modelStats(), Produced.with(Serdes.String(), JsonSerde.of(ModelStats.class))
                         .withName(MODEL_STATS_SINK));
     }
 
@@ -253,7 +285,7 @@ public final class StreamTopology {
      */
     private static void perStreamTokens(StreamsBuilder builder, Settings settings,
                                         Supplier<DecodeProcessor<TokenEvent>> decode) {
-        builder.stream(Pattern.compile(Pattern.quote(settings.tokensTopic() + ".") + ".+"),
+        builder.stream(Pattern.compile(Pattern.quote(settings.topics().tokens() + ".") + ".+"),
                         Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(TOKENS_SOURCE))
                 .repartition(Repartitioned.<String, byte[]>as(PER_STREAM_REPARTITION).withKeySerde(Serdes.String())
                         .withValueSerde(Serdes.ByteArray()).withNumberOfPartitions(settings.perStreamPartitions()))

@@ -72,19 +72,19 @@ final class Sweeper {
             }
             switch (progress.lifecycle().state()) {
                 case REQUESTED -> {
-                    if (nowMillis - progress.lifecycle().lastActivityMillis() > settings.startDeadline().toMillis()) {
+                    if (nowMillis - progress.lifecycle().lastActivityMillis() > settings.bounds().startDeadline().toMillis()) {
                         notStarted.add(id);
                     }
                 }
                 case PAUSED -> {
-                    if (nowMillis - progress.pause().pausedSinceMillis() > settings.maxPause().toMillis()) {
+                    if (nowMillis - progress.pause().pausedSinceMillis() > settings.bounds().maxPause().toMillis()) {
                         pauseExpired.add(id);
                     } else {
                         active++;
                     }
                 }
                 default -> {
-                    if (nowMillis - progress.lifecycle().lastActivityMillis() > settings.stallTimeout().toMillis()) {
+                    if (nowMillis - progress.lifecycle().lastActivityMillis() > settings.bounds().stallTimeout().toMillis()) {
                         stalled.add(id);
                     } else {
                         active++;
@@ -107,7 +107,7 @@ final class Sweeper {
             all.forEachRemaining(kv -> {
                 Lifecycle lifecycle = kv.value.lifecycle();
                 if (lifecycle.isTerminal()
-                        && nowMillis - lifecycle.lastActivityMillis() > settings.retainTerminal().toMillis()) {
+                        && nowMillis - lifecycle.lastActivityMillis() > settings.bounds().retainTerminal().toMillis()) {
                     expired.add(kv.key);
                 }
             });

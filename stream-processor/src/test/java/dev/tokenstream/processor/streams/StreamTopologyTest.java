@@ -683,13 +683,8 @@ class StreamTopologyTest {
         var props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test-default");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(StreamTopology.build(new StreamTopology.Settings(settings.requestsTopic(),
-                settings.tokensTopic(),
-                settings.controlTopic(), settings.deliveriesTopic(), settings.statsTopic(), settings.dlqTopic(), 25,
-                settings.stallTimeout(), settings.maxPause(), settings.startDeadline(), settings.retainTerminal(),
-                settings.sweepInterval(),
-                new Buffering(Buffering.Mode.TOKENS, 2), settings.windowTick(), settings.modelSamplesTopic(),
-                settings.modelStatsTopic(), 0)), props);
+        driver = new TopologyTestDriver(StreamTopology.build(settings.withDefaultBuffering(
+                new Buffering(Buffering.Mode.TOKENS, 2))), props);
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), JsonSerde.of(TokenEvent.class));
         deliveries = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
                 JsonSerde.of(DeliveryFrame.class));
