@@ -2,6 +2,7 @@ package dev.tokenstream.processor.streams;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.MergeMode;
@@ -20,6 +21,7 @@ import java.util.List;
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE,
         getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+@JsonPropertyOrder({"format"})
 public final class GroupProgress {
 
     /** The stored format this build writes. 1: the same names, no {@code format} (up to 2026-12-02); 2: these. */
