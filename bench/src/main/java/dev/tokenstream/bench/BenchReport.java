@@ -92,11 +92,21 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
         }
         for (Benchmark.Result r : results) {
             if (r.system().equals("tokenstream")) {
-                direct(r.streams()).ifPresent(d -> out.printf(Locale.ROOT,
+                result("direct", r.streams()).ifPresent(d -> out.printf(Locale.ROOT,
                         "%d streams: Tokenstream adds %.1f ms per token at p50 (%.1fx the direct relay's %.1f ms), "
                                 + "%.1f ms at p99 (%.1fx)%n", r.streams(), r.addedLatency().p50(),
                         ratio(r.addedLatency().p50(), d.addedLatency().p50()), d.addedLatency().p50(),
                         r.addedLatency().p99(), ratio(r.addedLatency().p99(), d.addedLatency().p99())));
+                result("floor", r.streams()).ifPresent(f -> out.printf(Locale.ROOT,
+                        "%d streams: Tokenstream/floor added latency p50 %.1fx, p99 %.1fx, CPU per 1000 tokens %.1fx; "
+                                + "floor/relay p50 %.1fx, p99 %.1fx, CPU %.1fx%n", r.streams(),
+                        ratio(r.addedLatency().p50(), f.addedLatency().p50()),
+                        ratio(r.addedLatency().p99(), f.addedLatency().p99()), ratio(cpu(r), cpu(f)),
+                        result("direct", r.streams()).map(d -> ratio(f.addedLatency().p50(), d.addedLatency().p50()))
+                                .orElse(Double.NaN),
+                        result("direct", r.streams()).map(d -> ratio(f.addedLatency().p99(), d.addedLatency().p99()))
+                                .orElse(Double.NaN),
+                        result("direct", r.streams()).map(d -> ratio(cpu(f), cpu(d))).orElse(Double.NaN)));
             }
         }
     }
@@ -144,8 +154,13 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
         return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
     }
 
-    private Optional<Benchmark.Result> direct(int streams) {
-        return results.stream().filter(r -> r.system().equals("direct") && r.streams() == streams).findFirst();
+    private Optional<Benchmark.Result> result(String system, int streams) {
+        return results.stream().filter(r -> r.system().equals(system) && r.streams() == streams).findFirst();
+    }
+
+    /** @return the CPU seconds per 1000 tokens of every process of a system's scenario, added up */
+    private static double cpu(Benchmark.Result r) {
+        return r.processes().values().stream().mapToDouble(ProcessUsage.Usage::cpuSecondsPer1000Tokens).sum();
     }
 
     private static double ratio(double a, double b) {
@@ -161,7 +176,7 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                 .xAxisTitle("concurrent streams").yAxisTitle("ms").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setYAxisLogarithmic(true);
-        for (String system : List.of("direct", "tokenstream")) {
+        for (String system : BenchRun.SYSTEMS) {
             List<Benchmark.Result> rows = results.stream().filter(r -> r.system().equals(system)).toList();
             if (rows.isEmpty()) {
                 continue;

@@ -40,6 +40,12 @@ public final class BenchRun {
                        Buffering buffering, int fanOut, int fastStreamTokens) {
     }
 
+    /**
+     * The systems measured side by side: the direct relay (no Kafka), the floor (the relay's call through two bare
+     * Kafka hops: what the design's shape costs at least) and Tokenstream.
+     */
+    public static final List<String> SYSTEMS = List.of("direct", "floor", "tokenstream");
+
     /** The p99 added latency the throughput search stays under, ms. */
     public static final double P99_BOUND_MILLIS = 50;
 
@@ -53,8 +59,8 @@ public final class BenchRun {
         int tokens = plan.tokens();
         int warmUp = plan.warmUp();
         var settings = stack.settings();
-        try (var relay = DirectRelay.start(settings.home(),
-                settings.simulatorUrl(), out.resolve("direct-relay.log"))) {
+        try (var relay = DirectRelay.start(settings.home(), settings.simulatorUrl(), settings.bootstrapServers(),
+                settings.partitions(), out.resolve("direct-relay.log"))) {
             Map<String, Long> stackPids = new LinkedHashMap<>();
             stack.status().forEach(process -> stackPids.put(process.name(), process.pid()));
             Map<String, Long> relayPids = new LinkedHashMap<>();
@@ -66,15 +72,15 @@ public final class BenchRun {
                     relayPids, plan.buffering());
             progress.printf("warming up: 2 rounds of %d streams of %d tokens through each system%n", warmUp, tokens);
             for (int round = 0; round < 2 && warmUp > 0; round++) {
-                bench.direct(warmUp, tokens);
-                bench.tokenstream(warmUp, tokens);
+                for (String system : SYSTEMS) {
+                    bench.run(system, warmUp, tokens);
+                }
             }
             List<Benchmark.Result> results = new ArrayList<>();
             for (int n : streams) {
-                for (String system : List.of("direct", "tokenstream")) {
+                for (String system : SYSTEMS) {
                     progress.printf("%s, %d concurrent streams of %d tokens...%n", system, n, tokens);
-                    Benchmark.Result result = system.equals("direct") ? bench.direct(n, tokens)
-                            : bench.tokenstream(n, tokens);
+                    Benchmark.Result result = bench.run(system, n, tokens);
                     results.add(result);
                     progress.println(BenchReport.row(result));
                 }
@@ -82,7 +88,7 @@ public final class BenchRun {
             List<Benchmark.Result> fastStream = new ArrayList<>();
             List<Benchmark.Limit> limits = new ArrayList<>();
             if (plan.limitMax() > 0) {
-                for (String system : List.of("direct", "tokenstream")) {
+                for (String system : SYSTEMS) {
                     progress.printf("%s: searching the highest rate with p99 added latency under %.0f ms (1, 2, 4, ... "
                             + "streams up to %d)%n", system, P99_BOUND_MILLIS, plan.limitMax());
                     limits.add(bench.limit(system, plan.limitMax(), tokens, P99_BOUND_MILLIS));
@@ -97,12 +103,10 @@ public final class BenchRun {
             }
             Benchmark.Memory memory = plan.memory() > 0 ? bench.memory(plan.memory()) : null;
             if (plan.fastStreamTokens() > 0) {
-                for (String system : List.of("direct", "tokenstream")) {
+                for (String system : SYSTEMS) {
                     progress.printf("fast stream: one stream of %d tokens at 3,000 tokens/s (%s) through %s...%n",
                             plan.fastStreamTokens(), Benchmark.RAPID, system);
-                    Benchmark.Result fast = system.equals("direct")
-                            ? bench.direct(1, plan.fastStreamTokens(), Benchmark.RAPID)
-                            : bench.tokenstream(1, plan.fastStreamTokens(), Benchmark.RAPID);
+                    Benchmark.Result fast = bench.run(system, 1, plan.fastStreamTokens(), Benchmark.RAPID);
                     fastStream.add(fast);
                     progress.println(BenchReport.row(fast));
                 }

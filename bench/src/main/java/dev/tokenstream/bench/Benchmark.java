@@ -66,6 +66,8 @@ public final class Benchmark {
     private final URI relay;
     private final Map<String, Long> tokenstreamPids;
     private final Map<String, Long> relayPids;
+    /** The floor's processes: the relay's, and the broker its two hops go through. */
+    private final Map<String, Long> floorPids;
     private final Buffering buffering;
     private final HttpClient http = HttpClient.newHttpClient();
     /** Tokenstream's share of the added latency, of the scenario running now. */
@@ -98,13 +100,18 @@ public final class Benchmark {
         this.relay = relay;
         this.tokenstreamPids = Map.copyOf(tokenstreamPids);
         this.relayPids = Map.copyOf(relayPids);
+        Map<String, Long> floor = new LinkedHashMap<>(relayPids);
+        if (tokenstreamPids.containsKey("kafka")) {
+            floor.put("kafka", tokenstreamPids.get("kafka"));
+        }
+        this.floorPids = Map.copyOf(floor);
         this.buffering = buffering == null ? Buffering.NONE : buffering;
     }
 
     /**
      * One scenario's figures for one system.
      *
-     * @param system          {@code tokenstream} or {@code direct}
+     * @param system          {@code tokenstream}, {@code direct} or {@code floor}
      * @param streams         concurrent streams
      * @param tokens          tokens received in all
      * @param missingTokens   tokens the simulator wrote that no client received (0 unless something was lost)
@@ -112,7 +119,7 @@ public final class Benchmark {
      *                        {@code streams} when the path caps its concurrent upstream calls)
      * @param addedLatency    per token, milliseconds
      * @param firstToken      first-token overhead per stream, milliseconds
-     * @param pipeline        Tokenstream only (null for the relay): per token, the client's receipt minus ingest's
+     * @param pipeline        Tokenstream only (null for the relay and the floor): per token, the client's receipt minus ingest's
      *                        receipt from the provider ({@code emittedAtMicros}): Kafka, processor and delivery
      * @param tokensPerSecond tokens received per second of the scenario's wall time, all streams together
      * @param seconds         the scenario's wall time
@@ -172,10 +179,28 @@ public final class Benchmark {
 
     /** Streams {@code streams} answers of {@code maxTokens} of the simulator's {@code model} through the relay. */
     public Result direct(int streams, int maxTokens, String model) throws Exception {
-        return run("direct", streams, maxTokens, prompt -> {
+        return relayed("direct", "/relay", streams, maxTokens, model);
+    }
+
+    /**
+     * Streams {@code streams} answers of {@code maxTokens} through the floor: the relay's provider call with two bare
+     * Kafka hops between it and the client (the relay's {@code /floor}), what the design's shape costs at least.
+     */
+    public Result floor(int streams, int maxTokens) throws Exception {
+        return floor(streams, maxTokens, MODEL);
+    }
+
+    /** Streams {@code streams} answers of the simulator's {@code model} through the floor. */
+    public Result floor(int streams, int maxTokens, String model) throws Exception {
+        return relayed("floor", "/floor", streams, maxTokens, model);
+    }
+
+    /** Streams through one of the relay's paths, whose frames are the relay's. */
+    private Result relayed(String system, String path, int streams, int maxTokens, String model) throws Exception {
+        return run(system, streams, maxTokens, prompt -> {
             List<Long> received = new CopyOnWriteArrayList<>();
             var done = new CompletableFuture<List<Long>>();
-            URI uri = URI.create(relay + "/relay?model=" + model + "&maxTokens=" + maxTokens + "&prompt="
+            URI uri = URI.create(relay + path + "?model=" + model + "&maxTokens=" + maxTokens + "&prompt="
                     + URLEncoder.encode(prompt, StandardCharsets.UTF_8));
             http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
                 private final StringBuilder text = new StringBuilder();
@@ -259,7 +284,7 @@ public final class Benchmark {
     /**
      * The highest aggregate rate a system keeps with the p99 added latency under a bound.
      *
-     * @param system         {@code tokenstream} or {@code direct}
+     * @param system         {@code tokenstream}, {@code direct} or {@code floor}
      * @param p99BoundMillis the bound
      * @param best           the scenario with the most tokens/s under the bound; null when one stream exceeds it
      * @param steps          every scenario run, in order: 1, 2, 4, ... concurrent streams, the last one over the
@@ -277,7 +302,7 @@ public final class Benchmark {
         List<Result> steps = new ArrayList<>();
         Result best = null;
         for (int streams = 1; streams <= maxStreams; streams *= 2) {
-            Result step = system.equals("direct") ? direct(streams, maxTokens) : tokenstream(streams, maxTokens);
+            Result step = run(system, streams, maxTokens);
             steps.add(step);
             if (step.addedLatency().p99() >= p99BoundMillis) {
                 break;
@@ -287,6 +312,25 @@ public final class Benchmark {
             }
         }
         return new Limit(system, p99BoundMillis, best, steps);
+    }
+
+    /**
+     * Streams through the system named.
+     *
+     * @param system {@code direct}, {@code floor} or {@code tokenstream}
+     */
+    public Result run(String system, int streams, int maxTokens) throws Exception {
+        return run(system, streams, maxTokens, MODEL);
+    }
+
+    /** Streams the simulator's {@code model} through the system named. */
+    public Result run(String system, int streams, int maxTokens, String model) throws Exception {
+        return switch (system) {
+            case "direct" -> direct(streams, maxTokens, model);
+            case "floor" -> floor(streams, maxTokens, model);
+            case "tokenstream" -> tokenstream(streams, maxTokens, model);
+            default -> throw new IllegalArgumentException("no system " + system);
+        };
     }
 
     /**
@@ -483,7 +527,11 @@ public final class Benchmark {
         List<String> prompts = new ArrayList<>();
         List<CompletableFuture<List<Long>>> runs = new ArrayList<>();
         pipeline.reset();
-        var usage = new ProcessUsage(system.equals("direct") ? relayPids : tokenstreamPids);
+        var usage = new ProcessUsage(switch (system) {
+            case "direct" -> relayPids;
+            case "floor" -> floorPids;
+            default -> tokenstreamPids;
+        });
         long start = System.nanoTime();
         double seconds;
         int peakUpstream;

@@ -25,12 +25,24 @@ public final class DirectRelay implements AutoCloseable {
     }
 
     /**
+     * Starts the relay without its floor path.
+     *
+     * @see #start(Path, String, String, int, Path)
+     */
+    public static DirectRelay start(Path home, String simulatorUrl, Path log) throws IOException, InterruptedException {
+        return start(home, simulatorUrl, null, 0, log);
+    }
+
+    /**
      * Starts the relay from {@code <home>/direct-relay/target/quarkus-app}, streaming from the simulator at
      * {@code simulatorUrl}, and waits until it is ready.
      *
+     * @param bootstrapServers the broker of the floor path ({@code /floor}: two bare Kafka hops), or null for none
+     * @param partitions       the floor topics' partitions, as the stack's topics have
      * @throws IllegalStateException when it is not built or not ready within a minute (its log says why)
      */
-    public static DirectRelay start(Path home, String simulatorUrl, Path log) throws IOException, InterruptedException {
+    public static DirectRelay start(Path home, String simulatorUrl, String bootstrapServers, int partitions, Path log)
+            throws IOException, InterruptedException {
         Path jar = home.resolve("direct-relay/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("the direct relay is not built: " + jar + " (./mvnw -DskipTests package)");
@@ -44,6 +56,10 @@ public final class DirectRelay implements AutoCloseable {
                 "-Xmx256m", "-Dquarkus.http.port=" + port, "-jar", jar.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("SIMULATOR_BASE_URL", simulatorUrl + "/v1");
+        if (bootstrapServers != null) {
+            builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers);
+            builder.environment().put("TOKENSTREAM_PARTITIONS", String.valueOf(partitions));
+        }
         var relay = new DirectRelay(builder.start(), port);
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);

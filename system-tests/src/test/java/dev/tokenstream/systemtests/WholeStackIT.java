@@ -86,7 +86,10 @@ class WholeStackIT {
         }
     }
 
-    /** The benchmark keeps working: a short run through both paths; its figures are printed, not asserted. */
+    /**
+     * The benchmark keeps working: a short run through the three paths (the direct relay, the floor of two bare
+     * Kafka hops, Tokenstream); its figures are printed, not asserted.
+     */
     @Test
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("system-tests/target/bench-smoke-" + topicLayout());
@@ -95,7 +98,8 @@ class WholeStackIT {
                 out, System.out);
 
         report.print(System.out);
-        assertThat(report.results()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
+        assertThat(report.results()).extracting(Benchmark.Result::system)
+                .containsExactly("direct", "floor", "tokenstream");
         assertThat(report.results()).allSatisfy(r -> {
             assertThat(r.tokens()).as(r.system()).isEqualTo(20);
             assertThat(r.addedLatency().count()).as(r.system()).isEqualTo(20);
@@ -103,16 +107,18 @@ class WholeStackIT {
             assertThat(r.missingTokens()).as(r.system()).isZero();
             assertThat(r.peakUpstream()).as(r.system()).isBetween(1, 2);
         });
-        assertThat(report.limits()).extracting(Benchmark.Limit::system).containsExactly("direct", "tokenstream");
+        assertThat(report.limits()).extracting(Benchmark.Limit::system)
+                .containsExactly("direct", "floor", "tokenstream");
         assertThat(report.limits()).allSatisfy(limit -> assertThat(limit.steps()).isNotEmpty().first()
                 .extracting(Benchmark.Result::streams).isEqualTo(1));
         assertThat(report.memory().streams()).isEqualTo(2);
         assertThat(report.memory().processes()).containsKeys("delivery-service", "stream-processor", "ingest-service")
                 .allSatisfy((name, memory) -> assertThat(memory.liveHeapActiveMiB()).as(name).isPositive());
         assertThat(report.settings()).containsEntry("topicLayout", topicLayout());
-        assertThat(report.results().get(1).processes()).containsKeys("kafka", "ingest-service", "stream-processor",
+        assertThat(report.results().get(2).processes()).containsKeys("kafka", "ingest-service", "stream-processor",
                 "delivery-service").allSatisfy((name, usage) -> assertThat(usage.rssMiB()).as(name).isPositive());
         assertThat(report.results().get(0).processes()).containsKeys("direct-relay", "provider-simulator");
+        assertThat(report.results().get(1).processes()).containsKeys("direct-relay", "provider-simulator", "kafka");
         assertThat(report.control().pausedFrame().count()).isEqualTo(1);
         assertThat(report.control().upstreamClosed().count()).isEqualTo(1);
         // Fan-out smoke: one stream of 100 tokens to 5 subscribers, every token to every one of them.
@@ -120,12 +126,13 @@ class WholeStackIT {
         assertThat(report.fanOut().tokens()).isEqualTo(100);
         assertThat(report.fanOut().received()).isEqualTo(500);
         // Fast-stream smoke: 300 tokens at 3,000 tokens/s through each system, none lost.
-        assertThat(report.fastStream()).extracting(Benchmark.Result::system).containsExactly("direct", "tokenstream");
+        assertThat(report.fastStream()).extracting(Benchmark.Result::system)
+                .containsExactly("direct", "floor", "tokenstream");
         assertThat(report.fastStream()).allSatisfy(r -> {
             assertThat(r.tokens()).as(r.system()).isEqualTo(300);
             assertThat(r.missingTokens()).as(r.system()).isZero();
         });
-        assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(2);
+        assertThat(Json.MAPPER.readTree(out.resolve("bench.json").toFile()).path("results")).hasSize(3);
         assertThat(out.resolve("bench.png")).isNotEmptyFile();
     }
 
