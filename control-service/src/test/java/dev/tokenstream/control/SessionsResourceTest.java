@@ -65,9 +65,11 @@ class SessionsResourceTest {
                     || !FRAMES.containsKey(id)) {
                 return respond(404, "application/problem+json", "{\"status\":404}");
             }
-            var events = new StringBuilder();
-            FRAMES.get(id).forEach(frame -> events.append("id: ").append(frame.seq()).append("\nevent: ")
-                    .append(frame.type().wireName()).append("\ndata: ").append(Json.write(frame)).append("\n\n"));
+            // As delivery does: a greeting comment first, a heartbeat comment between frames.
+            var events = new StringBuilder(": stream " + id + "\n\n");
+            FRAMES.get(id).forEach(frame -> events.append(": heartbeat\n\n").append("id: ").append(frame.seq())
+                    .append("\nevent: ").append(frame.type().wireName()).append("\ndata: ").append(Json.write(frame))
+                    .append("\n\n"));
             return respond(200, "text/event-stream", events.toString());
         }
     }

@@ -58,6 +58,8 @@ public class DeliveredAnswers {
     public Uni<Answer> of(String streamId) {
         var answer = new Collected();
         return client(links.baseUrl(streamId)).events(streamId, "Bearer " + serviceKey)
+                // Comments (delivery's greeting and heartbeats) come as events without data.
+                .select().where(event -> event.data() != null && !event.data().isBlank())
                 .map(event -> frame(event.data()))
                 .onItem().invoke(answer::add)
                 // Up to and with the terminal frame; ending the subscription there closes the connection.

@@ -1,5 +1,6 @@
 package dev.tokenstream.delivery.facade;
 
+import dev.tokenstream.api.OpenSession;
 import dev.tokenstream.delivery.sse.ServerSentEvents;
 import dev.tokenstream.delivery.client.ControlApi;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -118,7 +119,7 @@ public class AiSdkChatFacade {
                 body.hasNonNull("maxTokens") ? body.get("maxTokens").asInt() : null, null, null, null, tools,
                 body.path("reasoningEffort").asText(null)));
         boolean regenerate = body.path("trigger").asText("").equals("regenerate-message");
-        facades.session(ctx, Map.of("key", chatId), "the chat could not be found", session -> {
+        facades.session(ctx, OpenSession.byKey(chatId), "the chat could not be found", session -> {
             String sessionId = session.path("sessionId").asText();
             facades.start(ctx, regenerate ? start.replacingLastTurnOf(sessionId) : start.inSession(sessionId),
                     streamId -> stream(ctx, streamId));
@@ -131,7 +132,7 @@ public class AiSdkChatFacade {
             error(ctx.response(), 400, "invalid_request_error", "a chat id is 1 to 255 visible ASCII characters");
             return;
         }
-        facades.session(ctx, Map.of("key", chatId), "the chat could not be found", session -> {
+        facades.session(ctx, OpenSession.byKey(chatId), "the chat could not be found", session -> {
             JsonNode turns = session.path("turns");
             if (turns.isEmpty()) {
                 ctx.response().setStatusCode(204).end();

@@ -4,6 +4,7 @@ import dev.tokenstream.delivery.sse.ServerSentEvents;
 import dev.tokenstream.delivery.client.ControlApi;
 import dev.tokenstream.delivery.client.SessionsApi;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.api.OpenSession;
 import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.delivery.config.DeliveryConfig;
 import dev.tokenstream.delivery.messaging.Frame;
@@ -26,7 +27,6 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -154,7 +154,7 @@ class Facades {
      *                {@code after}
      * @param missing the error message when {@code after} names no stream of the caller's sessions
      */
-    void session(RoutingContext ctx, Map<String, String> body, String missing, Consumer<JsonNode> opened) {
+    void session(RoutingContext ctx, OpenSession body, String missing, Consumer<JsonNode> opened) {
         sessions.open(body, ctx.request().getHeader("Authorization")).subscribe().with(response -> {
             int status = response.getStatus();
             if (status == 200 || status == 201) {

@@ -3,6 +3,7 @@ package dev.tokenstream.delivery.facade;
 import dev.tokenstream.delivery.sse.ServerSentEvents;
 import dev.tokenstream.delivery.client.ControlApi;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tokenstream.api.OpenSession;
 import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.delivery.facade.ResponsesWire.Event;
 import dev.tokenstream.delivery.facade.ResponsesWire.Request;
@@ -18,7 +19,6 @@ import jakarta.enterprise.event.Observes;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -87,7 +87,8 @@ public class ResponsesFacade {
         var start = facades.startOf(request.model(), messages, new GenerationParams(request.maxOutputTokens(),
                 request.temperature(), null, null, request.toolDefinitions(), request.reasoningEffort()));
         // Every response is a turn of a session, so that a later request can continue after it.
-        facades.session(ctx, previous == null ? Map.of() : Map.of("after", previous), "'previous_response_id' "
+        OpenSession opening = previous == null ? new OpenSession(null, null) : OpenSession.after(previous);
+        facades.session(ctx, opening, "'previous_response_id' "
                 + "names no response of yours", session -> start(ctx, request,
                 start.inSession(session.path("sessionId").asText())));
     }
