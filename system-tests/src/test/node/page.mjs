@@ -15,30 +15,41 @@ try {
   const page = await browser.newPage();
   const tokens = () => page.evaluate(() => window.tokenstream.session.tokens);
   const state = () => page.textContent('#state');
+  // page.waitForFunction, with what the page showed when it timed out (its state, tokens and last note).
+  const until = async (what, condition, arg, timeout) => {
+    try {
+      await page.waitForFunction(condition, arg, { timeout });
+    } catch (error) {
+      const shown = await page.evaluate(() => ({ state: document.getElementById('state').textContent,
+        tokens: window.tokenstream.session.tokens, note: document.getElementById('events').textContent }));
+      throw new Error(`waiting for ${what}: ${error.message}; the page showed ${JSON.stringify(shown)}`);
+    }
+  };
   await page.goto(pageUrl);
   await page.fill('#prompt', 'Tell me a long story about a stream processor');
-  await page.fill('#model', 'sim-fast');
+  // sim-default: a long story lasts 12 to 21 s, well past the cancel below even on a loaded machine (sim-fast's
+  // 8 s could end first, and the wait for 'cancelled' then timed out on 'completed').
+  await page.fill('#model', 'sim-default');
   await page.click('#start');
-  await page.waitForFunction(() => window.tokenstream.session.tokens >= 10, null, { timeout: 30000 });
+  await until('10 tokens', () => window.tokenstream.session.tokens >= 10, null, 30000);
 
   await page.click('#pause');
-  await page.waitForFunction(() => document.getElementById('state').textContent === 'paused', null, { timeout: 10000 });
+  await until('paused', () => document.getElementById('state').textContent === 'paused', null, 10000);
   const atPause = await tokens();
   await page.waitForTimeout(1500);
   seen.tokensWhilePaused = (await tokens()) - atPause;
 
   await page.click('#resume');
-  await page.waitForFunction((n) => window.tokenstream.session.tokens > n + 20, atPause, { timeout: 10000 });
+  await until('20 tokens after resume', (n) => window.tokenstream.session.tokens > n + 20, atPause, 10000);
   seen.stateAfterResume = await state();
 
   const beforeDrop = await tokens();
   await page.evaluate(() => window.tokenstream.dropConnection());
-  await page.waitForFunction((n) => window.tokenstream.session.reconnects >= 1
-      && window.tokenstream.session.tokens > n + 20, beforeDrop, { timeout: 15000 });
+  await until('a reconnect and 20 tokens', (n) => window.tokenstream.session.reconnects >= 1
+      && window.tokenstream.session.tokens > n + 20, beforeDrop, 15000);
 
   await page.click('#cancel');
-  await page.waitForFunction(() => document.getElementById('state').textContent === 'cancelled', null,
-    { timeout: 10000 });
+  await until('cancelled', () => document.getElementById('state').textContent === 'cancelled', null, 10000);
   await page.screenshot({ path: screenshot, fullPage: true });
   Object.assign(seen, await page.evaluate(() => ({
     streamId: window.tokenstream.session.id,
@@ -55,8 +66,7 @@ try {
   await page.selectOption('#effort', 'low');
   await page.check('#offerTool');
   await page.click('#start');
-  await page.waitForFunction(() => document.getElementById('state').textContent === 'completed', null,
-    { timeout: 30000 });
+  await until('completed', () => document.getElementById('state').textContent === 'completed', null, 30000);
   await page.screenshot({ path: screenshot.replace(/\.png$/, '-tools.png'), fullPage: true });
   seen.thinking = await page.evaluate(() => ({
     shown: !document.getElementById('reasoning').hidden,
