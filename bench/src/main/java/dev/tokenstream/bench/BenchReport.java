@@ -27,10 +27,12 @@ import java.util.Optional;
  * @param memory   what active streams hold in each process of the stack; null when not measured
  * @param fanOut   one stream read by many subscribers; null when not measured
  * @param fastStream one stream at 3,000 tokens/s through each system (relay first); empty when not measured
+ * @param idle     the stack's CPU with no stream open; null when not measured
  */
 public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
                           List<Benchmark.Result> results, Benchmark.Control control, List<Benchmark.Limit> limits,
-                          Benchmark.Memory memory, Benchmark.FanOut fanOut, List<Benchmark.Result> fastStream) {
+                          Benchmark.Memory memory, Benchmark.FanOut fanOut, List<Benchmark.Result> fastStream,
+                          Benchmark.Idle idle) {
 
     /** @return the machine this JVM runs on */
     public static Map<String, Object> thisMachine() {
@@ -86,6 +88,9 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                     control.lastTokenAfterPause().max(), control.cancelledFrame().p50(),
                     control.cancelledFrame().max(), control.upstreamClosed().p50(), control.upstreamClosed().max());
         }
+        if (idle != null) {
+            out.println(idle(idle));
+        }
         out.println("CPU seconds per 1000 tokens / RSS MiB at the end, per process:");
         for (Benchmark.Result r : results) {
             out.println(processes(r));
@@ -134,6 +139,14 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
                 f.subscribers(), f.received(), f.tokens() * f.subscribers(), f.connectMillis(),
                 f.addedLatency().p50(), f.addedLatency().p95(), f.addedLatency().p99(), f.addedLatency().max(),
                 f.addedLatency().count());
+    }
+
+    /** @return the idle stack's CPU on one line, in cores */
+    public static String idle(Benchmark.Idle idle) {
+        var line = new StringBuilder(String.format(Locale.ROOT, "idle stack (no stream open, %.0f s): %.3f cores:",
+                idle.seconds(), idle.total()));
+        idle.cores().forEach((name, cores) -> line.append(String.format(Locale.ROOT, " %s %.3f", name, cores)));
+        return line.toString();
     }
 
     /** @return a scenario's CPU seconds per 1000 tokens / RSS MiB at the end, per process, on one line */

@@ -7,6 +7,7 @@ import dev.tokenstream.localstack.LocalStack;
 import java.net.URI;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,9 +36,10 @@ public final class BenchRun {
      * @param fanOut   WebSocket subscribers of the fan-out scenario's one stream (of 10 times {@code tokens}
      *                 tokens); 0 for none
      * @param fastStreamTokens tokens of the fast-stream scenario's one stream at 3,000 tokens/s; 0 for none
+     * @param idleSeconds how long to measure the stack's CPU with no stream open, at the end; 0 for not
      */
     public record Plan(List<Integer> streams, int tokens, int warmUp, int control, int limitMax, int memory,
-                       Buffering buffering, int fanOut, int fastStreamTokens) {
+                       Buffering buffering, int fanOut, int fastStreamTokens, int idleSeconds) {
     }
 
     /**
@@ -118,6 +120,12 @@ public final class BenchRun {
                 fanOut = bench.fanOut(plan.fanOut(), 10 * tokens);
                 progress.println(BenchReport.fanOut(fanOut));
             }
+            Benchmark.Idle idle = null;
+            if (plan.idleSeconds() > 0) {
+                progress.printf("idle: every process of the stack over %d s with no stream open%n", plan.idleSeconds());
+                idle = bench.idle(Duration.ofSeconds(plan.idleSeconds()));
+                progress.println(BenchReport.idle(idle));
+            }
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("model", Benchmark.MODEL + " (100 ms to first token, 20 ms between tokens, no jitter)");
             run.put("tokensPerStream", tokens);
@@ -136,7 +144,7 @@ public final class BenchRun {
             run.put("fastStream", plan.fastStreamTokens() > 0 ? "one stream of " + plan.fastStreamTokens()
                     + " tokens of " + Benchmark.RAPID + " (3,000 tokens/s)" : "none");
             var report = new BenchReport(BenchReport.thisMachine(), run, results, controlLatency, limits, memory,
-                    fanOut, fastStream);
+                    fanOut, fastStream, idle);
             report.write(out);
             return report;
         }

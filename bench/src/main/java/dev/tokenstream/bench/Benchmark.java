@@ -51,6 +51,8 @@ public final class Benchmark {
 
     /** The simulator profile the benchmark streams. */
     public static final String MODEL = "sim-bench";
+    /** How long the idle measurement waits after the last scenario before it starts. */
+    static final Duration IDLE_SETTLE = Duration.ofSeconds(5);
     /** The simulator profile of the streams held open for the memory figures: one token a second. */
     public static final String TRICKLE = "sim-trickle";
     /** The simulator's fast-stream profile: 3 chunks every millisecond, 3,000 tokens/s. */
@@ -403,6 +405,32 @@ public final class Benchmark {
      * @param processes per process, by name
      */
     public record Memory(int streams, Map<String, ProcessMemory> processes) {
+    }
+
+    /**
+     * What the stack uses with no stream open: the cost of its timers, polls and heartbeats.
+     *
+     * @param seconds how long it was measured
+     * @param cores   each process of the stack's CPU over that time, in cores (1.0: one core busy)
+     */
+    public record Idle(double seconds, Map<String, Double> cores) {
+
+        /** @return the stack's processes together, in cores */
+        public double total() {
+            return cores.values().stream().mapToDouble(Double::doubleValue).sum();
+        }
+    }
+
+    /**
+     * Measures the idle stack: waits {@link #IDLE_SETTLE} for what the last scenario left (acknowledgements, the
+     * processor's sweep), then takes every stack process's CPU over {@code window}.
+     */
+    public Idle idle(Duration window) throws InterruptedException {
+        Thread.sleep(IDLE_SETTLE.toMillis());
+        var usage = new ProcessUsage(tokenstreamPids);
+        long start = System.nanoTime();
+        Thread.sleep(window.toMillis());
+        return new Idle(window.toMillis() / 1000.0, usage.coresOver(Duration.ofNanos(System.nanoTime() - start)));
     }
 
     /**

@@ -43,6 +43,17 @@ public final class ProcessUsage {
         return usage;
     }
 
+    /**
+     * @param elapsed the time since this object was made
+     * @return each process's CPU since this object was made, in cores (CPU seconds per second of {@code elapsed})
+     */
+    Map<String, Double> coresOver(Duration elapsed) {
+        Map<String, Double> cores = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> cores.put(name, (cpu(pid).toNanos() - cpuAtStart.get(name).toNanos())
+                / (double) elapsed.toNanos()));
+        return cores;
+    }
+
     private static Duration cpu(long pid) {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).orElse(Duration.ZERO);
     }

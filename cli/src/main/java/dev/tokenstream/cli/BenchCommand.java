@@ -59,6 +59,10 @@ public final class BenchCommand implements Callable<Integer> {
             + "sim-rapid profile (3,000 tokens/s) through each system; 0 skips it (default: ${DEFAULT-VALUE})")
     int fastStream;
 
+    @Option(names = "--idle", defaultValue = "30", description = "seconds to measure the stack's CPU with no stream "
+            + "open, after the scenarios; 0 skips it (default: ${DEFAULT-VALUE})")
+    int idle;
+
     @Option(names = "--buffering", description = "coalescing of Tokenstream's token frames by the processor: none, "
             + "words, sentences, tokens:<n>, characters:<n>, window:<ms> (default: none, a frame per token)")
     String buffering;
@@ -81,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
         LocalStack stack = cli.stack();
         boolean ours = !stack.isRunning();
         var plan = new BenchRun.Plan(streams, tokens, warmUp, control, limitMax, memory,
-                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering), fanOut, fastStream);
+                buffering == null ? null : StreamCommand.parseBuffering(spec, buffering), fanOut, fastStream, idle);
         if (instances != null) {
             if (!ours) {
                 throw new ParameterException(spec.commandLine(), "--instances starts a stack per instance count: stop "

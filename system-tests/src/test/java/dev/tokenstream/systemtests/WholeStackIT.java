@@ -94,7 +94,7 @@ class WholeStackIT {
     void shouldRunTheBenchmarkAgainstTheDirectRelay() throws Exception {
         Path out = home.resolve("system-tests/target/bench-smoke-" + topicLayout());
 
-        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null, 5, 300),
+        BenchReport report = BenchRun.run(stack, client, new BenchRun.Plan(List.of(2), 10, 0, 1, 2, 2, null, 5, 300, 2),
                 out, System.out);
 
         report.print(System.out);
@@ -121,6 +121,10 @@ class WholeStackIT {
         assertThat(report.results().get(1).processes()).containsKeys("direct-relay", "provider-simulator", "kafka");
         assertThat(report.control().pausedFrame().count()).isEqualTo(1);
         assertThat(report.control().upstreamClosed().count()).isEqualTo(1);
+        // Idle smoke: every process of the stack measured, none more than the machine's cores.
+        assertThat(report.idle().cores()).containsKeys("kafka", "ingest-service", "stream-processor",
+                "delivery-service", "control-service").allSatisfy((name, cores) -> assertThat(cores).as(name)
+                .isBetween(0.0, (double) Runtime.getRuntime().availableProcessors()));
         // Fan-out smoke: one stream of 100 tokens to 5 subscribers, every token to every one of them.
         assertThat(report.fanOut().subscribers()).isEqualTo(5);
         assertThat(report.fanOut().tokens()).isEqualTo(100);

@@ -36,7 +36,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private final StreamTopology.Settings settings;
     private final StreamMetrics metrics;
     private ProcessorContext<String, Object> context;
-    private KeyValueStore<String, StreamProgress> states;
+    private DecodedStates states;
     private StreamTransitions transitions;
     private MergeGroups groups;
     private Sweeper sweeper;
@@ -49,11 +49,12 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.states = context.getStateStore(StreamTopology.STATE_STORE);
+        KeyValueStore<String, StreamProgress> store = context.getStateStore(StreamTopology.STATE_STORE);
+        this.states = new DecodedStates(store);
         this.transitions = new StreamTransitions(settings, metrics,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
-        this.sweeper = new Sweeper(states, settings);
+        this.sweeper = new Sweeper(store, settings);
         context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
         Duration expiryInterval = settings.bounds().retainTerminal().dividedBy(12);
         context.schedule(expiryInterval.compareTo(settings.timers().sweepInterval()) > 0 ? expiryInterval
@@ -68,6 +69,16 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
 
     @Override
     public void process(Record<String, StreamInput> record) {
+        try {
+            handle(record);
+        } catch (RuntimeException e) {
+            // The dead-letter handler may let processing go on: no state changed half-way may stay decoded.
+            states.clear();
+            throw e;
+        }
+    }
+
+    private void handle(Record<String, StreamInput> record) {
         String id = record.key();
         var out = new Emissions();
         StreamInput input = record.value();
@@ -96,6 +107,8 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             StreamProgress progress = load(id);
             if (transitions.onTokenEvent(id, progress, token.event(), out)) {
                 save(id, progress);
+            } else {
+                states.forget(id);
             }
         } else {
             throw new IllegalArgumentException("unexpected input " + input);
@@ -144,6 +157,8 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         StreamProgress progress = load(id);
         if (transitions.onCommand(id, progress, command, out)) {
             save(id, progress);
+        } else {
+            states.forget(id);
         }
     }
 
