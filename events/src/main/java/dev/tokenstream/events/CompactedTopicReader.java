@@ -21,12 +21,16 @@ import java.util.function.Consumer;
  * Reads a compacted topic whole and follows it: a consumer of no group (every instance reads every record, from the
  * beginning, on every partition), on a thread of its own, handing each record to {@code apply} in offset order per
  * partition. For the tables every instance of a service keeps in memory (API keys, sessions); a change written by
- * any instance reaches the others within a poll (about half a second).
+ * any instance reaches the others as soon as the broker has it: a fetch waits up to {@value #WAIT_MILLIS} ms at the
+ * broker but answers the moment a record arrives, so a quiet topic costs a fetch every few seconds, not two a second.
  */
 public final class CompactedTopicReader implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(CompactedTopicReader.class.getName());
-    private static final Duration POLL = Duration.ofMillis(500);
+    /** How long a fetch of a quiet topic waits at the broker, and a poll in this process, ms. */
+    static final int WAIT_MILLIS = 5_000;
+    private static final Duration POLL = Duration.ofMillis(WAIT_MILLIS);
+    private static final Duration RETRY = Duration.ofMillis(500);
 
     private final String topic;
     private final Consumer<ConsumerRecord<String, byte[]>> apply;
@@ -47,6 +51,7 @@ public final class CompactedTopicReader implements AutoCloseable {
         Map<String, Object> config = new HashMap<>(connection);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, WAIT_MILLIS);
         this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -81,14 +86,15 @@ public final class CompactedTopicReader implements AutoCloseable {
             reading.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = reading.endOffsets(partitions);
             while (!stopping) {
+                // Before the poll: an empty topic is read to its end at once, not after a poll's whole wait.
+                if (loaded.getCount() > 0 && end.entrySet().stream()
+                        .allMatch(e -> reading.position(e.getKey()) >= e.getValue())) {
+                    loaded.countDown();
+                }
                 for (ConsumerRecord<String, byte[]> record : reading.poll(POLL)) {
                     if (record.key() != null) {
                         apply.accept(record);
                     }
-                }
-                if (loaded.getCount() > 0 && end.entrySet().stream()
-                        .allMatch(e -> reading.position(e.getKey()) >= e.getValue())) {
-                    loaded.countDown();
                 }
             }
         } catch (WakeupException e) {
@@ -106,7 +112,7 @@ public final class CompactedTopicReader implements AutoCloseable {
                 return infos.stream().map(info -> new TopicPartition(info.topic(), info.partition())).toList();
             }
             try {
-                Thread.sleep(POLL.toMillis());
+                Thread.sleep(RETRY.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new WakeupException();
