@@ -25,13 +25,14 @@ import java.util.Optional;
  * @param control  control latency (Tokenstream); null when not measured
  * @param limits   the highest rate under the p99 bound, per system; empty when not searched
  * @param memory   what active streams hold in each process of the stack; null when not measured
- * @param fanOut   one stream read by many subscribers; null when not measured
+ * @param fanOut   one stream read by many subscribers, through the relay's broadcaster and through Tokenstream; empty
+ *                 when not measured
  * @param fastStream one stream at 3,000 tokens/s through each system (relay first); empty when not measured
  * @param idle     the stack's CPU with no stream open; null when not measured
  */
 public record BenchReport(Map<String, Object> machine, Map<String, Object> settings,
                           List<Benchmark.Result> results, Benchmark.Control control, List<Benchmark.Limit> limits,
-                          Benchmark.Memory memory, Benchmark.FanOut fanOut, List<Benchmark.Result> fastStream,
+                          Benchmark.Memory memory, List<Benchmark.FanOut> fanOut, List<Benchmark.Result> fastStream,
                           Benchmark.Idle idle) {
 
     /** @return the machine this JVM runs on */
@@ -77,8 +78,11 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
             out.println("fast stream (one stream of " + Benchmark.RAPID + ", 3,000 tokens/s offered):");
             fastStream.forEach(r -> out.println(row(r)));
         }
-        if (fanOut != null) {
-            out.println(fanOut(fanOut));
+        fanOut.forEach(f -> out.println(fanOut(f)));
+        if (fanOut.size() == 2) {
+            out.printf(Locale.ROOT, "fan-out: Tokenstream/broadcaster added latency p50 %.1fx, p99 %.1fx%n",
+                    ratio(fanOut.get(1).addedLatency().p50(), fanOut.get(0).addedLatency().p50()),
+                    ratio(fanOut.get(1).addedLatency().p99(), fanOut.get(0).addedLatency().p99()));
         }
         if (control != null) {
             out.printf(Locale.ROOT, "control, ms p50/max over %d streams: pause -> paused frame %.1f/%.1f, pause -> "
@@ -133,9 +137,9 @@ public record BenchReport(Map<String, Object> machine, Map<String, Object> setti
 
     /** @return the fan-out scenario on one line */
     public static String fanOut(Benchmark.FanOut f) {
-        return String.format(Locale.ROOT, "fan-out: one stream of %d tokens to %d WebSocket subscribers: %d of %d "
+        return String.format(Locale.ROOT, "fan-out, %s: one stream of %d tokens to %d WebSocket subscribers: %d of %d "
                 + "token frames received, all connected %.0f ms after the start; added latency per token and "
-                + "subscriber after that, ms p50/p95/p99/max %.1f/%.1f/%.1f/%.1f (%d samples)", f.tokens(),
+                + "subscriber after that, ms p50/p95/p99/max %.1f/%.1f/%.1f/%.1f (%d samples)", f.system(), f.tokens(),
                 f.subscribers(), f.received(), f.tokens() * f.subscribers(), f.connectMillis(),
                 f.addedLatency().p50(), f.addedLatency().p95(), f.addedLatency().p99(), f.addedLatency().max(),
                 f.addedLatency().count());

@@ -34,6 +34,7 @@ public final class BenchRun {
      * @param memory   streams held open for the memory figures; 0 for none
      * @param buffering how the processor coalesces Tokenstream's token frames; null for none
      * @param fanOut   WebSocket subscribers of the fan-out scenario's one stream (of 10 times {@code tokens}
+     *                 tokens), through the relay's broadcaster and through Tokenstream
      *                 tokens); 0 for none
      * @param fastStreamTokens tokens of the fast-stream scenario's one stream at 3,000 tokens/s; 0 for none
      * @param idleSeconds how long to measure the stack's CPU with no stream open, at the end; 0 for not
@@ -113,12 +114,14 @@ public final class BenchRun {
                     progress.println(BenchReport.row(fast));
                 }
             }
-            Benchmark.FanOut fanOut = null;
+            List<Benchmark.FanOut> fanOut = new ArrayList<>();
             if (plan.fanOut() > 0) {
-                progress.printf("fan-out: one stream of %d tokens to %d WebSocket subscribers%n", 10 * tokens,
-                        plan.fanOut());
-                fanOut = bench.fanOut(plan.fanOut(), 10 * tokens);
-                progress.println(BenchReport.fanOut(fanOut));
+                progress.printf("fan-out: one stream of %d tokens to %d WebSocket subscribers, through the relay's "
+                        + "plain broadcaster, then through Tokenstream%n", 10 * tokens, plan.fanOut());
+                fanOut.add(bench.fanOutRelay(plan.fanOut(), 10 * tokens));
+                progress.println(BenchReport.fanOut(fanOut.get(0)));
+                fanOut.add(bench.fanOut(plan.fanOut(), 10 * tokens));
+                progress.println(BenchReport.fanOut(fanOut.get(1)));
             }
             Benchmark.Idle idle = null;
             if (plan.idleSeconds() > 0) {

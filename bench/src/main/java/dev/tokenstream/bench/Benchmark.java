@@ -199,41 +199,47 @@ public final class Benchmark {
 
     /** Streams through one of the relay's paths, whose frames are the relay's. */
     private Result relayed(String system, String path, int streams, int maxTokens, String model) throws Exception {
-        return run(system, streams, maxTokens, prompt -> {
-            List<Long> received = new CopyOnWriteArrayList<>();
-            var done = new CompletableFuture<List<Long>>();
-            URI uri = URI.create(relay + path + "?model=" + model + "&maxTokens=" + maxTokens + "&prompt="
-                    + URLEncoder.encode(prompt, StandardCharsets.UTF_8));
-            http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
-                private final StringBuilder text = new StringBuilder();
+        return run(system, streams, maxTokens, prompt -> relaySocket(URI.create(relay + path + "?model=" + model
+                + "&maxTokens=" + maxTokens + "&prompt=" + URLEncoder.encode(prompt, StandardCharsets.UTF_8))));
+    }
 
-                @Override
-                public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                    text.append(data);
-                    if (last) {
-                        // Read as the SDK reads Tokenstream's frames, so both paths cost the client the same.
-                        if (readRelayFrame(text.toString()).isToken()) {
-                            received.add(Micros.now());
-                        }
-                        text.setLength(0);
+    /**
+     * Opens a WebSocket to one of the relay's paths.
+     *
+     * @return completes when the relay closed it, with when each token frame arrived (epoch microseconds)
+     */
+    private CompletableFuture<List<Long>> relaySocket(URI uri) {
+        List<Long> received = new CopyOnWriteArrayList<>();
+        var done = new CompletableFuture<List<Long>>();
+        http.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+            private final StringBuilder text = new StringBuilder();
+
+            @Override
+            public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                    // Read as the SDK reads Tokenstream's frames, so both paths cost the client the same.
+                    if (readRelayFrame(text.toString()).isToken()) {
+                        received.add(Micros.now());
                     }
-                    socket.request(1);
-                    return null;
+                    text.setLength(0);
                 }
+                socket.request(1);
+                return null;
+            }
 
-                @Override
-                public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
-                    done.complete(received);
-                    return null;
-                }
+            @Override
+            public CompletionStage<?> onClose(WebSocket socket, int status, String reason) {
+                done.complete(received);
+                return null;
+            }
 
-                @Override
-                public void onError(WebSocket socket, Throwable error) {
-                    done.completeExceptionally(error);
-                }
-            }).join();
-            return done;
-        });
+            @Override
+            public void onError(WebSocket socket, Throwable error) {
+                done.completeExceptionally(error);
+            }
+        }).join();
+        return done;
     }
 
     /**
@@ -338,6 +344,7 @@ public final class Benchmark {
     /**
      * One stream read by many WebSocket subscribers at once (delivery's fan-out).
      *
+     * @param system       tokenstream, or direct (the relay's plain broadcaster)
      * @param subscribers  clients reading the stream
      * @param tokens       tokens the stream had
      * @param received     token frames received by all subscribers together (subscribers x tokens when none is lost)
@@ -345,7 +352,8 @@ public final class Benchmark {
      *                     tokens written after the last subscriber had connected
      * @param connectMillis from the stream's start until every subscriber's handshake had completed
      */
-    public record FanOut(int subscribers, long tokens, long received, Percentiles addedLatency, double connectMillis) {
+    public record FanOut(String system, int subscribers, long tokens, long received, Percentiles addedLatency,
+                         double connectMillis) {
     }
 
     /**
@@ -384,6 +392,35 @@ public final class Benchmark {
         for (var subscription : subscriptions) {
             subscription.get().awaitClose(Duration.ofMinutes(5));
         }
+        return fanOutResult("tokenstream", prompt, arrivals, connectedAtMicros, connectMillis);
+    }
+
+    /**
+     * The same through the direct relay's plain broadcaster ({@code /broadcast}): {@code subscribers} WebSockets
+     * connect, then one provider call streams, every token sent to each of them by one process, no Kafka between.
+     */
+    public FanOut fanOutRelay(int subscribers, int maxTokens) throws Exception {
+        String prompt = "bench fan-out " + UUID.randomUUID() + " An endless answer on how Kafka partitions keep order";
+        URI uri = URI.create(relay + "/broadcast/" + UUID.randomUUID() + "?subscribers=" + subscribers + "&model="
+                + MODEL + "&maxTokens=" + maxTokens + "&prompt=" + URLEncoder.encode(prompt, StandardCharsets.UTF_8));
+        long start = System.nanoTime();
+        List<CompletableFuture<List<Long>>> sockets = new ArrayList<>();
+        for (int i = 0; i < subscribers; i++) {
+            sockets.add(relaySocket(uri));
+        }
+        // The last handshake starts the stream: every token is written after all are connected.
+        long connectedAtMicros = Micros.now();
+        double connectMillis = (System.nanoTime() - start) / 1e6;
+        List<List<Long>> arrivals = new ArrayList<>();
+        for (var socket : sockets) {
+            arrivals.add(socket.get(5, TimeUnit.MINUTES));
+        }
+        return fanOutResult("direct", prompt, arrivals, connectedAtMicros, connectMillis);
+    }
+
+    /** Added latency per token and subscriber over the tokens the simulator wrote after every one had connected. */
+    private FanOut fanOutResult(String system, String prompt, List<List<Long>> arrivals, long connectedAtMicros,
+                                double connectMillis) throws IOException, InterruptedException {
         List<Long> written = written(prompt);
         var added = new Histogram(MAX_MICROS, 3);
         long received = 0;
@@ -395,7 +432,7 @@ public final class Benchmark {
                 }
             }
         }
-        return new FanOut(subscribers, written.size(), received, Percentiles.of(added), connectMillis);
+        return new FanOut(system, arrivals.size(), written.size(), received, Percentiles.of(added), connectMillis);
     }
 
     /**
