@@ -767,7 +767,9 @@ class WholeStackIT {
         String stopped = result.path("stopped").path("streamId").asText();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(client.status(stopped).state()).isEqualTo(StreamState.CANCELLED));
-        assertThat(simulatorStats().path("streamsClosedByClient").asInt() - closedBefore).isGreaterThanOrEqualTo(1);
+        // The state is the processor's; the upstream call is closed by ingest, which reads the same cancel on its own.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                simulatorStats().path("streamsClosedByClient").asInt() - closedBefore).isGreaterThanOrEqualTo(1));
         assertThat(result.path("emptyResume").isNull()).as("a chat of no turn: 204").isTrue();
     }
 

@@ -7,7 +7,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Reads this instance's partitions of {@code tokenstream.deliveries} (channel {@code deliveries}; the instances
@@ -15,9 +14,6 @@ import java.util.List;
  * starting {@code delivery.replay-window} back in time
  * ({@link ReplayWindowRebalanceListener}). Frames keep their JSON text: clients receive the bytes the processor
  * wrote. A frame that cannot be read is logged and skipped.
- * <p>
- * Each poll's records come as one batch: Reactive Messaging's per-message work (a message, its metadata and
- * context, the stream operators) was most of the consumer thread's samples at 100 streams (JFR, 2026-12-07).
  */
 @ApplicationScoped
 public class DeliveriesConsumer {
@@ -32,11 +28,7 @@ public class DeliveriesConsumer {
     }
 
     @Incoming("deliveries")
-    public void onFrames(List<String> frames) {
-        frames.forEach(this::onFrame);
-    }
-
-    private void onFrame(String json) {
+    public void onFrame(String json) {
         if (json == null) {
             return;
         }
