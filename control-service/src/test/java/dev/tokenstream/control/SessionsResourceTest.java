@@ -1,5 +1,8 @@
 package dev.tokenstream.control;
 
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import dev.tokenstream.control.messaging.ProviderCatalog;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.RecordedRequest;
 import dev.tokenstream.events.DeliveryFrame;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static org.awaitility.Awaitility.await;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -46,6 +50,16 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTestResource(IdentityProviderServer.class)
 @QuarkusTestResource(value = SessionsResourceTest.DeliveryEvents.class, restrictToAnnotatedClass = true)
 class SessionsResourceTest {
+
+    @Inject
+    ProviderCatalog catalog;
+
+    /** Starts are refused with 503 until the catalog published before start-up is read (the design's answer). */
+    @BeforeEach
+    void awaitTheCatalog() {
+        await().atMost(Duration.ofSeconds(30)).until(catalog::isKnown);
+    }
+
 
     /** Frames delivery-service serves per stream. */
     private static final Map<String, List<DeliveryFrame>> FRAMES = new ConcurrentHashMap<>();

@@ -1,5 +1,8 @@
 package dev.tokenstream.control;
 
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import dev.tokenstream.control.messaging.ProviderCatalog;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tokenstream.events.StreamRequest;
@@ -27,6 +30,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import static org.awaitility.Awaitility.await;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +44,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTestResource(ProcessorQueriesServer.class)
 @QuarkusTestResource(CatalogResource.class)
 class StartRequestFuzzTest {
+
+    @Inject
+    ProviderCatalog catalog;
+
+    /** Starts are refused with 503 until the catalog published before start-up is read (the design's answer). */
+    @BeforeEach
+    void awaitTheCatalog() {
+        await().atMost(Duration.ofSeconds(30)).until(catalog::isKnown);
+    }
+
 
     private static final int REQUESTS = 400;
     /** 404: a {@code replay:<id>} of a stream the tenant does not have. */

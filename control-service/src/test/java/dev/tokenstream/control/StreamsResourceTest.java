@@ -1,5 +1,8 @@
 package dev.tokenstream.control;
 
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import dev.tokenstream.control.messaging.ProviderCatalog;
 import dev.tokenstream.auth.StreamTokens;
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlAction;
@@ -31,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import static org.awaitility.Awaitility.await;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
@@ -46,6 +50,16 @@ import static org.hamcrest.Matchers.nullValue;
 @QuarkusTestResource(CatalogResource.class)
 @QuarkusTestResource(IdentityProviderServer.class)
 class StreamsResourceTest {
+
+    @Inject
+    ProviderCatalog catalog;
+
+    /** Starts are refused with 503 until the catalog published before start-up is read (the design's answer). */
+    @BeforeEach
+    void awaitTheCatalog() {
+        await().atMost(Duration.ofSeconds(30)).until(catalog::isKnown);
+    }
+
 
     /** @return a request of tenant-a, the tenant of every stream the tests start */
     private static RequestSpecification tenantA() {
