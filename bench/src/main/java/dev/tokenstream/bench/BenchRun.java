@@ -34,8 +34,7 @@ public final class BenchRun {
      * @param memory   streams held open for the memory figures; 0 for none
      * @param buffering how the processor coalesces Tokenstream's token frames; null for none
      * @param fanOut   WebSocket subscribers of the fan-out scenario's one stream (of 10 times {@code tokens}
-     *                 tokens), through the relay's broadcaster and through Tokenstream
-     *                 tokens); 0 for none
+     *                 tokens), read through the relay's broadcaster and through Tokenstream; 0 for none
      * @param fastStreamTokens tokens of the fast-stream scenario's one stream at 3,000 tokens/s; 0 for none
      * @param idleSeconds how long to measure the stack's CPU with no stream open, at the end; 0 for not
      */

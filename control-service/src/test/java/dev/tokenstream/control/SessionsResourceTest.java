@@ -60,7 +60,6 @@ class SessionsResourceTest {
         await().atMost(Duration.ofSeconds(30)).until(catalog::isKnown);
     }
 
-
     /** Frames delivery-service serves per stream. */
     private static final Map<String, List<DeliveryFrame>> FRAMES = new ConcurrentHashMap<>();
 

@@ -54,7 +54,6 @@ class StartRequestFuzzTest {
         await().atMost(Duration.ofSeconds(30)).until(catalog::isKnown);
     }
 
-
     private static final int REQUESTS = 400;
     /** 404: a {@code replay:<id>} of a stream the tenant does not have. */
     private static final Set<Integer> EXPECTED = Set.of(201, 400, 404, 413, 415, 422);

@@ -60,7 +60,6 @@ class StreamsResourceTest {
         await().atMost(Duration.ofSeconds(30)).until(catalog::isKnown);
     }
 
-
     /** @return a request of tenant-a, the tenant of every stream the tests start */
     private static RequestSpecification tenantA() {
         return given().header("Authorization", TestKeys.bearer(TestKeys.TENANT_A));

@@ -15,8 +15,9 @@ import java.util.Map;
  * <p>
  * The decoded copy must never differ from the stored one: a state that was read and changed but not written back
  * (an input rejected half-way, an exception the dead-letter handler lets processing go on after) is dropped with
- * {@link #forget} and read again from the store; {@link #clear} at a task's (re)initialisation, since Kafka Streams
- * may restore a task's stores to an older commit under the same processor. Finished streams are not kept decoded
+ * {@link #forget} and read again from the store, every copy with {@link #clear} after an exception; and the
+ * processor makes a new one at each (re)initialisation of its task, since Kafka Streams may restore a task's stores
+ * to an older commit under the same processor. Finished streams are not kept decoded
  * (they are rarely read again), and at most {@value #MAX_DECODED} streams are (least recently used dropped first).
  * Used by the task's stream thread only.
  */
