@@ -142,14 +142,14 @@ public class ChatCompletionsRoute extends ProtocolRoute {
             ObjectNode usageChunk = chunks.envelope();
             usageChunk.putArray("choices");
             usageChunk.set("usage", usage);
-            frames.add(sse(usageChunk.toString()));
+            frames.add(serverSentEvent(null, usageChunk.toString()));
         }
-        frames.add(sse("[DONE]"));
+        frames.add(serverSentEvent(null, "[DONE]"));
         long ttft = fault != null && fault.kind() == Fault.Kind.SLOW_FIRST_TOKEN ? fault.millis() : profile.ttftMillis();
         // The role chunk goes out with the first token, as the providers send it.
         streams.write(ctx, frames, i -> i == 0 ? 0 : i == 1 ? SimulatedStreams.jittered(ttft, profile.jitter())
                 : SimulatedStreams.gap(profile, i - 1),
-                fault, fault == null ? -1 : Math.min(lastContent, fault.after()), sse(errorBody("server_error", null,
+                fault, fault == null ? -1 : Math.min(lastContent, fault.after()), serverSentEvent(null, errorBody("server_error", null,
                         "The server had an error processing your request (simulated).").toString()), prompt);
         Log.debugf("simulating %s for model %s: %d tokens", id, model.name(), answer.text().size());
     }
@@ -166,10 +166,6 @@ public class ChatCompletionsRoute extends ProtocolRoute {
             default -> error(ctx, 500, "server_error", null,
                     "The server had an error while processing your request (simulated).");
         }
-    }
-
-    private static String sse(String data) {
-        return "data: " + data + "\n\n";
     }
 
     /** Frames chunks of one completion. */
@@ -204,7 +200,7 @@ public class ChatCompletionsRoute extends ProtocolRoute {
             if (includeUsage) {
                 chunk.putNull("usage");
             }
-            return sse(chunk.toString());
+            return serverSentEvent(null, chunk.toString());
         }
     }
 

@@ -96,8 +96,8 @@ public class MessagesRoute extends ProtocolRoute {
         message.putNull("stop_sequence");
         message.putObject("usage").put("input_tokens", answer.promptTokens()).put("cache_creation_input_tokens", 0)
                 .put("cache_read_input_tokens", 0).put("output_tokens", 1);
-        frames.add(event("message_start", start));
-        frames.add(event("ping", mapper.createObjectNode().put("type", "ping")));
+        frames.add(serverSentEvent("message_start", start));
+        frames.add(serverSentEvent("ping", mapper.createObjectNode().put("type", "ping")));
         int firstContent = frames.size();
         int block = 0;
         if (!answer.reasoning().isEmpty()) {
@@ -137,15 +137,15 @@ public class MessagesRoute extends ProtocolRoute {
         ObjectNode delta = mapper.createObjectNode().put("type", "message_delta");
         delta.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
         delta.putObject("usage").put("output_tokens", answer.outputTokens());
-        frames.add(event("message_delta", delta));
-        frames.add(event("message_stop", mapper.createObjectNode().put("type", "message_stop")));
+        frames.add(serverSentEvent("message_delta", delta));
+        frames.add(serverSentEvent("message_stop", mapper.createObjectNode().put("type", "message_stop")));
         long ttft = fault != null && fault.kind() == Fault.Kind.SLOW_FIRST_TOKEN ? fault.millis() : profile.ttftMillis();
         // message_start and ping go out at once; the first content waits for the time to first token.
         streams.write(ctx, frames, i -> i < firstContent ? 0 : i == firstContent
                         ? SimulatedStreams.jittered(ttft, profile.jitter())
                         : SimulatedStreams.gap(profile, i - firstContent),
                 fault, fault == null ? -1 : Math.min(lastContent, firstContent + fault.after()),
-                event("error", errorBody("overloaded_error", "Overloaded (simulated)")), prompt);
+                serverSentEvent("error", errorBody("overloaded_error", "Overloaded (simulated)")), prompt);
     }
 
     private ObjectNode envelope(ObjectNode message, String id, String model) {
@@ -155,22 +155,18 @@ public class MessagesRoute extends ProtocolRoute {
     private String blockStart(int index, ObjectNode contentBlock) {
         ObjectNode event = mapper.createObjectNode().put("type", "content_block_start").put("index", index);
         event.set("content_block", contentBlock);
-        return event("content_block_start", event);
+        return serverSentEvent("content_block_start", event);
     }
 
     private String blockDelta(int index, ObjectNode delta) {
         ObjectNode event = mapper.createObjectNode().put("type", "content_block_delta").put("index", index);
         event.set("delta", delta);
-        return event("content_block_delta", event);
+        return serverSentEvent("content_block_delta", event);
     }
 
     private String blockStop(int index) {
-        return event("content_block_stop", mapper.createObjectNode().put("type", "content_block_stop")
+        return serverSentEvent("content_block_stop", mapper.createObjectNode().put("type", "content_block_stop")
                 .put("index", index));
-    }
-
-    private static String event(String name, ObjectNode data) {
-        return "event: " + name + "\ndata: " + data + "\n\n";
     }
 
     @Override

@@ -101,4 +101,15 @@ abstract class ProtocolRoute {
         }
         return new Simulation(body, model.name(), profile, prompt, fault);
     }
+
+    /**
+     * One server-sent event as the providers frame it (the WHATWG {@code text/event-stream} format): an optional
+     * {@code event:} line, one {@code data:} line (the data never holds a line break: it is compact JSON or
+     * {@code [DONE]}), a blank line.
+     *
+     * @param name the event's name (Anthropic's), or null for a data-only event (OpenAI's)
+     */
+    protected static String serverSentEvent(String name, Object data) {
+        return (name == null ? "" : "event: " + name + "\n") + "data: " + data + "\n\n";
+    }
 }
