@@ -271,12 +271,11 @@ class FailurePolicyTest {
                 JsonSerde.of(ControlCommand.class));
 
         await().atMost(Duration.ofSeconds(3)).until(() -> server.openStreams() == 0);
-        var records = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
-                list -> list.stream().filter(r -> group.equals(r.key()) && r.value().kind().isTerminal()).count() == 2,
-                Duration.ofSeconds(10)).stream().filter(r -> group.equals(r.key())).toList();
-        assertThat(records).extracting(r -> r.value().streamId())
+        var events = TopicProbe.tokenEventsUntil(group,
+                list -> list.stream().filter(e -> e.kind().isTerminal()).count() == 2, Duration.ofSeconds(10));
+        assertThat(events).extracting(TokenEvent::streamId)
                 .contains(Merge.memberId(group, 0), Merge.memberId(group, 1));
-        assertThat(records).filteredOn(r -> r.value().kind().isTerminal()).extracting(r -> r.value().kind())
+        assertThat(events).filteredOn(e -> e.kind().isTerminal()).extracting(TokenEvent::kind)
                 .containsOnly(TokenEventKind.CANCELLED);
     }
 }

@@ -9,7 +9,6 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.TopicProbe;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.time.Duration;
 import java.util.List;
@@ -49,10 +48,8 @@ final class IngestStreams {
 
     /** @return the stream's events up to the first that matches {@code until}, which must come within 20 s */
     static List<TokenEvent> eventsUntil(String id, Predicate<TokenEvent> until) {
-        List<TokenEvent> events = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
-                        list -> list.stream().anyMatch(r -> id.equals(r.key()) && until.test(r.value())),
-                        Duration.ofSeconds(20))
-                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        List<TokenEvent> events = TopicProbe.tokenEventsUntil(id, list -> list.stream().anyMatch(until),
+                Duration.ofSeconds(20));
         assertThat(events).as("events of stream %s", id).anyMatch(until);
         return events;
     }

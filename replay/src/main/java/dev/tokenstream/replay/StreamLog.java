@@ -4,10 +4,10 @@ import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamStats;
-import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.events.serde.TokenEventRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -87,23 +87,24 @@ public final class StreamLog implements AutoCloseable {
                 ? stats.acceptedAtMicros() / 1000 - START_SLACK_MILLIS : -1;
         String perStreamTopic = Topics.TOKENS + "." + streamId;
         String topic = topicExists(perStreamTopic) ? perStreamTopic : Topics.TOKENS;
-        var tokenSerde = JsonSerde.of(TokenEvent.class);
         Map<Long, RecordedEvent> bySeq = new TreeMap<>();
         // A merge group member's events and commands are keyed by its group's id.
         String key = Merge.partitionKey(streamId);
         List<TopicPartition> partitions = topic.equals(Topics.TOKENS) ? List.of(partitionFor(topic, key))
                 : partitionsOf(topic);
-        scan(partitions, topic.equals(Topics.TOKENS) ? fromMillis : -1, key, tokenSerde, (record, event) -> {
-            if (streamId.equals(event.streamId())) {
-                bySeq.putIfAbsent(event.seq(), new RecordedEvent(event, record.topic(), record.partition(),
-                        record.offset(), record.timestamp()));
-            }
-        });
+        // A record of the tokens topic holds one event, keyed, or the events of several streams, without a key.
+        scan(partitions, topic.equals(Topics.TOKENS) ? fromMillis : -1, key, true, new TokenEventRecords(),
+                (record, events) -> events.forEach(event -> {
+                    if (streamId.equals(event.streamId())) {
+                        bySeq.putIfAbsent(event.seq(), new RecordedEvent(event, record.topic(), record.partition(),
+                                record.offset(), record.timestamp()));
+                    }
+                }));
         if (bySeq.isEmpty()) {
             throw notFound(streamId, stats, topic);
         }
         List<ControlCommand> commands = new ArrayList<>();
-        scan(List.of(partitionFor(Topics.CONTROL, key)), fromMillis, key, JsonSerde.of(ControlCommand.class),
+        scan(List.of(partitionFor(Topics.CONTROL, key)), fromMillis, key, false, JsonSerde.of(ControlCommand.class),
                 (record, command) -> {
                     if (streamId.equals(command.streamId())) {
                         commands.add(command);
@@ -123,7 +124,7 @@ public final class StreamLog implements AutoCloseable {
                 ? stats.acceptedAtMicros() / 1000 - START_SLACK_MILLIS : -1;
         List<String> frames = new ArrayList<>();
         Deserializer<String> text = (topic, data) -> data == null ? null : new String(data, StandardCharsets.UTF_8);
-        scan(List.of(partitionFor(Topics.DELIVERIES, streamId)), fromMillis, streamId, text,
+        scan(List.of(partitionFor(Topics.DELIVERIES, streamId)), fromMillis, streamId, false, text,
                 (record, frame) -> frames.add(frame));
         if (frames.isEmpty()) {
             throw notFound(streamId, stats, Topics.DELIVERIES);
@@ -148,24 +149,25 @@ public final class StreamLog implements AutoCloseable {
      */
     public StreamStats latestStats(String streamId) {
         StreamStats[] latest = new StreamStats[1];
-        scan(List.of(partitionFor(Topics.STREAM_STATS, streamId)), -1, streamId, JsonSerde.of(StreamStats.class),
-                (record, stats) -> latest[0] = stats);
+        scan(List.of(partitionFor(Topics.STREAM_STATS, streamId)), -1, streamId, false,
+                JsonSerde.of(StreamStats.class), (record, stats) -> latest[0] = stats);
         return latest[0];
     }
 
     /** @return the latest statistics of every stream in the stats topic, by stream id */
     public Map<String, StreamStats> allStats() {
         Map<String, StreamStats> latest = new LinkedHashMap<>();
-        scan(partitionsOf(Topics.STREAM_STATS), -1, null, JsonSerde.of(StreamStats.class),
+        scan(partitionsOf(Topics.STREAM_STATS), -1, null, false, JsonSerde.of(StreamStats.class),
                 (record, stats) -> latest.put(record.key(), stats));
         return latest;
     }
 
     /**
      * Reads the partitions from {@code fromMillis} (or the beginning when negative) up to their end offsets at
-     * the time of the call, handing each decodable record of {@code key} (every key when null) to {@code sink}.
+     * the time of the call, handing each decodable record of {@code key} (every key when null), and of no key when
+     * {@code keyless}, to {@code sink}.
      */
-    private <T> void scan(Collection<TopicPartition> partitions, long fromMillis, String key,
+    private <T> void scan(Collection<TopicPartition> partitions, long fromMillis, String key, boolean keyless,
                           Deserializer<T> deserializer, RecordSink<T> sink) {
         consumer.assign(partitions);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -188,7 +190,7 @@ public final class StreamLog implements AutoCloseable {
             }
             for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
                 if (record.offset() >= end.get(new TopicPartition(record.topic(), record.partition()))
-                        || (key != null && !key.equals(record.key()))) {
+                        || (key != null && !key.equals(record.key()) && !(keyless && record.key() == null))) {
                     continue;
                 }
                 try {

@@ -4,13 +4,22 @@ import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.events.serde.TokenEventRecords;
 import dev.tokenstream.testsupport.RecordedStreams;
 import dev.tokenstream.testsupport.TestKafka;
 import dev.tokenstream.testsupport.TopicProbe;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -76,6 +85,32 @@ class StreamLogTest {
             RecordedStream stream = log.read(member);
             assertThat(stream.text()).isEqualTo("mine");
             assertThat(stream.events()).extracting(e -> e.event().streamId()).containsOnly(member);
+        }
+    }
+
+    @Test
+    void shouldReadAStreamWhoseEventsShareKeylessRecordsWithOtherStreams() throws Exception {
+        String id = "lane-" + UUID.randomUUID();
+        String other = "lane-other-" + UUID.randomUUID();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                TestKafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            int partition = StreamPartitions.partitionOf(id, producer.partitionsFor(Topics.TOKENS).size());
+            producer.send(new ProducerRecord<>(Topics.TOKENS, partition, id, TokenEventRecords.encode(
+                    TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L)))).get();
+            producer.send(new ProducerRecord<>(Topics.TOKENS, partition, null, TokenEventRecords.batch(List.of(
+                    TokenEventRecords.encode(TokenEvent.started(other, 0, "simulator", "sim-fast", 1L, 1L, 1L)),
+                    TokenEventRecords.encode(TokenEvent.token(id, 1, "shared ", 2L)),
+                    TokenEventRecords.encode(TokenEvent.token(other, 1, "not mine", 2L)),
+                    TokenEventRecords.encode(TokenEvent.token(id, 2, "record", 3L)))))).get();
+            producer.send(new ProducerRecord<>(Topics.TOKENS, partition, id, TokenEventRecords.encode(
+                    TokenEvent.completed(id, 3, "stop", null, 4L)))).get();
+        }
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            RecordedStream stream = log.read(id);
+            assertThat(stream.text()).isEqualTo("shared record");
+            assertThat(stream.events()).extracting(e -> e.event().seq()).containsExactly(0L, 1L, 2L, 3L);
+            assertThat(stream.events()).extracting(e -> e.event().streamId()).containsOnly(id);
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.tokenstream.testsupport;
 
+import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.TokenEventRecords;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -69,6 +73,21 @@ public final class TopicProbe {
             }
             return records;
         }
+    }
+
+    /**
+     * Reads the events of {@code tokenstream.tokens} from the beginning, each record's one event or its array's
+     * ({@link TokenEventRecords}), until {@code done} holds for the events of {@code key} read so far, or the
+     * timeout passes.
+     *
+     * @param key a stream id, or a merge group's id for all its members' events ({@link Merge#partitionKey})
+     * @return the events of {@code key}, in the order of the log
+     */
+    public static List<TokenEvent> tokenEventsUntil(String key, Predicate<List<TokenEvent>> done, Duration timeout) {
+        Predicate<TokenEvent> ofKey = e -> key.equals(e.streamId()) || key.equals(Merge.partitionKey(e.streamId()));
+        return readUntil(Topics.TOKENS, new TokenEventRecords(),
+                records -> done.test(records.stream().flatMap(r -> r.value().stream()).filter(ofKey).toList()),
+                timeout).stream().flatMap(r -> r.value().stream()).filter(ofKey).toList();
     }
 
     /** @return a deserializer that keeps the bytes as UTF-8 text. */

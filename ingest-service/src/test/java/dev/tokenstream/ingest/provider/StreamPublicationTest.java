@@ -3,7 +3,7 @@ package dev.tokenstream.ingest.provider;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
-import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.events.serde.TokenEventRecords;
 import dev.tokenstream.ingest.RecordedProviderResource;
 import dev.tokenstream.ingest.messaging.TokenPublisher;
 import dev.tokenstream.testsupport.KafkaTestResource;
@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
@@ -52,10 +55,8 @@ class StreamPublicationTest {
         stream.publish(seq -> TokenEvent.completed(id, seq, "stop", null, 9_999));
         stream.awaitLastAck();
 
-        List<TokenEvent> records = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
-                        list -> list.stream().anyMatch(r -> id.equals(r.key())
-                                && r.value().kind() == TokenEventKind.COMPLETED), Duration.ofSeconds(20))
-                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        List<TokenEvent> records = TopicProbe.tokenEventsUntil(id,
+                list -> list.stream().anyMatch(e -> e.kind() == TokenEventKind.COMPLETED), Duration.ofSeconds(20));
         assertThat(records).extracting(TokenEvent::seq).as("the seq counts records, with no hole")
                 .containsExactlyElementsOf(LongStream.range(0, records.size()).boxed().toList());
         assertThat(records).extracting(TokenEvent::attempt).containsOnly(7L);
@@ -86,11 +87,59 @@ class StreamPublicationTest {
             stream.awaitLastAck();
         }
 
-        List<TokenEvent> records = TopicProbe.readUntil(Topics.TOKENS, JsonSerde.of(TokenEvent.class),
-                        list -> list.stream().filter(r -> id.equals(r.key())).count() >= 3, Duration.ofSeconds(20))
-                .stream().filter(r -> id.equals(r.key())).map(ConsumerRecord::value).toList();
+        List<TokenEvent> records = TopicProbe.tokenEventsUntil(id, list -> list.size() >= 3,
+                Duration.ofSeconds(20));
         assertThat(records).extracting(TokenEvent::text).containsExactly("t0", "t1", "t2");
         assertThat(records).extracting(TokenEvent::batch).containsOnlyNulls();
+    }
+
+    @Test
+    void shouldSendTheEventsOfSeveralStreamsOfAPartitionThatQueueBehindItsRecordInFlightAsOneRecord() {
+        String prefix = "lanes-" + UUID.randomUUID() + "-";
+        int streams = 12;
+        int tokens = 5;
+        List<StreamPublication> publications = IntStream.range(0, streams)
+                .mapToObj(i -> new StreamPublication(prefix + i, publisher, 7)).toList();
+
+        // Each stream's first event goes out alone or queues behind its partition's record in flight; the rest of
+        // a stream queues behind its own record. 12 streams over a few partitions: several share a record.
+        publications.forEach(p -> p.publish(seq -> TokenEvent.started(p.streamId, seq, "simulator", "sim-fast",
+                1, 2, 3)));
+        for (int n = 0; n < tokens; n++) {
+            int token = n;
+            publications.forEach(p -> p.publish(seq -> TokenEvent.token(p.streamId, seq, "t" + token, 1_000 + token)));
+        }
+        publications.forEach(p -> p.publish(seq -> TokenEvent.completed(p.streamId, seq, "stop", null, 9_999)));
+        publications.forEach(StreamPublication::awaitLastAck);
+
+        var records = TopicProbe.readUntil(Topics.TOKENS, new TokenEventRecords(), list -> list.stream()
+                        .flatMap(r -> r.value().stream())
+                        .filter(e -> e.streamId().startsWith(prefix) && e.kind() == TokenEventKind.COMPLETED)
+                        .count() == streams, Duration.ofSeconds(20)).stream()
+                .filter(r -> r.value().stream().anyMatch(e -> e.streamId().startsWith(prefix))).toList();
+        assertThat(records).as("a record holding the events of several streams")
+                .anyMatch(r -> r.value().stream().map(TokenEvent::streamId).distinct().count() > 1);
+        assertThat(records).filteredOn(r -> r.value().size() > 1).extracting(ConsumerRecord::key)
+                .as("a record of several events has no key").containsOnlyNulls();
+        assertThat(records).filteredOn(r -> r.value().size() == 1)
+                .allSatisfy(r -> assertThat(r.key()).isEqualTo(r.value().get(0).streamId()));
+        Map<String, Set<Integer>> partitionsOfStream = records.stream().flatMap(r -> r.value().stream()
+                        .map(e -> Map.entry(e.streamId(), r.partition())))
+                .collect(Collectors.groupingBy(Map.Entry::getKey,
+                        Collectors.mapping(Map.Entry::getValue, Collectors.toSet())));
+        assertThat(partitionsOfStream).as("each stream in one partition").hasSize(streams)
+                .allSatisfy((id, partitions) -> assertThat(partitions).hasSize(1));
+        for (StreamPublication publication : publications) {
+            List<TokenEvent> events = records.stream().flatMap(r -> r.value().stream())
+                    .filter(e -> e.streamId().equals(publication.streamId)).toList();
+            assertThat(events).extracting(TokenEvent::seq).as("seqs of %s in log order", publication.streamId)
+                    .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
+            assertThat(events.get(0).kind()).isEqualTo(TokenEventKind.STARTED);
+            assertThat(events.get(events.size() - 1).kind()).isEqualTo(TokenEventKind.COMPLETED);
+            assertThat(events.stream().filter(e -> e.kind() == TokenEventKind.TOKEN)
+                    .flatMap(e -> e.singles().stream()).map(TokenEvent::text))
+                    .containsExactlyElementsOf(IntStream.range(0, tokens).mapToObj(n -> "t" + n).toList());
+        }
     }
 
     private double counter(String name) {

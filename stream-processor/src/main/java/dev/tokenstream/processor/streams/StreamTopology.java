@@ -195,7 +195,8 @@ public final class StreamTopology {
         modelStatistics(builder, settings);
         tenantUsage(builder);
         Supplier<DecodeProcessor<TokenEvent>> decodeTokens = () -> new DecodeProcessor<>(tokenSerde,
-                TokenEvent::streamId, event -> event.kind() == null ? "record has no kind"
+                DecodeProcessor.TOKEN_BATCHES, TokenEvent::streamId,
+                event -> event.kind() == null ? "record has no kind"
                 : event.batchWellFormed() ? null : "its batch's token lengths do not add up to its text",
                 StreamInput.Token::new, metrics);
         if (settings.perStreamPartitions() > 0) {
@@ -211,10 +212,10 @@ public final class StreamTopology {
                 settings.topics().control());
         topology.addSource(REQUESTS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 settings.topics().requests());
-        topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, ControlCommand::streamId,
-                command -> command.action() == null ? "record has no action" : null, StreamInput.Control::new, metrics),
-                CONTROL_SOURCE);
-        topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(JsonSerde.of(StreamRequest.class),
+        topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, null,
+                ControlCommand::streamId, command -> command.action() == null ? "record has no action" : null,
+                StreamInput.Control::new, metrics), CONTROL_SOURCE);
+        topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(JsonSerde.of(StreamRequest.class), null,
                 StreamRequest::streamId, request -> null, StreamInput.Request::new, metrics), REQUESTS_SOURCE);
         topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS,
                 DECODE_CONTROL, DECODE_REQUESTS);

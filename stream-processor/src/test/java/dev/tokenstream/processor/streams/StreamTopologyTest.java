@@ -16,6 +16,7 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.events.serde.TokenEventRecords;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -347,6 +348,49 @@ class StreamTopologyTest {
                 .contains("is not its streamId");
         assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "fine");
         assertThat(registry.get("tokenstream.dlq.records").tag("topic", Topics.TOKENS).counter().count()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldProcessEachEventOfARecordOfSeveralStreamsOnItsOwnAndDeadLetterOnlyTheBadOne() {
+        String other = "stream-2";
+        byte[] record = TokenEventRecords.batch(List.of(
+                TokenEventRecords.encode(TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0, T0)),
+                TokenEventRecords.encode(TokenEvent.started(other, 0, "simulator", "sim-fast", T0, T0, T0)),
+                TokenEventRecords.encode(TokenEvent.token(ID, 1, "mine", T0 + 1000)),
+                "{\"streamId\":\"stream-2\",\"seq\":\"not a number\"}".getBytes(StandardCharsets.UTF_8),
+                TokenEventRecords.encode(new TokenEvent(other, 1, null, "kindless", T0, null, null, null, null, null,
+                        null, null, null, null)),
+                TokenEventRecords.encode(TokenEvent.token(other, 1, "theirs", T0 + 2000))));
+        rawTokens.pipeInput(null, record);
+
+        List<TestRecord<String, DeliveryFrame>> frames = deliveries.readRecordsToList();
+        assertThat(frames).extracting(TestRecord::key).containsExactly(ID, other, ID, other);
+        assertThat(frames).extracting(r -> r.value().text()).containsExactly(null, null, "mine", "theirs");
+        List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(2);
+        assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).contains("not a number");
+        assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
+                .startsWith("cannot read a token event");
+        assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ORIGIN).value(), StandardCharsets.UTF_8))
+                .startsWith(Topics.TOKENS + "/0@").endsWith("[3]");
+        assertThat(dead.get(0).headers().headers(Topics.DLQ_HEADER_ERROR)).as("headers of its own").hasSize(1);
+        assertThat(new String(dead.get(1).value(), StandardCharsets.UTF_8)).contains("kindless");
+        assertThat(new String(dead.get(1).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
+                .isEqualTo("record has no kind");
+        assertThat(dead.get(1).headers().headers(Topics.DLQ_HEADER_ERROR)).hasSize(1);
+    }
+
+    @Test
+    void shouldDeadLetterAWholeArrayThatIsNotJson() {
+        start();
+        rawTokens.pipeInput(null, "[{\"streamId\":".getBytes(StandardCharsets.UTF_8));
+        token(1, "fine", 1000);
+
+        List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
+                .startsWith("cannot read an array of token events");
+        assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "fine");
     }
 
     @Test
