@@ -10,6 +10,7 @@ import dev.tokenstream.events.StreamIds;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.DeliveryFrameRecords;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
@@ -68,6 +69,25 @@ class StreamSocketTest {
             assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
             assertThat(seqs(client.messages())).containsExactly(0L, 1L, 2L, 3L);
             assertThat(texts(client.messages())).isEqualTo("Hello world");
+        }
+    }
+
+    @Test
+    void shouldDeliverTheFramesOfARecordOfSeveralStreamsEachToItsOwnClient() throws Exception {
+        String id = newStream();
+        String other = newStream();
+        try (var client = connect(id, null); var otherClient = connect(other, null)) {
+            TopicProbe.sendToPartitionOf(Topics.DELIVERIES, id, null, DeliveryFrameRecords.batch(List.of(
+                    frame(id, 0, FrameType.STARTED, null), frame(other, 0, FrameType.STARTED, null),
+                    frame(id, 1, FrameType.TOKEN, "Hello"), frame(other, 1, FrameType.TOKEN, "Hi"),
+                    frame(id, 2, FrameType.COMPLETED, null), frame(other, 2, FrameType.COMPLETED, null))));
+
+            assertThat(client.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(otherClient.closed().get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+            assertThat(seqs(client.messages())).containsExactly(0L, 1L, 2L);
+            assertThat(texts(client.messages())).isEqualTo("Hello");
+            assertThat(seqs(otherClient.messages())).containsExactly(0L, 1L, 2L);
+            assertThat(texts(otherClient.messages())).isEqualTo("Hi");
         }
     }
 
@@ -371,6 +391,10 @@ class StreamSocketTest {
     private URI wsUri(String id, String query) {
         return URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/v1/streams/" + id + "/ws?token="
                 + TestKeys.streamToken(id) + (query == null ? "" : "&" + query));
+    }
+
+    private static byte[] frame(String id, long seq, FrameType type, String text) {
+        return DeliveryFrameRecords.encode(new DeliveryFrame(type, id, seq, text, 1L, null, null, null));
     }
 
     private static void publish(String id, long seq, FrameType type, String text) {

@@ -1,5 +1,6 @@
 package dev.tokenstream.events;
 
+import dev.tokenstream.events.serde.JsonRecords;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class TokenEventRecordsTest {
         assertThatThrownBy(() -> records.deserialize("t", "[]".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class);
         assertThatThrownBy(() -> records.deserialize("t", "[{\"seq\":\"x\"}]".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(SerializationException.class).hasMessageContaining("cannot read token events");
+                .isInstanceOf(SerializationException.class).hasMessageContaining("cannot read TokenEvent values");
         assertThatThrownBy(() -> records.deserialize("t", "{not json".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class);
     }
@@ -46,12 +47,12 @@ class TokenEventRecordsTest {
         byte[] batch = TokenEventRecords.batch(List.of(TokenEventRecords.encode(good),
                 "{\"seq\":\"x\"}".getBytes(StandardCharsets.UTF_8), TokenEventRecords.encode(good)));
 
-        List<TokenEventRecords.Element> elements = TokenEventRecords.elements(batch);
+        List<JsonRecords.Element<TokenEvent>> elements = records.elements(batch);
 
-        assertThat(elements).extracting(TokenEventRecords.Element::event).containsExactly(good, null, good);
+        assertThat(elements).extracting(JsonRecords.Element::value).containsExactly(good, null, good);
         assertThat(new String(elements.get(1).undecodable(), StandardCharsets.UTF_8)).isEqualTo("{\"seq\":\"x\"}");
-        assertThat(elements.get(1).error()).startsWith("cannot read a token event");
-        assertThatThrownBy(() -> TokenEventRecords.elements("[{".getBytes(StandardCharsets.UTF_8)))
+        assertThat(elements.get(1).error()).startsWith("cannot read a TokenEvent");
+        assertThatThrownBy(() -> records.elements("[{".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(SerializationException.class);
     }
 }

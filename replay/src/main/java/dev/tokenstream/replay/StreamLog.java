@@ -1,11 +1,13 @@
 package dev.tokenstream.replay;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tokenstream.events.KafkaConnection;
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamStats;
 import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import org.apache.kafka.clients.admin.Admin;
@@ -22,6 +24,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,8 +127,23 @@ public final class StreamLog implements AutoCloseable {
                 ? stats.acceptedAtMicros() / 1000 - START_SLACK_MILLIS : -1;
         List<String> frames = new ArrayList<>();
         Deserializer<String> text = (topic, data) -> data == null ? null : new String(data, StandardCharsets.UTF_8);
-        scan(List.of(partitionFor(Topics.DELIVERIES, streamId)), fromMillis, streamId, false, text,
-                (record, frame) -> frames.add(frame));
+        // A record holds one frame keyed by its stream, or (keyless) the frames of several streams of the partition.
+        scan(List.of(partitionFor(Topics.DELIVERIES, streamId)), fromMillis, streamId, true, text,
+                (record, frame) -> {
+                    if (record.key() != null) {
+                        frames.add(frame);
+                        return;
+                    }
+                    try {
+                        for (JsonNode element : Json.MAPPER.readTree(frame)) {
+                            if (streamId.equals(element.path("streamId").asText(null))) {
+                                frames.add(element.toString());
+                            }
+                        }
+                    } catch (IOException e) {
+                        // a poison record: the dead-letter topic has a copy; analysis goes on without it
+                    }
+                });
         if (frames.isEmpty()) {
             throw notFound(streamId, stats, Topics.DELIVERIES);
         }

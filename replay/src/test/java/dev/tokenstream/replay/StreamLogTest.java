@@ -1,25 +1,23 @@
 package dev.tokenstream.replay;
 
+import dev.tokenstream.events.DeliveryFrame;
+import dev.tokenstream.events.FrameType;
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
-import dev.tokenstream.events.StreamPartitions;
+import dev.tokenstream.events.serde.DeliveryFrameRecords;
+import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import dev.tokenstream.testsupport.RecordedStreams;
 import dev.tokenstream.testsupport.TestKafka;
 import dev.tokenstream.testsupport.TopicProbe;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,28 +87,47 @@ class StreamLogTest {
     }
 
     @Test
-    void shouldReadAStreamWhoseEventsShareKeylessRecordsWithOtherStreams() throws Exception {
+    void shouldReadAStreamWhoseEventsShareKeylessRecordsWithOtherStreams() {
         String id = "lane-" + UUID.randomUUID();
         String other = "lane-other-" + UUID.randomUUID();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                TestKafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
-            int partition = StreamPartitions.partitionOf(id, producer.partitionsFor(Topics.TOKENS).size());
-            producer.send(new ProducerRecord<>(Topics.TOKENS, partition, id, TokenEventRecords.encode(
-                    TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L)))).get();
-            producer.send(new ProducerRecord<>(Topics.TOKENS, partition, null, TokenEventRecords.batch(List.of(
-                    TokenEventRecords.encode(TokenEvent.started(other, 0, "simulator", "sim-fast", 1L, 1L, 1L)),
-                    TokenEventRecords.encode(TokenEvent.token(id, 1, "shared ", 2L)),
-                    TokenEventRecords.encode(TokenEvent.token(other, 1, "not mine", 2L)),
-                    TokenEventRecords.encode(TokenEvent.token(id, 2, "record", 3L)))))).get();
-            producer.send(new ProducerRecord<>(Topics.TOKENS, partition, id, TokenEventRecords.encode(
-                    TokenEvent.completed(id, 3, "stop", null, 4L)))).get();
-        }
+        TopicProbe.sendToPartitionOf(Topics.TOKENS, id, id, TokenEventRecords.encode(
+                TokenEvent.started(id, 0, "simulator", "sim-fast", 1L, 1L, 1L)));
+        TopicProbe.sendToPartitionOf(Topics.TOKENS, id, null, TokenEventRecords.batch(List.of(
+                TokenEventRecords.encode(TokenEvent.started(other, 0, "simulator", "sim-fast", 1L, 1L, 1L)),
+                TokenEventRecords.encode(TokenEvent.token(id, 1, "shared ", 2L)),
+                TokenEventRecords.encode(TokenEvent.token(other, 1, "not mine", 2L)),
+                TokenEventRecords.encode(TokenEvent.token(id, 2, "record", 3L)))));
+        TopicProbe.sendToPartitionOf(Topics.TOKENS, id, id, TokenEventRecords.encode(
+                TokenEvent.completed(id, 3, "stop", null, 4L)));
 
         try (var log = new StreamLog(TestKafka.bootstrapServers())) {
             RecordedStream stream = log.read(id);
             assertThat(stream.text()).isEqualTo("shared record");
             assertThat(stream.events()).extracting(e -> e.event().seq()).containsExactly(0L, 1L, 2L, 3L);
             assertThat(stream.events()).extracting(e -> e.event().streamId()).containsOnly(id);
+        }
+    }
+
+    @Test
+    void shouldReadAStreamsDeliveryFramesFromKeyedRecordsAndFromArraysOfSeveralStreams() throws Exception {
+        String id = "frames-" + UUID.randomUUID();
+        String other = "frames-other-" + UUID.randomUUID();
+        TopicProbe.sendToPartitionOf(Topics.DELIVERIES, id, id, DeliveryFrameRecords.encode(
+                new DeliveryFrame(FrameType.STARTED, id, 0, null, 1L, null, null, null)));
+        TopicProbe.sendToPartitionOf(Topics.DELIVERIES, id, null, DeliveryFrameRecords.batch(List.of(
+                DeliveryFrameRecords.encode(DeliveryFrame.token(other, 0, "not mine", 2L)),
+                DeliveryFrameRecords.encode(DeliveryFrame.token(id, 1, "mine", 2L)),
+                DeliveryFrameRecords.encode(DeliveryFrame.token(id, 2, " too", 3L)))));
+
+        try (var log = new StreamLog(TestKafka.bootstrapServers())) {
+            List<String> frames = log.deliveryFrames(id);
+            assertThat(frames).hasSize(3);
+            List<DeliveryFrame> read = new ArrayList<>();
+            for (String frame : frames) {
+                read.add(Json.MAPPER.readValue(frame, DeliveryFrame.class));
+            }
+            assertThat(read).extracting(DeliveryFrame::seq).containsExactly(0L, 1L, 2L);
+            assertThat(read).extracting(DeliveryFrame::streamId).containsOnly(id);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tokenstream.testsupport;
 
 import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.TokenEventRecords;
@@ -72,6 +73,27 @@ public final class TopicProbe {
                 consumer.poll(Duration.ofMillis(100)).forEach(records::add);
             }
             return records;
+        }
+    }
+
+    /**
+     * Writes one record to the partition that holds {@code partitionKey}'s records (as a keyed record would go) and
+     * waits for the acknowledgement: for the keyless records of several streams that ingest and the processor
+     * write.
+     *
+     * @param key the record's key, or null
+     */
+    public static void sendToPartitionOf(String topic, String partitionKey, String key, byte[] value) {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            int partition = StreamPartitions.partitionOf(partitionKey, producer.partitionsFor(topic).size());
+            producer.send(new ProducerRecord<>(topic, partition, key, value)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot write to " + topic, e.getCause());
         }
     }
 

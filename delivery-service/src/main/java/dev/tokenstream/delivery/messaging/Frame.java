@@ -8,6 +8,7 @@ import dev.tokenstream.events.Micros;
 import dev.tokenstream.events.serde.Json;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,7 +33,31 @@ public record Frame(long seq, FrameType type, String json, String text, int toke
      * @throws IllegalArgumentException when its type is unknown
      */
     static Optional<Parsed> parse(String json) throws IOException {
+        return parse(Json.MAPPER.readTree(json), json);
+    }
+
+    /**
+     * Reads a record of the deliveries topic: one frame, or the array of frames the processor writes for a record
+     * of several streams' events ({@code DeliveryFrameRecords}; each element's text is Jackson's compact JSON of
+     * it, the same JSON the processor wrote).
+     *
+     * @return the frames in order; an element lacking {@code streamId}, {@code type} or {@code seq} is left out
+     * @throws IOException when it is not JSON
+     * @throws IllegalArgumentException when a type is unknown
+     */
+    static List<Parsed> parseAll(String json) throws IOException {
         JsonNode node = Json.MAPPER.readTree(json);
+        if (node == null || !node.isArray()) {
+            return node == null ? List.of() : parse(node, json).map(List::of).orElse(List.of());
+        }
+        List<Parsed> frames = new ArrayList<>(node.size());
+        for (JsonNode element : node) {
+            parse(element, element.toString()).ifPresent(frames::add);
+        }
+        return frames;
+    }
+
+    private static Optional<Parsed> parse(JsonNode node, String json) {
         String streamId = node.path("streamId").asText(null);
         String type = node.path("type").asText(null);
         if (streamId == null || type == null || !node.path("seq").canConvertToLong()) {

@@ -1,9 +1,9 @@
 package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.Merge;
-import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.Json;
+import dev.tokenstream.events.serde.JsonRecords;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -14,6 +14,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -22,83 +23,40 @@ import java.util.function.Function;
  * state machine; any other (bad JSON, missing fields, a key that is not its stream id) goes, bytes unchanged, to
  * the dead-letter sink with headers that say why and where from. Processing goes on either way.
  * <p>
- * A topic with {@link Batches} may also hold records of several values (the tokens topic's arrays of events of the
- * streams of one partition, {@link TokenEventRecords}): each value goes on, or to the dead letters, on its own, so
- * a bad event fails its own stream and never its neighbours in the record.
+ * A topic read with {@link JsonRecords} may also hold records of several values (the tokens topic's arrays of events of the
+ * streams of one partition, {@link TokenEventRecords}): each value is checked on its own, a bad one dead-lettered,
+ * so it fails its own stream and never its neighbours; the rest go on together, as one input.
  *
  * @param <T> the record type of the topic
  */
 final class DecodeProcessor<T> implements Processor<String, byte[], String, Object> {
 
-    /**
-     * How a topic's records of several values are read.
-     *
-     * @param <T> the value type
-     */
-    interface Batches<T> {
-
-        /** @return whether the record holds several values */
-        boolean isBatch(byte[] value);
-
-        /** @return all its values; a {@link SerializationException} when any does not decode */
-        List<T> decode(String topic, byte[] value);
-
-        /** @return its values one by one, a bad one with its bytes and why; throws when the whole is unreadable */
-        List<Element<T>> elements(byte[] value);
-    }
-
-    /**
-     * One value of a record of several.
-     *
-     * @param value the value, or null when it did not decode
-     * @param bytes its bytes when it did not decode
-     * @param error why it did not decode
-     */
-    record Element<T>(T value, byte[] bytes, String error) {
-    }
-
-    /** The tokens topic's arrays ({@link TokenEventRecords}). */
-    static final Batches<TokenEvent> TOKEN_BATCHES = new Batches<>() {
-        private final TokenEventRecords records = new TokenEventRecords();
-
-        @Override
-        public boolean isBatch(byte[] value) {
-            return TokenEventRecords.isBatch(value);
-        }
-
-        @Override
-        public List<TokenEvent> decode(String topic, byte[] value) {
-            return records.deserialize(topic, value);
-        }
-
-        @Override
-        public List<Element<TokenEvent>> elements(byte[] value) {
-            return TokenEventRecords.elements(value).stream()
-                    .map(e -> new Element<>(e.event(), e.undecodable(), e.error())).toList();
-        }
-    };
-
     private final Deserializer<T> deserializer;
-    private final Batches<T> batches;
+    private final JsonRecords<T> batches;
     private final Function<T, String> streamIdOf;
     private final Function<T, String> invalid;
     private final Function<T, StreamInput> wrap;
+    private final Function<List<T>, StreamInput> wrapAll;
     private final StreamMetrics metrics;
     private ProcessorContext<String, Object> context;
 
     /**
-     * @param batches how records of several values are read, or null when every record holds one
+     * @param batches reads the topic's records of several values, or null when every record holds one
+     * @param wrapAll the state machine's input for the well-formed values of a record of several (used with
+     *                {@code batches})
      * @param invalid says what is wrong with a decoded record (a required field it lacks, a malformed part), or
      *                returns null when it is well-formed
      */
-    DecodeProcessor(Deserializer<T> deserializer, Batches<T> batches, Function<T, String> streamIdOf,
-                    Function<T, String> invalid, Function<T, StreamInput> wrap, StreamMetrics metrics) {
+    DecodeProcessor(Deserializer<T> deserializer, JsonRecords<T> batches, Function<T, String> streamIdOf,
+                    Function<T, String> invalid, Function<T, StreamInput> wrap,
+                    Function<List<T>, StreamInput> wrapAll, StreamMetrics metrics) {
         this.deserializer = deserializer;
         this.batches = batches;
         this.metrics = metrics;
         this.streamIdOf = streamIdOf;
         this.invalid = invalid;
         this.wrap = wrap;
+        this.wrapAll = wrapAll;
     }
 
     @Override
@@ -109,7 +67,7 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
     @Override
     public void process(Record<String, byte[]> record) {
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("unknown");
-        if (batches != null && batches.isBatch(record.value())) {
+        if (batches != null && JsonRecords.isBatch(record.value())) {
             processBatch(topic, record);
             return;
         }
@@ -124,60 +82,74 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
             deadLetter(record, "empty record value", -1);
             return;
         }
-        accept(record, value, -1);
+        if (wellFormed(record, value, -1)) {
+            context.forward(record.withKey(streamIdOf.apply(value)).withValue(wrap.apply(value)),
+                    StreamTopology.STATE_MACHINE);
+        }
     }
 
     private void processBatch(String topic, Record<String, byte[]> record) {
         List<T> values;
         try {
-            values = batches.decode(topic, record.value());
+            values = batches.deserialize(topic, record.value());
         } catch (SerializationException e) {
-            List<Element<T>> elements;
+            List<JsonRecords.Element<T>> elements;
             try {
                 elements = batches.elements(record.value());
             } catch (SerializationException whole) {
                 deadLetter(record, whole.getMessage(), -1);
                 return;
             }
+            values = new ArrayList<>(elements.size());
             for (int i = 0; i < elements.size(); i++) {
-                Element<T> element = elements.get(i);
+                JsonRecords.Element<T> element = elements.get(i);
                 if (element.value() == null) {
-                    deadLetter(record.withValue(element.bytes()), element.error(), i);
+                    deadLetter(record.withValue(element.undecodable()), element.error(), i);
+                    values.add(null);
                 } else {
-                    accept(record, element.value(), i);
+                    values.add(element.value());
                 }
             }
-            return;
         }
+        List<T> good = new ArrayList<>(values.size());
         for (int i = 0; i < values.size(); i++) {
-            accept(record, values.get(i), i);
+            T value = values.get(i);
+            if (value != null && wellFormed(record, value, i)) {
+                good.add(value);
+            }
+        }
+        if (good.size() == 1) {
+            context.forward(record.withKey(streamIdOf.apply(good.get(0))).withValue(wrap.apply(good.get(0))),
+                    StreamTopology.STATE_MACHINE);
+        } else if (!good.isEmpty()) {
+            context.forward(record.withKey((String) null).withValue(wrapAll.apply(good)), StreamTopology.STATE_MACHINE);
         }
     }
 
     /**
-     * Forwards a decoded value, or dead-letters it when it is not well-formed.
+     * Whether a decoded value may go on; dead-letters it when not.
      *
      * @param element its index in a record of several, or -1 for a record of one (whose key must be its stream's)
      */
-    private void accept(Record<String, byte[]> record, T value, int element) {
+    private boolean wellFormed(Record<String, byte[]> record, T value, int element) {
         String streamId = streamIdOf.apply(value);
         if (streamId == null || streamId.isBlank()) {
             deadLetter(element < 0 ? record : record.withValue(Json.MAPPER.valueToTree(value).toString()
                     .getBytes(StandardCharsets.UTF_8)), "record names no streamId", element);
-            return;
+            return false;
         }
         String wrong = invalid.apply(value);
         if (wrong != null) {
             deadLetter(element < 0 ? record : record.withValue(Json.MAPPER.valueToTree(value).toString()
                     .getBytes(StandardCharsets.UTF_8)), wrong, element);
-            return;
+            return false;
         }
         if (element < 0 && record.key() != null && !record.key().equals(Merge.partitionKey(streamId))) {
             deadLetter(record, "record key '" + record.key() + "' is not its streamId '" + streamId + "'"
                     + (Merge.groupOf(streamId).isPresent() ? " (a merge group member's: its group's id)" : ""), -1);
-            return;
+            return false;
         }
-        context.forward(record.withKey(streamId).withValue(wrap.apply(value)), StreamTopology.STATE_MACHINE);
+        return true;
     }
 
     /** @param element the bad value's index in a record of several (named in the origin header), or -1 */

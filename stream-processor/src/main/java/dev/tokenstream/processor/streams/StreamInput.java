@@ -4,11 +4,20 @@ import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.events.TokenEvent;
 
-/** What reaches the state machine: a decoded token event, control command or stream request. */
+import java.util.List;
+
+/** What reaches the state machine: decoded token events, a control command or a stream request. */
 sealed interface StreamInput {
 
     /** A token event from ingest. */
     record Token(TokenEvent event) implements StreamInput {
+    }
+
+    /**
+     * The token events of one record of several streams, in order (ingest's arrays, {@code TokenEventRecords}):
+     * handled one by one, their frames written together.
+     */
+    record Tokens(List<TokenEvent> events) implements StreamInput {
     }
 
     /** A command from control-service. */

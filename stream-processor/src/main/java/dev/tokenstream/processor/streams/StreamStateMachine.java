@@ -4,15 +4,24 @@ import dev.tokenstream.events.TenantSample;
 import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ControlCommand;
 import dev.tokenstream.events.ErrorInfo;
+import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.Merge;
+import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.DeliveryFrameRecords;
+import dev.tokenstream.events.serde.JsonRecords;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The per-stream state machine of docs/design.md as a Kafka Streams processor: {@code REQUESTED -> STARTED ->
@@ -82,6 +91,10 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         String id = record.key();
         var out = new Emissions();
         StreamInput input = record.value();
+        if (input instanceof StreamInput.Tokens tokens) {
+            handleTokens(tokens.events());
+            return;
+        }
         if (input instanceof StreamInput.Request request) {
             String streamId = request.request().streamId();
             StreamProgress known = states.get(streamId);
@@ -104,16 +117,56 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         } else if (input instanceof StreamInput.Control control) {
             command(id, control.command(), out);
         } else if (input instanceof StreamInput.Token token) {
-            StreamProgress progress = load(id);
-            if (transitions.onTokenEvent(id, progress, token.event(), out)) {
-                save(id, progress);
-            } else {
-                states.forget(id);
-            }
+            tokenEvent(token.event(), out);
         } else {
             throw new IllegalArgumentException("unexpected input " + input);
         }
         drain(out);
+    }
+
+    private void tokenEvent(TokenEvent event, Emissions out) {
+        String id = event.streamId();
+        StreamProgress progress = load(id);
+        if (transitions.onTokenEvent(id, progress, event, out)) {
+            save(id, progress);
+        } else {
+            states.forget(id);
+        }
+    }
+
+    /**
+     * The events of one record of several streams, each handled on its own: one that throws is dead-lettered (its
+     * event's JSON, with why) and its neighbours go on, as they would in records of their own. Their frames are
+     * written together, {@link DeliveryFrameRecords#MAX_FRAMES} at most a record; the rest one record each.
+     */
+    private void handleTokens(List<TokenEvent> events) {
+        List<Emissions.Emission> records = new ArrayList<>();
+        for (TokenEvent event : events) {
+            var out = new Emissions();
+            try {
+                tokenEvent(event, out);
+                settle(out);
+            } catch (RuntimeException e) {
+                states.clear();
+                LOG.errorf(e, "processing the event %d of stream %s failed; it goes to the dead letters",
+                        event.seq(), event.streamId());
+                deadLetter(event, e);
+                continue;
+            }
+            records.addAll(out.records());
+        }
+        forward(records, true);
+    }
+
+    private void deadLetter(TokenEvent event, RuntimeException failure) {
+        String origin = context.recordMetadata().map(m -> m.topic() + "/" + m.partition() + "@" + m.offset())
+                .orElse("unknown");
+        var dead = new Record<String, Object>(Merge.partitionKey(event.streamId()), JsonRecords.encode(event),
+                context.currentSystemTimeMs());
+        dead.headers().add(Topics.DLQ_HEADER_ERROR, String.valueOf(failure).getBytes(StandardCharsets.UTF_8));
+        dead.headers().add(Topics.DLQ_HEADER_ORIGIN, origin.getBytes(StandardCharsets.UTF_8));
+        context.forward(dead, StreamTopology.DLQ_SINK);
+        metrics.deadLettered(context.recordMetadata().map(RecordMetadata::topic).orElse(null));
     }
 
     /**
@@ -167,6 +220,12 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
      * frames the members made to their groups, until neither is left; then forwards every record, in order.
      */
     private void drain(Emissions out) {
+        settle(out);
+        forward(out.records(), false);
+    }
+
+    /** Applies the member commands and hands the member frames to their groups, until neither is left. */
+    private void settle(Emissions out) {
         while (true) {
             ControlCommand memberCommand = out.nextMemberCommand();
             if (memberCommand != null) {
@@ -179,9 +238,20 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
             }
             groups.onMemberFrame(memberFrame.frame(), memberFrame.progress(), out);
         }
+    }
+
+    /**
+     * Forwards the records to their sinks, in order.
+     *
+     * @param together whether the frames go as records of several ({@link DeliveryFrameRecords}), else one each
+     */
+    private void forward(List<Emissions.Emission> records, boolean together) {
         long timestamp = context.currentSystemTimeMs();
-        for (Emissions.Emission emission : out.records()) {
-            if (emission instanceof Emissions.Frame frame) {
+        List<DeliveryFrame> frames = new ArrayList<>();
+        for (Emissions.Emission emission : records) {
+            if (emission instanceof Emissions.Frame frame && together) {
+                frames.add(frame.frame());
+            } else if (emission instanceof Emissions.Frame frame) {
                 context.forward(new Record<>(frame.frame().streamId(), (Object) frame.frame(), timestamp),
                         StreamTopology.DELIVERIES_SINK);
             } else if (emission instanceof Emissions.Stats stats) {
@@ -197,6 +267,13 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 context.forward(new Record<>(use.sample().tenant(), (Object) use.sample(), timestamp),
                         StreamTopology.TENANT_SAMPLES_SINK);
             }
+        }
+        for (int from = 0; from < frames.size(); from += DeliveryFrameRecords.MAX_FRAMES) {
+            List<DeliveryFrame> chunk = frames.subList(from, Math.min(frames.size(),
+                    from + DeliveryFrameRecords.MAX_FRAMES));
+            context.forward(chunk.size() == 1
+                    ? new Record<>(chunk.get(0).streamId(), (Object) chunk.get(0), timestamp)
+                    : new Record<>(null, (Object) List.copyOf(chunk), timestamp), StreamTopology.DELIVERIES_SINK);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.Buffering;
 import dev.tokenstream.events.ControlCommand;
-import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ModelSample;
 import dev.tokenstream.events.ModelStats;
 import dev.tokenstream.events.StreamRequest;
@@ -11,6 +10,7 @@ import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TenantSample;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.JsonSerde;
+import dev.tokenstream.events.serde.TokenEventRecords;
 import dev.tokenstream.processor.config.ProcessorConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -195,10 +195,10 @@ public final class StreamTopology {
         modelStatistics(builder, settings);
         tenantUsage(builder);
         Supplier<DecodeProcessor<TokenEvent>> decodeTokens = () -> new DecodeProcessor<>(tokenSerde,
-                DecodeProcessor.TOKEN_BATCHES, TokenEvent::streamId,
+                new TokenEventRecords(), TokenEvent::streamId,
                 event -> event.kind() == null ? "record has no kind"
                 : event.batchWellFormed() ? null : "its batch's token lengths do not add up to its text",
-                StreamInput.Token::new, metrics);
+                StreamInput.Token::new, StreamInput.Tokens::new, metrics);
         if (settings.perStreamPartitions() > 0) {
             perStreamTokens(builder, settings, decodeTokens);
         }
@@ -214,9 +214,9 @@ public final class StreamTopology {
                 settings.topics().requests());
         topology.addProcessor(DECODE_CONTROL, () -> new DecodeProcessor<>(commandSerde, null,
                 ControlCommand::streamId, command -> command.action() == null ? "record has no action" : null,
-                StreamInput.Control::new, metrics), CONTROL_SOURCE);
+                StreamInput.Control::new, null, metrics), CONTROL_SOURCE);
         topology.addProcessor(DECODE_REQUESTS, () -> new DecodeProcessor<>(JsonSerde.of(StreamRequest.class), null,
-                StreamRequest::streamId, request -> null, StreamInput.Request::new, metrics), REQUESTS_SOURCE);
+                StreamRequest::streamId, request -> null, StreamInput.Request::new, null, metrics), REQUESTS_SOURCE);
         topology.addProcessor(STATE_MACHINE, () -> new StreamStateMachine(settings, metrics), DECODE_TOKENS,
                 DECODE_CONTROL, DECODE_REQUESTS);
         // All three cached: their changelogs get the latest values together at each commit, with the input offsets,
@@ -229,11 +229,11 @@ public final class StreamTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
                 Serdes.String(), new GroupProgressSerde()).withCachingEnabled(), STATE_MACHINE);
         topology.addSink(DELIVERIES_SINK, settings.topics().deliveries(), new StringSerializer(),
-                JsonSerde.of(DeliveryFrame.class), STATE_MACHINE);
+                new DeliveryRecords(), new DeliveryRecords(), STATE_MACHINE);
         topology.addSink(STATS_SINK, settings.topics().stats(), new StringSerializer(), JsonSerde.of(StreamStats.class),
                 STATE_MACHINE);
         topology.addSink(DLQ_SINK, settings.topics().dlq(), new StringSerializer(), new ByteArraySerializer(),
-                DECODE_TOKENS, DECODE_CONTROL, DECODE_REQUESTS);
+                DECODE_TOKENS, DECODE_CONTROL, DECODE_REQUESTS, STATE_MACHINE);
         topology.addSink(CONTROL_SINK, settings.topics().control(), new StringSerializer(), commandSerde, STATE_MACHINE);
         topology.addSink(MODEL_SAMPLES_SINK, settings.topics().modelSamples(), new StringSerializer(),
                 JsonSerde.of(ModelSample.class), STATE_MACHINE);

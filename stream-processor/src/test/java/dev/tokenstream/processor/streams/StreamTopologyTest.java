@@ -15,6 +15,7 @@ import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.Usage;
+import dev.tokenstream.events.serde.DeliveryFrameRecords;
 import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import io.micrometer.core.instrument.Tags;
@@ -54,6 +55,7 @@ class StreamTopologyTest {
     private TestInputTopic<String, ControlCommand> control;
     private TestInputTopic<String, byte[]> rawTokens;
     private TestOutputTopic<String, DeliveryFrame> deliveries;
+    private TestOutputTopic<String, List<DeliveryFrame>> deliveryRecords;
     private TestOutputTopic<String, StreamStats> stats;
     private TestOutputTopic<String, byte[]> dlq;
     private TestOutputTopic<String, ControlCommand> controlOut;
@@ -73,6 +75,8 @@ class StreamTopologyTest {
         control = driver.createInputTopic(Topics.CONTROL, new StringSerializer(), JsonSerde.of(ControlCommand.class));
         deliveries = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
                 JsonSerde.of(DeliveryFrame.class));
+        deliveryRecords = driver.createOutputTopic(Topics.DELIVERIES, new StringDeserializer(),
+                new DeliveryFrameRecords());
         stats = driver.createOutputTopic(Topics.STREAM_STATS, new StringDeserializer(), JsonSerde.of(StreamStats.class));
         dlq = driver.createOutputTopic(Topics.DLQ, new StringDeserializer(), new ByteArrayDeserializer());
         controlOut = driver.createOutputTopic(Topics.CONTROL, new StringDeserializer(),
@@ -363,14 +367,16 @@ class StreamTopologyTest {
                 TokenEventRecords.encode(TokenEvent.token(other, 1, "theirs", T0 + 2000))));
         rawTokens.pipeInput(null, record);
 
-        List<TestRecord<String, DeliveryFrame>> frames = deliveries.readRecordsToList();
-        assertThat(frames).extracting(TestRecord::key).containsExactly(ID, other, ID, other);
-        assertThat(frames).extracting(r -> r.value().text()).containsExactly(null, null, "mine", "theirs");
+        List<TestRecord<String, List<DeliveryFrame>>> written = deliveryRecords.readRecordsToList();
+        assertThat(written).as("the frames made from one record go as one").hasSize(1);
+        assertThat(written.get(0).key()).as("a record of several streams has no key").isNull();
+        assertThat(written.get(0).value()).extracting(DeliveryFrame::streamId).containsExactly(ID, other, ID, other);
+        assertThat(written.get(0).value()).extracting(DeliveryFrame::text).containsExactly(null, null, "mine", "theirs");
         List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
         assertThat(dead).hasSize(2);
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).contains("not a number");
         assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
-                .startsWith("cannot read a token event");
+                .startsWith("cannot read a TokenEvent");
         assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ORIGIN).value(), StandardCharsets.UTF_8))
                 .startsWith(Topics.TOKENS + "/0@").endsWith("[3]");
         assertThat(dead.get(0).headers().headers(Topics.DLQ_HEADER_ERROR)).as("headers of its own").hasSize(1);
@@ -378,6 +384,18 @@ class StreamTopologyTest {
         assertThat(new String(dead.get(1).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
                 .isEqualTo("record has no kind");
         assertThat(dead.get(1).headers().headers(Topics.DLQ_HEADER_ERROR)).hasSize(1);
+    }
+
+    @Test
+    void shouldWriteAtMostMaxFramesFramesARecord() {
+        List<byte[]> events = new ArrayList<>();
+        for (int i = 0; i < DeliveryFrameRecords.MAX_FRAMES + 8; i++) {
+            events.add(TokenEventRecords.encode(TokenEvent.started("s-" + i, 0, "simulator", "sim-fast", T0, T0, T0)));
+        }
+        rawTokens.pipeInput(null, TokenEventRecords.batch(events));
+
+        assertThat(deliveryRecords.readRecordsToList()).extracting(r -> r.value().size())
+                .containsExactly(DeliveryFrameRecords.MAX_FRAMES, 8);
     }
 
     @Test
@@ -389,7 +407,7 @@ class StreamTopologyTest {
         List<TestRecord<String, byte[]>> dead = dlq.readRecordsToList();
         assertThat(dead).hasSize(1);
         assertThat(new String(dead.get(0).headers().lastHeader(Topics.DLQ_HEADER_ERROR).value(), StandardCharsets.UTF_8))
-                .startsWith("cannot read an array of token events");
+                .startsWith("cannot read an array of TokenEvent values");
         assertThat(deliveries.readValuesToList()).extracting(DeliveryFrame::text).containsExactly(null, "fine");
     }
 
