@@ -149,8 +149,9 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         // The role chunk goes out with the first token, as the providers send it.
         streams.write(ctx, frames, i -> i == 0 ? 0 : i == 1 ? SimulatedStreams.jittered(ttft, profile.jitter())
                 : SimulatedStreams.gap(profile, i - 1),
-                fault, fault == null ? -1 : Math.min(lastContent, fault.after()), serverSentEvent(null, errorBody("server_error", null,
-                        "The server had an error processing your request (simulated).").toString()), prompt);
+                fault, fault == null ? -1 : Math.min(lastContent, fault.after()), serverSentEvent(null,
+                        errorBody("server_error", null, "The server had an error processing your request (simulated).")
+                                .toString()), prompt);
         Log.debugf("simulating %s for model %s: %d tokens", id, model.name(), answer.text().size());
     }
 

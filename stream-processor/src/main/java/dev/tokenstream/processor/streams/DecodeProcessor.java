@@ -2,7 +2,6 @@ package dev.tokenstream.processor.streams;
 
 import dev.tokenstream.events.Merge;
 import dev.tokenstream.events.Topics;
-import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.events.serde.JsonRecords;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import org.apache.kafka.common.errors.SerializationException;
@@ -23,9 +22,9 @@ import java.util.function.Function;
  * state machine; any other (bad JSON, missing fields, a key that is not its stream id) goes, bytes unchanged, to
  * the dead-letter sink with headers that say why and where from. Processing goes on either way.
  * <p>
- * A topic read with {@link JsonRecords} may also hold records of several values (the tokens topic's arrays of events of the
- * streams of one partition, {@link TokenEventRecords}): each value is checked on its own, a bad one dead-lettered,
- * so it fails its own stream and never its neighbours; the rest go on together, as one input.
+ * A topic read with {@link JsonRecords} may also hold records of several values (the tokens topic's arrays of
+ * events of the streams of one partition, {@link TokenEventRecords}): each value is checked on its own, a bad one
+ * dead-lettered, so it fails its own stream and never its neighbours; the rest go on together, as one input.
  *
  * @param <T> the record type of the topic
  */
@@ -134,14 +133,13 @@ final class DecodeProcessor<T> implements Processor<String, byte[], String, Obje
     private boolean wellFormed(Record<String, byte[]> record, T value, int element) {
         String streamId = streamIdOf.apply(value);
         if (streamId == null || streamId.isBlank()) {
-            deadLetter(element < 0 ? record : record.withValue(Json.MAPPER.valueToTree(value).toString()
-                    .getBytes(StandardCharsets.UTF_8)), "record names no streamId", element);
+            deadLetter(element < 0 ? record : record.withValue(JsonRecords.encode(value)), "record names no streamId",
+                    element);
             return false;
         }
         String wrong = invalid.apply(value);
         if (wrong != null) {
-            deadLetter(element < 0 ? record : record.withValue(Json.MAPPER.valueToTree(value).toString()
-                    .getBytes(StandardCharsets.UTF_8)), wrong, element);
+            deadLetter(element < 0 ? record : record.withValue(JsonRecords.encode(value)), wrong, element);
             return false;
         }
         if (element < 0 && record.key() != null && !record.key().equals(Merge.partitionKey(streamId))) {
