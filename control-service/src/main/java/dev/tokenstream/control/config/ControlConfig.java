@@ -1,5 +1,6 @@
 package dev.tokenstream.control.config;
 
+import java.time.Duration;
 import java.util.Map;
 
 import io.smallrye.config.ConfigMapping;
@@ -52,6 +53,13 @@ public interface ControlConfig {
 
         /** Limits of named tenants, in place of the defaults. */
         Map<String, Limits> tenants();
+
+        /**
+         * How long one reading of a tenant's usage from the processor serves its starts on this instance, the starts
+         * admitted meanwhile added to it ({@code TenantQuotas}); 0 asks the processor for every start.
+         */
+        @WithDefault("1s")
+        Duration usageMaxAge();
 
         /** @return the limits of {@code tenant} */
         default Limits of(String tenant) {
