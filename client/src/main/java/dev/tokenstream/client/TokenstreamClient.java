@@ -69,7 +69,7 @@ public final class TokenstreamClient {
         // event-loop thread of control-service serves all of them (1,145 of its 1,277 samples in a burst of 200
         // starts, JFR, 2026-12-07); over HTTP/1.1 concurrent calls take pooled connections of their own, spread
         // over the server's event loops.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        this.http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
