@@ -65,12 +65,7 @@ public final class TokenstreamClient {
     public TokenstreamClient(URI controlUrl, String apiKey) {
         this.controlUrl = controlUrl;
         this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
-        // HTTP/1.1, not the JDK's default HTTP/2: over h2 every call of this client shares one connection, so one
-        // event-loop thread of control-service serves all of them (1,145 of its 1,277 samples in a burst of 200
-        // starts, JFR, 2026-12-07); over HTTP/1.1 concurrent calls take pooled connections of their own, spread
-        // over the server's event loops.
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /**
