@@ -23,8 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * A reading of a tenant's usage serves its starts for {@code control.quotas.usage-max-age} (1 s): the starts this
  * instance admits meanwhile are added to it, and concurrent starts share one query. So a start costs no round trip
- * to the processor (one query was a sixth of the processor's CPU in a burst of starts, 2026-12-07), and a burst on
- * one instance is counted as it goes rather than passing a limit by its size. What the reading cannot know: streams
+ * for its quota (the processor's HTTP threads, answering this query and the idempotency key's, were a third of its
+ * samples in a burst of starts: JFR, 2026-12-07), and a burst on one instance is counted as it goes rather than
+ * passing a limit by its size. What the reading cannot know: streams
  * that ended since (a freed slot shows up to the max age late, within the 1 s {@code Retry-After}) and starts on
  * other instances since (they pass a limit by at most what those instances admit in one max age). While the
  * processor cannot answer, starts are let through (logged once per reading): a restarting processor must not stop

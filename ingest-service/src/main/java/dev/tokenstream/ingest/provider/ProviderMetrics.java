@@ -49,7 +49,7 @@ public class ProviderMetrics {
     /**
      * One call to a provider: its clock, its first and later chunks, its end. Used by one thread. Its chunk timer is
      * looked up once, not per chunk: the registry's lookup (a meter id built, its tags sorted, a map read) was 5 % of
-     * the workers' samples at 200 streams (JFR, 2026-12-07).
+     * the workers' samples at 100 streams (JFR, 2026-12-07).
      */
     final class Attempt {
 
