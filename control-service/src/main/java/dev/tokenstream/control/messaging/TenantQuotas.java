@@ -8,12 +8,14 @@ import dev.tokenstream.events.TenantUsage;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * Holds a start against its tenant's quotas ({@code control.quotas}): running streams, requests and output tokens
@@ -39,12 +41,20 @@ public class TenantQuotas {
     private final ProcessorApi processor;
     private final ControlConfig.Quotas quotas;
     private final long maxAgeNanos;
+    private final LongSupplier nanoTime;
     private final Map<String, Reading> readings = new ConcurrentHashMap<>();
 
+    @Inject
     public TenantQuotas(@RestClient ProcessorApi processor, ControlConfig config) {
+        this(processor, config, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock readings age by ({@link System#nanoTime()}; tests pass their own) */
+    TenantQuotas(ProcessorApi processor, ControlConfig config, LongSupplier nanoTime) {
         this.processor = processor;
         this.quotas = config.quotas();
         this.maxAgeNanos = config.quotas().usageMaxAge().toNanos();
+        this.nanoTime = nanoTime;
     }
 
     /**
@@ -80,9 +90,9 @@ public class TenantQuotas {
     }
 
     private Reading reading(String tenant) {
-        return readings.compute(tenant, (key, current) -> current != null
-                && System.nanoTime() - current.atNanos() < maxAgeNanos ? current
-                : new Reading(query(key), System.nanoTime(), new AtomicInteger()));
+        long now = nanoTime.getAsLong();
+        return readings.compute(tenant, (key, current) -> current != null && now - current.atNanos() < maxAgeNanos
+                ? current : new Reading(query(key), now, new AtomicInteger()));
     }
 
     private Uni<TenantUsage> query(String tenant) {
