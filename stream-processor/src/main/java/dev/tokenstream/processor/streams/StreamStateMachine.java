@@ -63,7 +63,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.transitions = new StreamTransitions(settings, metrics,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
-        this.sweeper = new Sweeper(store, settings);
+        this.sweeper = new Sweeper(store, states::get, settings);
         context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
         Duration expiryInterval = settings.bounds().retainTerminal().dividedBy(12);
         context.schedule(expiryInterval.compareTo(settings.timers().sweepInterval()) > 0 ? expiryInterval

@@ -31,8 +31,18 @@ final class StreamStatistics {
         return Math.max(0, Math.min(MAX_GAP_MICROS, micros));
     }
 
-    /** @return the stream's statistics now. */
+    /** @return the stream's statistics now, its inter-token histogram decoded from the stored progress */
     static StreamStats of(String id, StreamProgress progress, long nowMicros) {
+        byte[] stored = progress.statistics().itlHistogram();
+        return of(id, progress, stored == null ? null : decode(stored), nowMicros);
+    }
+
+    /**
+     * @param itl the stream's inter-token histogram as the caller holds it decoded (the same as the stored one),
+     *            or null when it has none
+     * @return the stream's statistics now
+     */
+    static StreamStats of(String id, StreamProgress progress, IntCountsHistogram itl, long nowMicros) {
         Lifecycle lifecycle = progress.lifecycle();
         TokenStatistics p = progress.statistics();
         Double ttft = millisBetween(p.acceptedAtMicros(), p.firstTokenAtMicros());
@@ -40,13 +50,10 @@ final class StreamStatistics {
         Double p50 = null;
         Double p95 = null;
         Double max = null;
-        if (p.itlHistogram() != null) {
-            IntCountsHistogram histogram = decode(p.itlHistogram());
-            if (histogram.getTotalCount() > 0) {
-                p50 = histogram.getValueAtPercentile(50) / 1000.0;
-                p95 = histogram.getValueAtPercentile(95) / 1000.0;
-                max = histogram.getMaxValue() / 1000.0;
-            }
+        if (itl != null && itl.getTotalCount() > 0) {
+            p50 = itl.getValueAtPercentile(50) / 1000.0;
+            p95 = itl.getValueAtPercentile(95) / 1000.0;
+            max = itl.getMaxValue() / 1000.0;
         }
         Double tokensPerSecond = null;
         if (p.tokenCount() > 1 && p.lastTokenAtMicros() > p.firstTokenAtMicros()) {

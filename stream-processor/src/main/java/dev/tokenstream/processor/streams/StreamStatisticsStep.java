@@ -60,7 +60,10 @@ final class StreamStatisticsStep {
             progress.statistics().storeItl(histogram);
         }
         long nowMillis = clockMillis.getAsLong();
-        StreamStats stats = StreamStatistics.of(id, progress, nowMillis * 1000);
+        // Decoding the histogram just stored again, to read its percentiles, was 9 % of the processor's samples
+        // (JFR, 100 streams of sim-bench, 2026-12-07): the one held decoded is read instead.
+        StreamStats stats = histogram != null ? StreamStatistics.of(id, progress, histogram, nowMillis * 1000)
+                : StreamStatistics.of(id, progress, nowMillis * 1000);
         out.stats(stats);
         progress.tenant().unreported(id, progress.statistics().tokenCount(), ended, nowMillis)
                 .forEach(out::tenantSample);

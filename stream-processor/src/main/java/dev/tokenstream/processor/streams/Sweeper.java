@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The wall-clock sweeps of one task's {@link StreamTopology#STATE_STORE}: which open streams are past one of their
@@ -18,11 +19,19 @@ import java.util.Set;
 final class Sweeper {
 
     private final KeyValueStore<String, StreamProgress> states;
+    private final Function<String, StreamProgress> openState;
     private final StreamTopology.Settings settings;
     private final Set<String> open = new HashSet<>();
 
-    Sweeper(KeyValueStore<String, StreamProgress> states, StreamTopology.Settings settings) {
+    /**
+     * @param states    the task's store, read whole at the start and at each expiry pass
+     * @param openState an open stream's state as the task holds it (decoded: reading each from the store at every
+     *                  sweep was 4 % of the processor's samples at 100 streams)
+     */
+    Sweeper(KeyValueStore<String, StreamProgress> states, Function<String, StreamProgress> openState,
+            StreamTopology.Settings settings) {
         this.states = states;
+        this.openState = openState;
         this.settings = settings;
         try (KeyValueIterator<String, StreamProgress> all = states.all()) {
             all.forEachRemaining(kv -> track(kv.key, kv.value));
@@ -66,7 +75,7 @@ final class Sweeper {
         List<String> notStarted = new ArrayList<>();
         int active = 0;
         for (String id : open) {
-            StreamProgress progress = states.get(id);
+            StreamProgress progress = openState.apply(id);
             if (progress == null) {
                 continue;
             }
