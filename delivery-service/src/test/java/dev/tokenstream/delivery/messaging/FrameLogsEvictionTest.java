@@ -134,6 +134,11 @@ class FrameLogsEvictionTest {
             }
 
             @Override
+            public int maxWritesInFlight() {
+                return 32;
+            }
+
+            @Override
             public String advertisedUrl() {
                 return "http://localhost:8081";
             }
