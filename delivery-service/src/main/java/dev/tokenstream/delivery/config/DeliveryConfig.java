@@ -46,15 +46,6 @@ public interface DeliveryConfig {
     int maxLagFrames();
 
     /**
-     * Most frames handed to one client's connection and not yet written to its socket: the next frames go out
-     * while these are written, and a client that reads slowly holds at most this many (it falls behind in the
-     * shared log instead). One write at a time held a subscriber of a fan-out to 1,000 clients at
-     * {@code coalesce-lag-frames} behind (docs/performance.md).
-     */
-    @WithDefault("32")
-    int maxWritesInFlight();
-
-    /**
      * The URL other delivery instances reach this one at (scheme, host, port; no path), e.g. the pod's address in
      * Kubernetes. Instances forward the clients of streams they do not own to the owner's URL.
      */

@@ -6,7 +6,6 @@ package dev.tokenstream.delivery.messaging;
  * @param coalesceLagFrames  from this lag on, waiting token frames are merged into one write
  * @param maxCoalescedFrames most token frames merged into one
  * @param maxLagFrames       beyond this lag the client is closed and told where to resume
- * @param maxWritesInFlight  most frames handed to the client's connection and not yet written (at least 1)
  */
-public record Backpressure(int coalesceLagFrames, int maxCoalescedFrames, int maxLagFrames, int maxWritesInFlight) {
+public record Backpressure(int coalesceLagFrames, int maxCoalescedFrames, int maxLagFrames) {
 }

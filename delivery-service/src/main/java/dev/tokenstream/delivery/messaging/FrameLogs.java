@@ -104,9 +104,8 @@ public class FrameLogs {
         // Asked before the first send, so the subscriber waits for older frames rather than skip them.
         boolean readBack = owned && log.needsBackfill(afterSeq, isWhole(streamId));
         Backpressure backpressure = everyFrame
-                ? new Backpressure(Integer.MAX_VALUE, 1, config.maxLagFrames(), config.maxWritesInFlight())
-                : new Backpressure(config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames(),
-                        config.maxWritesInFlight());
+                ? new Backpressure(Integer.MAX_VALUE, 1, config.maxLagFrames())
+                : new Backpressure(config.coalesceLagFrames(), config.maxCoalescedFrames(), config.maxLagFrames());
         Subscriber subscriber = log.subscribe(afterSeq, sink, backpressure, lag);
         if (readBack) {
             backfill.fill(log);

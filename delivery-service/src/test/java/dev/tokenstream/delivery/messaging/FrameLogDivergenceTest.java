@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FrameLogDivergenceTest {
 
     private final Timer lag = Timer.builder("lag").register(new SimpleMeterRegistry());
-    private final Backpressure backpressure = new Backpressure(64, 256, 5000, 32);
+    private final Backpressure backpressure = new Backpressure(64, 256, 5000);
 
     @Test
     void shouldDropAFrameThatComesAgainWithTheSameContent() throws IOException {

@@ -134,11 +134,6 @@ class FrameLogsEvictionTest {
             }
 
             @Override
-            public int maxWritesInFlight() {
-                return 32;
-            }
-
-            @Override
             public String advertisedUrl() {
                 return "http://localhost:8081";
             }
