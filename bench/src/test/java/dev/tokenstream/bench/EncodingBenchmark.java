@@ -3,6 +3,7 @@ package dev.tokenstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.smile.SmileFactory;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.TokenEventKind;
@@ -27,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What encoding the token path's records costs, per record, in the contract's JSON and in Jackson's two binary
- * formats (Smile, CBOR) with the same annotations and settings: the first measurement of issue 28's second step
+ * formats (Smile, CBOR) with the same annotations and settings, and JSON bound by Jackson's Blackbird module: the first measurement of issue 28's second step
  * (a binary encoding). Each benchmark writes or reads one token event (ingest to processor) or one token frame
  * (processor to delivery) as a single-token stream makes them; nanoseconds per record, average time.
  * <p>
@@ -42,8 +43,11 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class EncodingBenchmark {
 
-    /** The format under test: {@code json} (the contract's), {@code smile} or {@code cbor}. */
-    @Param({"json", "smile", "cbor"})
+    /**
+     * The format under test: {@code json} (the contract's), {@code json-blackbird} (the same with Jackson's
+     * Blackbird module, which binds through generated lambdas instead of reflection), {@code smile} or {@code cbor}.
+     */
+    @Param({"json", "json-blackbird", "smile", "cbor"})
     public String format;
 
     private ObjectMapper mapper;
@@ -57,6 +61,7 @@ public class EncodingBenchmark {
     public void setUp() throws IOException {
         mapper = switch (format) {
             case "json" -> Json.MAPPER;
+            case "json-blackbird" -> Json.MAPPER.copy().registerModule(new BlackbirdModule());
             case "smile" -> Json.MAPPER.copyWith(new SmileFactory());
             case "cbor" -> Json.MAPPER.copyWith(new CBORFactory());
             default -> throw new IllegalArgumentException("unknown format " + format);
