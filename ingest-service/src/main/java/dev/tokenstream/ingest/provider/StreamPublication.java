@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -138,12 +139,22 @@ final class StreamPublication {
         }
     }
 
-    /** Hands one record to the producer with the next seq. Holds the lock. */
+    /**
+     * Hands one record to the producer with the next seq. Holds the lock. A publisher that throws instead of failing
+     * its answer counts as a refused send, so nothing stays in flight and the stream ends instead of waiting out
+     * the acknowledgement's timeout.
+     */
     private void send(TokenEvent event) {
         inFlight.incrementAndGet();
         var acked = new CompletableFuture<Void>();
         last = acked;
-        publisher.publish(event.withSeq(seq++)).whenComplete((ok, failure) -> {
+        CompletionStage<Void> sent;
+        try {
+            sent = publisher.publish(event.withSeq(seq++));
+        } catch (RuntimeException | Error e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((ok, failure) -> {
             if (failure != null) {
                 refused.compareAndSet(null, failure);
             }
