@@ -86,6 +86,12 @@ final class Lifecycle {
         return lifecycle;
     }
 
+    /** @return a copy that changes apart from this one */
+    Lifecycle copy() {
+        return of(state, started, attempt, lastEventSeq, nextDeliverySeq, contentEvents, lastActivityMillis,
+                finishReason, error, endedAtMicros);
+    }
+
     /**
      * Fences and dedupes an event by its attempt and seq. Adopts the event's attempt when none was known.
      *

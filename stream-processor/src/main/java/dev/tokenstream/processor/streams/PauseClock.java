@@ -39,6 +39,11 @@ final class PauseClock {
         return clock;
     }
 
+    /** @return a copy that changes apart from this one */
+    PauseClock copy() {
+        return of(pausedAtMicros, pausedMillis, pausedSinceMillis, heldEvents);
+    }
+
     /**
      * @param issuedAtMicros the pause command's time, epoch microseconds
      * @param nowMillis      the processor's wall clock, epoch milliseconds

@@ -48,6 +48,11 @@ final class PendingFrame {
         return pending;
     }
 
+    /** @return a copy that changes apart from this one */
+    PendingFrame copy() {
+        return of(buffering, text, tokens, lastEmittedAtMicros, firstEmittedAtMicros, sinceMillis);
+    }
+
     /** Takes the request's coalescing policy (from ingest's started event); null keeps the processor's default. */
     void buffering(Buffering requested) {
         buffering = requested;

@@ -63,6 +63,14 @@ public final class StreamProgress {
         return new StreamProgress(Lifecycle.requested(nowMillis), null, null, null, null);
     }
 
+    /**
+     * A copy sharing nothing that changes: what {@link DecodedStates} keeps as written while the task goes on
+     * changing the state it reads. Every part's fields are immutable values, so each part copies field by field.
+     */
+    StreamProgress copy() {
+        return new StreamProgress(lifecycle.copy(), pause.copy(), pending.copy(), statistics.copy(), tenant.copy());
+    }
+
     Lifecycle lifecycle() {
         return lifecycle;
     }

@@ -15,7 +15,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -58,7 +57,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        KeyValueStore<String, StreamProgress> store = context.getStateStore(StreamTopology.STATE_STORE);
+        WriteBehindStore store = WriteBehindStore.of(context.getStateStore(StreamTopology.STATE_STORE));
         this.states = new DecodedStates(store);
         this.transitions = new StreamTransitions(settings, metrics,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);

@@ -222,8 +222,10 @@ public final class StreamTopology {
         // All three cached: their changelogs get the latest values together at each commit, with the input offsets,
         // so a crash restores them to one consistent point and the records after it are processed again from there
         // (a stream's progress, its held tokens and its group never disagree; docs/design.md "Crash and restart").
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
-                Serdes.String(), new StreamProgressSerde()).withCachingEnabled(), STATE_MACHINE);
+        // The streams' states are also written behind: encoded once per commit, not at every event.
+        topology.addStateStore(WriteBehindStore.builder(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), new StreamProgressSerde())
+                .withCachingEnabled()), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
                 Serdes.String(), tokenSerde).withCachingEnabled(), STATE_MACHINE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),

@@ -36,6 +36,11 @@ final class TenantShare {
         return share;
     }
 
+    /** @return a copy that changes apart from this one */
+    TenantShare copy() {
+        return of(tenant, tokensSampled, endSampled);
+    }
+
     /** Takes the tenant of the stream's request, or of ingest's started event; null leaves it as it is. */
     void tenant(String requestTenant) {
         if (requestTenant != null) {

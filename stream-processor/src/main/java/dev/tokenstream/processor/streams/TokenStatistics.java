@@ -56,6 +56,12 @@ final class TokenStatistics {
         return statistics;
     }
 
+    /** @return a copy that changes apart from this one (the compressed histogram is replaced, never changed) */
+    TokenStatistics copy() {
+        return of(provider, model, acceptedAtMicros, upstreamRequestAtMicros, firstTokenAtMicros, lastTokenAtMicros,
+                tokenCount, itlHistogram, usage);
+    }
+
     /** Takes the stream's provider, model and times from ingest's started event. */
     void started(TokenEvent started) {
         provider = started.provider();

@@ -387,6 +387,32 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldWriteEachStreamsStateToItsChangelogAtTheCommitAsOfItsLastEvent() {
+        TestOutputTopic<String, StreamProgress> changelog = driver.createOutputTopic(
+                "topology-test-" + StreamTopology.STATE_STORE + "-changelog", new StringDeserializer(),
+                new StreamProgressSerde().deserializer());
+        String other = "stream-2";
+        rawTokens.pipeInput(null, TokenEventRecords.batch(List.of(
+                TokenEventRecords.encode(TokenEvent.started(ID, 0, "simulator", "sim-fast", T0, T0, T0)),
+                TokenEventRecords.encode(TokenEvent.started(other, 0, "simulator", "sim-fast", T0, T0, T0)),
+                TokenEventRecords.encode(TokenEvent.token(ID, 1, "a", T0 + 1000)),
+                TokenEventRecords.encode(TokenEvent.token(ID, 2, "b", T0 + 2000)),
+                TokenEventRecords.encode(TokenEvent.token(other, 1, "c", T0 + 3000)))));
+
+        List<TestRecord<String, StreamProgress>> written = changelog.readRecordsToList();
+        assertThat(written).as("one write per stream and commit, as of its last event").hasSize(2)
+                .extracting(TestRecord::key).containsExactlyInAnyOrder(ID, other);
+        assertThat(written).filteredOn(r -> r.key().equals(ID)).singleElement()
+                .extracting(r -> r.value().lifecycle().lastEventSeq()).isEqualTo(2L);
+
+        token(3, "d", 4000);
+        assertThat(changelog.readRecordsToList()).singleElement()
+                .extracting(r -> r.value().lifecycle().lastEventSeq()).isEqualTo(3L);
+        assertThat(driver.<String, StreamProgress>getKeyValueStore(StreamTopology.STATE_STORE).get(ID).statistics()
+                .tokenCount()).as("what interactive queries read after the commit").isEqualTo(3);
+    }
+
+    @Test
     void shouldWriteAtMostMaxFramesFramesARecord() {
         List<byte[]> events = new ArrayList<>();
         for (int i = 0; i < DeliveryFrameRecords.MAX_FRAMES + 8; i++) {
