@@ -170,7 +170,9 @@ class ProcessorBrokerTest {
     }
 
     @Test
-    void shouldAnswerStreamAndModelStatisticsFromItsStores() {
+    void shouldAnswerStreamAndModelStatisticsFromItsStores() throws InterruptedException {
+        // A tenant's usage counts the current minute only: the samples and the queries must fall in one minute.
+        startOfAMinuteWithAtLeast(Duration.ofSeconds(40));
         String id = UUID.randomUUID().toString();
         String model = "iq-" + id;
         long t0 = System.currentTimeMillis() * 1000;
@@ -205,6 +207,14 @@ class ProcessorBrokerTest {
                 .contentType("application/problem+json").body("status", equalTo(404));
         asService().get("/v1/streams/{id}/stats", "no-such-stream").then().statusCode(400)
                 .contentType("application/problem+json").body("detail", equalTo("the stream id in the path must be a UUID"));
+    }
+
+    /** Waits for the next minute when fewer than {@code needed} of the current one are left. */
+    private static void startOfAMinuteWithAtLeast(Duration needed) throws InterruptedException {
+        long intoMinute = System.currentTimeMillis() % 60_000;
+        if (60_000 - intoMinute < needed.toMillis()) {
+            Thread.sleep(60_000 - intoMinute + 100);
+        }
     }
 
     private static RequestSpecification asService() {
