@@ -8,9 +8,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The {@link StreamTopology#STATE_STORE} written behind: {@link #stage} holds a stream's state, encoded and written to
@@ -29,18 +29,21 @@ import java.util.Map;
  * internal API ({@code org.apache.kafka.streams.state.internals}); {@code StreamTopologyTest} and the crash tests
  * fail if a new version stops calling it.
  * <p>
- * <b>Reads.</b> {@link #get} and the other reads of {@link KeyValueStore} (interactive queries, the sweep's passes)
- * answer from the store below, so what they see is at most one commit interval ({@code commit.interval.ms}, 100 ms)
- * old; the task reads its staged states with {@link #staged}. A {@link #put} or {@link #delete} goes to the store at
- * once and drops what was staged for the key. Staged states are dropped when the task's stores are closed or its
- * caches cleared (a task closed dirty, recycled or restored), as the cache's entries are.
+ * <b>Reads.</b> {@link #get} answers with the staged state when there is one, else from the store below, so an
+ * interactive query sees every event's change as soon as it is staged, as it saw the cache's before: a client that
+ * got a stream's last frame and asks its status at once is told it ended. The scans ({@link #all}, {@link #range})
+ * read the store below, as of the last commit. A {@link #put} or {@link #delete} goes to the store at once and drops
+ * what was staged for the key. Staged states are dropped when the task's stores are closed or its caches cleared (a
+ * task closed dirty, recycled or restored), as the cache's entries are.
  * <p>
- * Used by the task's stream thread only, as its cache is; interactive queries do not read the staged states.
+ * Written by the task's stream thread only; {@link #get} is also called by interactive queries on other threads,
+ * which is safe because a staged state is never changed after {@link #stage} (the map is concurrent, and a state
+ * leaves it only after it is in the store below).
  */
 final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, StreamProgress>, String, StreamProgress>
         implements KeyValueStore<String, StreamProgress> {
 
-    private final Map<String, StreamProgress> staged = new HashMap<>();
+    private final Map<String, StreamProgress> staged = new ConcurrentHashMap<>();
 
     WriteBehindStore(KeyValueStore<String, StreamProgress> store) {
         super(store);
@@ -107,10 +110,12 @@ final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, Str
         super.close();
     }
 
+    /** Writes each staged state to the store below, then unstages it (a query reads one or the other). */
     private void writeStaged() {
-        if (!staged.isEmpty()) {
-            staged.forEach(wrapped()::put);
-            staged.clear();
+        for (var it = staged.entrySet().iterator(); it.hasNext();) {
+            var entry = it.next();
+            wrapped().put(entry.getKey(), entry.getValue());
+            it.remove();
         }
     }
 
@@ -142,9 +147,11 @@ final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, Str
         return pending != null ? pending : stored;
     }
 
+    /** @return the staged state (which the caller must not change), else the stored one; null when neither is */
     @Override
     public StreamProgress get(String key) {
-        return wrapped().get(key);
+        StreamProgress pending = staged.get(key);
+        return pending != null ? pending : wrapped().get(key);
     }
 
     @Override

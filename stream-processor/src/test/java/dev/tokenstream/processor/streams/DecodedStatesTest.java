@@ -36,10 +36,12 @@ class DecodedStatesTest {
         first.tenant().tenant("changed-after-it-was-written");
 
         assertThat(states.get("s1")).isSameAs(first);
-        assertThat(store.get("s1").tenant().tenant()).as("not in the store before the commit").isNull();
+        assertThat(store.get("s1").tenant().tenant()).as("queries read it as put, before the commit")
+                .isEqualTo("acme");
         store.flushCache();
-        assertThat(store.get("s1").tenant().tenant()).as("written at the commit, as put").isEqualTo("acme");
         assertThat(store.staged("s1")).isNull();
+        assertThat(store.get("s1").tenant().tenant()).as("written at the commit, as put").isEqualTo("acme");
+        assertThat(store.get("s1")).as("read from the store below, decoded").isNotSameAs(store.get("s1"));
     }
 
     @Test
