@@ -170,7 +170,7 @@ class ProcessorBrokerTest {
     }
 
     @Test
-    void shouldAnswerStreamAndModelStatisticsFromItsStores() throws InterruptedException {
+    void shouldAnswerStreamAndModelStatisticsFromItsStores() {
         // A tenant's usage counts the current minute only: the samples and the queries must fall in one minute.
         startOfAMinuteWithAtLeast(Duration.ofSeconds(40));
         String id = UUID.randomUUID().toString();
@@ -209,12 +209,10 @@ class ProcessorBrokerTest {
                 .contentType("application/problem+json").body("detail", equalTo("the stream id in the path must be a UUID"));
     }
 
-    /** Waits for the next minute when fewer than {@code needed} of the current one are left. */
-    private static void startOfAMinuteWithAtLeast(Duration needed) throws InterruptedException {
-        long intoMinute = System.currentTimeMillis() % 60_000;
-        if (60_000 - intoMinute < needed.toMillis()) {
-            Thread.sleep(60_000 - intoMinute + 100);
-        }
+    /** Waits until at least {@code needed} of the current minute are left (the next minute's start at most). */
+    private static void startOfAMinuteWithAtLeast(Duration needed) {
+        await().atMost(Duration.ofMinutes(1).minus(needed).plusSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> 60_000 - System.currentTimeMillis() % 60_000 >= needed.toMillis());
     }
 
     private static RequestSpecification asService() {
