@@ -209,9 +209,12 @@ class ProcessorBrokerTest {
                 .contentType("application/problem+json").body("detail", equalTo("the stream id in the path must be a UUID"));
     }
 
-    /** Waits until at least {@code needed} of the current minute are left (the next minute's start at most). */
+    /**
+     * Waits until at least {@code needed} of the current minute are left: when fewer are, until the next minute
+     * starts, which is less than {@code needed} away.
+     */
     private static void startOfAMinuteWithAtLeast(Duration needed) {
-        await().atMost(Duration.ofMinutes(1).minus(needed).plusSeconds(5)).pollInterval(Duration.ofMillis(100))
+        await().atMost(needed.plusSeconds(5)).pollInterval(Duration.ofMillis(100))
                 .until(() -> 60_000 - System.currentTimeMillis() % 60_000 >= needed.toMillis());
     }
 
