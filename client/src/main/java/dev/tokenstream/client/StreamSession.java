@@ -4,6 +4,7 @@ import dev.tokenstream.events.DeliveryFrame;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.StreamState;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,12 +19,14 @@ import java.util.function.Consumer;
  * reconnections. When the connection drops before the stream ended (network loss, close code 4001 for a
  * client too far behind), the session reconnects by itself with {@code after} = the last seq it received,
  * backing off from 100 ms to 2 s, at most {@value #MAX_RECONNECTS} times in a row without a frame between; from
- * the third attempt on it asks control-service for fresh links first.
+ * the third attempt on it asks control-service for fresh links first. When the delivery instance its link names
+ * cannot be reached at all (it died), it asks at once for links naming another instance and connects there
+ * without waiting.
  * Thread-safe; handler calls are made one at a time.
  */
 public final class StreamSession implements AutoCloseable {
 
-    /** About 33 s of attempts: more than a failover of a crashed instance's partitions takes (10 to 15 s). */
+    /** About 33 s of attempts: more than a failover of a crashed instance's partitions takes (2 to 5 s). */
     static final int MAX_RECONNECTS = 20;
 
     private final TokenstreamClient client;
@@ -39,6 +42,8 @@ public final class StreamSession implements AutoCloseable {
     /** Answer tokens received: a frame may hold several. */
     private long tokens;
     private int failedAttempts;
+    /** The link whose delivery instance refused the last connection, to be named to control-service; or null. */
+    private URI unreachable;
     private int generation;
     private TokenstreamClient.Subscription subscription;
     private boolean closed;
@@ -146,6 +151,7 @@ public final class StreamSession implements AutoCloseable {
         int myGeneration;
         long after;
         boolean linkFailed;
+        URI avoid;
         synchronized (this) {
             if (closed || result.isDone()) {
                 return;
@@ -153,12 +159,14 @@ public final class StreamSession implements AutoCloseable {
             myGeneration = generation;
             after = lastSeq;
             linkFailed = failedAttempts > 1;
+            avoid = unreachable;
+            unreachable = null;
         }
-        // Fresh links when the token is about to expire, or when the link failed twice in a row: the delivery
-        // instance it names may be gone, and control names the one that serves the stream now.
-        if (linkFailed || TokenstreamClient.tokenExpiresSoon(metadata.ws())) {
+        // Fresh links when the token is about to expire, or when the link failed twice in a row or could not be
+        // connected: the delivery instance it names may be gone, and control names one that serves the stream now.
+        if (linkFailed || avoid != null || TokenstreamClient.tokenExpiresSoon(metadata.ws())) {
             try {
-                var fresh = client.links(metadata.streamId());
+                var fresh = client.links(metadata.streamId(), avoid);
                 metadata = new StreamMetadata(fresh.streamId(), fresh.ws(), fresh.sse());
             } catch (TokenstreamException e) {
                 // the old link is tried; its refusal counts as a failed attempt
@@ -178,7 +186,9 @@ public final class StreamSession implements AutoCloseable {
 
                 @Override
                 public void onError(Throwable error) {
-                    dropped(myGeneration, error);
+                    // An instance that stopped answering is left at once, as one that refused the connection.
+                    dropped(myGeneration, error, error instanceof TokenstreamClient.UnresponsiveException
+                            ? metadata.ws() : null);
                 }
             });
             synchronized (this) {
@@ -189,7 +199,7 @@ public final class StreamSession implements AutoCloseable {
             }
             opened.close();
         } catch (TokenstreamException e) {
-            dropped(myGeneration, e);
+            dropped(myGeneration, e, metadata.ws());
         }
     }
 
@@ -243,6 +253,11 @@ public final class StreamSession implements AutoCloseable {
     }
 
     private void dropped(int droppedGeneration, Throwable why) {
+        dropped(droppedGeneration, why, null);
+    }
+
+    /** @param refusedBy the link that could not be connected at all, or null for a connection that dropped */
+    private void dropped(int droppedGeneration, Throwable why, URI refusedBy) {
         long delayMillis;
         synchronized (this) {
             if (droppedGeneration != generation || closed || result.isDone()) {
@@ -259,6 +274,11 @@ public final class StreamSession implements AutoCloseable {
                 return;
             }
             delayMillis = Math.min(2000, 100L << Math.min(4, failedAttempts - 1));
+            if (refusedBy != null && failedAttempts <= 2) {
+                // Its instance is gone: fresh links naming another one, at once (later refusals back off).
+                unreachable = refusedBy;
+                delayMillis = 0;
+            }
         }
         reconnects.incrementAndGet();
         CompletableFuture.runAsync(this::connect,

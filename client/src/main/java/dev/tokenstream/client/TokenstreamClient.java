@@ -17,16 +17,22 @@ import dev.tokenstream.events.serde.Json;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -39,6 +45,25 @@ import java.util.concurrent.TimeUnit;
 public final class TokenstreamClient {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * How long a WebSocket handshake may take: an instance that accepts the connection but does not answer (frozen)
+     * is left after this, as one that refuses it at once.
+     */
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+    /** A subscription that has heard nothing for this long pings delivery, and again each time as long. */
+    static final Duration PING_AFTER = Duration.ofMillis(500);
+    /**
+     * A subscription that has heard nothing, neither a frame nor a pong, for this long is dropped as
+     * {@link UnresponsiveException}: its delivery instance hangs, and the session goes to another at once. Three
+     * pings unanswered; a delivery instance under load answers a ping within milliseconds (its event loop answers
+     * it, no stream's work).
+     */
+    static final Duration LIVENESS_TIMEOUT = Duration.ofMillis(1500);
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "tokenstream-websocket-liveness");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /** The environment variable the one-argument constructor takes the API key from. */
     public static final String API_KEY_ENV = "TOKENSTREAM_API_KEY";
@@ -127,7 +152,21 @@ public final class TokenstreamClient {
      *                              status 0 when control-service is unreachable
      */
     public Started links(String streamId) {
-        return started(call("GET", "/v1/streams/" + streamId, null, 200).put("streamId", streamId));
+        return links(streamId, null);
+    }
+
+    /**
+     * A stream's links with fresh stream tokens, on another delivery instance than one that could not be reached.
+     *
+     * @param unreachable a link (or base URL) of a delivery instance the client could not connect to, or null
+     * @return its id and links
+     * @throws TokenstreamException as {@link #links(String)}
+     */
+    public Started links(String streamId, URI unreachable) {
+        String query = unreachable == null ? "" : "?unreachable=" + URLEncoder.encode(
+                unreachable.getScheme().replaceFirst("^ws", "http") + "://" + unreachable.getRawAuthority(),
+                StandardCharsets.UTF_8);
+        return started(call("GET", "/v1/streams/" + streamId + query, null, 200).put("streamId", streamId));
     }
 
     /** @return whether the stream token in {@code link} expires within a minute (false when it has none) */
@@ -250,11 +289,12 @@ public final class TokenstreamClient {
         URI uri = afterSeq < 0 ? ws : URI.create(ws + (ws.getQuery() == null ? "?" : "&") + "after=" + afterSeq);
         var subscription = new Subscription(listener);
         try {
-            subscription.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(uri, subscription.reader).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            subscription.socket = http.newWebSocketBuilder().connectTimeout(HANDSHAKE_TIMEOUT)
+                    .buildAsync(uri, subscription.reader).get(HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             throw new TokenstreamException("cannot open the WebSocket " + uri + ": " + e.getMessage(), e);
         }
+        subscription.watch();
         return subscription;
     }
 
@@ -280,8 +320,18 @@ public final class TokenstreamClient {
         default void onClose(int code, String reason) {
         }
 
-        /** The connection failed. */
+        /** The connection failed, or stopped answering ({@link UnresponsiveException}). */
         default void onError(Throwable error) {
+        }
+    }
+
+    /**
+     * A subscription's delivery instance answered neither frames nor pings for {@link #LIVENESS_TIMEOUT} (1.5 s):
+     * it hangs, or the network to it does; the subscription was dropped.
+     */
+    public static final class UnresponsiveException extends TokenstreamException {
+        UnresponsiveException(String message) {
+            super(0, message);
         }
     }
 
@@ -292,9 +342,41 @@ public final class TokenstreamClient {
         private final CompletableFuture<Integer> closed = new CompletableFuture<>();
         private final WebSocket.Listener reader = new Reader();
         private volatile WebSocket socket;
+        private volatile long heardNanos = System.nanoTime();
+        private volatile ScheduledFuture<?> watchdog;
 
         private Subscription(FrameListener listener) {
             this.listener = listener;
+        }
+
+        /** Pings delivery while it is silent, and drops the connection when it answers nothing. */
+        private void watch() {
+            heardNanos = System.nanoTime();
+            watchdog = WATCHDOG.scheduleWithFixedDelay(this::checkLiveness, PING_AFTER.toMillis(),
+                    PING_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private void checkLiveness() {
+            WebSocket open = socket;
+            if (open == null || closed.isDone()) {
+                watchdog.cancel(false);
+                return;
+            }
+            long silentNanos = System.nanoTime() - heardNanos;
+            if (silentNanos >= LIVENESS_TIMEOUT.toNanos()) {
+                watchdog.cancel(false);
+                open.abort();
+                if (closed.complete(-1)) {
+                    listener.onError(new UnresponsiveException("delivery answered nothing for "
+                            + silentNanos / 1_000_000 + " ms"));
+                }
+            } else if (silentNanos >= PING_AFTER.toNanos()) {
+                try {
+                    open.sendPing(ByteBuffer.allocate(0));
+                } catch (IllegalStateException e) {
+                    // the last ping is still being sent: the check goes on
+                }
+            }
         }
 
         /** Sends a client op ({@code pause}, {@code resume}, {@code cancel}); the answer comes as a frame. */
@@ -317,6 +399,10 @@ public final class TokenstreamClient {
 
         @Override
         public void close() {
+            ScheduledFuture<?> checks = watchdog;
+            if (checks != null) {
+                checks.cancel(false);
+            }
             WebSocket open = socket;
             if (open != null && !open.isOutputClosed()) {
                 open.sendClose(WebSocket.NORMAL_CLOSURE, "client done");
@@ -333,6 +419,7 @@ public final class TokenstreamClient {
 
             @Override
             public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                heardNanos = System.nanoTime();
                 partial.append(data);
                 if (last) {
                     String text = partial.toString();
@@ -354,16 +441,31 @@ public final class TokenstreamClient {
             }
 
             @Override
+            public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+                heardNanos = System.nanoTime();
+                webSocket.request(1);
+                return null;
+            }
+
+            @Override
+            public CompletionStage<?> onPing(WebSocket webSocket, ByteBuffer message) {
+                heardNanos = System.nanoTime();
+                return WebSocket.Listener.super.onPing(webSocket, message);
+            }
+
+            @Override
             public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                listener.onClose(statusCode, reason);
-                closed.complete(statusCode);
+                if (closed.complete(statusCode)) {
+                    listener.onClose(statusCode, reason);
+                }
                 return null;
             }
 
             @Override
             public void onError(WebSocket webSocket, Throwable error) {
-                listener.onError(error);
-                closed.complete(-1);
+                if (closed.complete(-1)) {
+                    listener.onError(error);
+                }
             }
         }
     }

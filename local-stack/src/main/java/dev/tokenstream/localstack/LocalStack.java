@@ -60,7 +60,7 @@ import java.util.concurrent.TimeoutException;
 public final class LocalStack {
 
     /** The processor's Kafka Streams application id, its consumer group. */
-    private static final String PROCESSOR_GROUP = "tokenstream-processor";
+    public static final String PROCESSOR_GROUP = "tokenstream-processor";
     private static final String PROCESSOR_INSTANCE = "local-stack-processor";
     private static final String INGEST_INSTANCE = "local-stack-ingest";
     /** Streams the one ingest instance calls providers for at once, unless INGEST_MAX_CONCURRENT_STREAMS says. */
@@ -313,6 +313,46 @@ public final class LocalStack {
     }
 
     /**
+     * Freezes one process of the running stack with SIGSTOP, as a long GC pause, a stuck disk or a starved VM would:
+     * its sockets stay open, it answers nothing, its group memberships expire. {@link #wake} lets it go on.
+     *
+     * @param name a process name, as {@link #status()} lists them
+     * @throws StackException when no such process runs, or the signal cannot be sent
+     */
+    public void hang(String name) {
+        signal(name, "STOP");
+    }
+
+    /**
+     * Lets a process frozen by {@link #hang} go on (SIGCONT), where it stopped.
+     *
+     * @param name a process name, as {@link #status()} lists them
+     * @throws StackException when no such process runs, or the signal cannot be sent
+     */
+    public void wake(String name) {
+        signal(name, "CONT");
+    }
+
+    private void signal(String name, String signal) {
+        Long pid = readState().get(name);
+        if (pid == null || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            throw new StackException(name + " is not running in the local stack at " + settings.workDir());
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new StackException("cannot send SIG" + signal + " to " + name + " (pid " + pid + ")");
+            }
+        } catch (IOException e) {
+            throw new StackException("cannot send SIG" + signal + " to " + name + " (pid " + pid + ")", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while signalling " + name, e);
+        }
+        progress.printf("Sent SIG%s to %s (pid %d)%n", signal, name, pid);
+    }
+
+    /**
      * Stops one process of the running stack with SIGTERM, as a rollout or a scale-in does, and waits until it has
      * exited (a draining ingest takes up to its drain timeout).
      *
@@ -524,6 +564,9 @@ public final class LocalStack {
                 "share.coordinator.state.topic.replication.factor=1",
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
+                // The services' groups notice a lost member after 1.5 s (docs/scaling.md "Failover"); Kafka's floor
+                // is 6 s by default.
+                "group.min.session.timeout.ms=1000",
                 "auto.create.topics.enable=false",
                 "");
     }

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -47,9 +48,12 @@ import static org.awaitility.Awaitility.await;
  *   partitions (frames consumed per instance about half the total); their links name the owning instance, and a
  *   client connected to the instance that does <em>not</em> own its stream gets the exact text, every seq once, in
  *   order;</li>
- *   <li>with streams running, the second instance of every service is killed with SIGKILL at once: every stream
- *   completes with exactly its text (or, started by the killed ingest, fails {@code interrupted} with a prefix of
- *   it), the clients of the streams the killed delivery owned included; the longest silence is printed.</li>
+ *   <li>failover (issue 29): with six streams running, the second instance of one service at a time is killed with
+ *   SIGKILL (then restarted), or hung with SIGSTOP for 30 s (then woken): every stream completes with exactly its
+ *   text (or, started by the killed ingest, fails {@code interrupted} with a prefix of it), the clients of the
+ *   streams the lost delivery owned included; each round's longest silence is printed, with its p50 and max per
+ *   service. In the suite: a kill of each service and a hang of the processor and of delivery;
+ *   {@code -Dtokenstream.failover.rounds=N} repeats kills and hangs of all four N times.</li>
  * </ol>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -61,7 +65,18 @@ class ScaleOutIT {
     private static final Pattern FORWARDED =
             Pattern.compile("(?m)^tokenstream_delivery_frames_forwarded_total ([0-9.E]+)");
 
+    private static final List<String> SERVICES = List.of("stream-processor", "delivery-service", "ingest-service",
+            "control-service");
+    /** How long a hung instance stays frozen. */
+    private static final Duration HANG = Duration.ofSeconds(30);
+    /**
+     * A bound far above the goal (2 s p50, 5 s max: the figures are printed and kept in docs/performance.md), so
+     * that the suite fails on a failover that does not happen, not on a noisy machine.
+     */
+    private static final Duration SILENCE_BOUND = Duration.ofSeconds(20);
+
     private final HttpClient http = HttpClient.newHttpClient();
+    private final List<Round> rounds = new ArrayList<>();
     private LocalStack stack;
     private final List<TokenstreamClient> clients = new ArrayList<>();
 
@@ -87,7 +102,30 @@ class ScaleOutIT {
     @Test
     void shouldSpreadStreamsAndServeThemFromEitherInstanceAndSurviveLosingOneOfEach() throws Exception {
         spreadAndForward();
-        survive();
+        int repeats = Integer.getInteger("tokenstream.failover.rounds", 1);
+        for (int repeat = 0; repeat < repeats; repeat++) {
+            for (String service : SERVICES) {
+                rounds.add(failover(service, false));
+            }
+            // A hang costs its 30 s: in the suite the processor's and delivery's, all four on request.
+            for (String service : repeats > 1 ? SERVICES : List.of("stream-processor", "delivery-service")) {
+                rounds.add(failover(service, true));
+            }
+        }
+        System.out.println("failover, two instances of every service, one fault at a time (silence: the longest gap"
+                + " between two frames any of six clients saw):");
+        rounds.forEach(round -> System.out.printf("  %-20s %-10s silence %5d ms, status again after %5d ms, %s%n",
+                round.instance, round.fault, round.silenceMillis, round.statusAfterMillis, round.outcomes));
+        SERVICES.forEach(service -> {
+            long[] silences = rounds.stream().filter(round -> round.instance.startsWith(service))
+                    .mapToLong(Round::silenceMillis).sorted().toArray();
+            System.out.printf("  %-20s rounds %d, silence p50 %d ms, max %d ms%n", service, silences.length,
+                    silences[silences.length / 2], silences[silences.length - 1]);
+        });
+        for (Round round : rounds) {
+            assertThat(Duration.ofMillis(round.silenceMillis)).as("%s %s: a client's longest silence", round.instance,
+                    round.fault).isLessThan(SILENCE_BOUND);
+        }
     }
 
     private void spreadAndForward() throws Exception {
@@ -139,57 +177,100 @@ class ScaleOutIT {
         }
     }
 
-    private void survive() throws Exception {
+    /**
+     * One fault of one service's second instance while six streams run from control-service 1: kill (SIGKILL, then
+     * restarted) or hang (SIGSTOP for {@link #HANG}, then SIGCONT). Every stream ends with its exact text (or, if
+     * the killed ingest generated it, {@code interrupted} with a prefix); the longest silence any client saw is the
+     * round's figure. The stack is whole again (two members in every group) before it returns.
+     *
+     * @return the round's row for the table
+     */
+    private Round failover(String service, boolean hang) throws Exception {
+        String instance = service + "-2";
         List<Run> runs = new ArrayList<>();
         for (int k = 0; k < 6; k++) {
-            String prompt = "Scale out, a long story " + k;
-            var params = new GenerationParams(200, null, (long) k + 100);
-            var run = new Run(k, SystemTests.simulatorAnswer(stack, "sim-slow", prompt, params));
-            var arrivals = CallbackStreamHandler.builder().onToken((token, i) -> run.arrivals.add(System.nanoTime()))
-                    .build();
-            // control-service (1) survives; the links name each stream's owner, so the clients of the streams
-            // delivery-service-2 owns lose their connection with it and reconnect through fresh links.
-            run.session = clients.get(0).start(StartStreamRequest.prompt("simulator", "sim-slow", prompt, params), run.text,
-                    arrivals);
-            run.forwarded = !deliveryOwners().get(partitionOf(run.session.metadata().streamId()))
-                    .equals(stack.settings().deliveryUrl(1));
+            String prompt = "Failover of " + instance + ", a long story " + k + " of round " + (rounds.size() + 1);
+            var params = new GenerationParams(150, null, (long) k + 100 * rounds.size());
+            // The undisturbed text, asked of the simulator beside the stream (as long as the stream itself).
+            var run = new Run(k, CompletableFuture.supplyAsync(() -> answer("sim-slow", prompt, params)));
+            var arrivals = CallbackStreamHandler.builder()
+                    .onToken((token, i) -> run.arrivals.add(System.nanoTime()))
+                    .onComplete(text -> run.arrivals.add(System.nanoTime()))
+                    .onError(error -> run.arrivals.add(System.nanoTime())).build();
+            // control-service 1 survives; the links name each stream's delivery owner, so the clients of the
+            // streams delivery-service-2 owns lose their connection with it and reconnect through fresh links.
+            run.session = clients.get(0).start(StartStreamRequest.prompt("simulator", "sim-slow", prompt, params),
+                    run.text, arrivals);
             runs.add(run);
         }
-        assertThat(runs).as("some streams belong to the instance about to be killed").anyMatch(run -> run.forwarded);
         await().atMost(Duration.ofSeconds(60)).until(() -> runs.stream().allMatch(run -> run.text.tokenFrames() >= 10));
-        long killedAt = System.nanoTime();
-        for (String service : List.of("delivery-service", "stream-processor", "ingest-service", "control-service")) {
-            stack.kill(service + "-2");
+        long faultAt = System.nanoTime();
+        if (hang) {
+            stack.hang(instance);
+        } else {
+            stack.kill(instance);
         }
-        // Status goes through control to the processor's interactive queries: unanswered (503) while the processor's
-        // group moves the dead instance's tasks; every stream's, from the instance left.
+        // Status goes through control to the processor's interactive queries: unanswered (503) while the
+        // processor's group moves the lost instance's tasks.
         for (Run run : runs) {
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                     .until(() -> clients.get(0).status(run.session.metadata().streamId()) != null);
         }
-        long statusAfterMillis = (System.nanoTime() - killedAt) / 1_000_000;
-        long longestSilence = 0;
+        long statusAfterMillis = (System.nanoTime() - faultAt) / 1_000_000;
         List<String> outcomes = new ArrayList<>();
+        long longestSilence = 0;
         for (Run run : runs) {
             StreamResult result = run.session.awaitResult(Duration.ofMinutes(3));
             run.session.close();
-            assertThat(result.error() instanceof TokenstreamException).as("stream %d: the client gave up (%s)",
-                    run.index, result.error()).isFalse();
+            String expected = run.expected.get(3, TimeUnit.MINUTES);
+            assertThat(result.error() instanceof TokenstreamException).as("%s, stream %d: the client gave up (%s)",
+                    instance, run.index, result.error()).isFalse();
             if (result.state() == StreamState.COMPLETED) {
-                assertThat(result.text()).as("stream %d: the whole answer, nothing lost, repeated or spliced", run.index)
-                        .isEqualTo(run.expected);
-                outcomes.add("completed" + (run.forwarded ? " (owner killed)" : ""));
+                assertThat(result.text()).as("%s, stream %d: the whole answer, nothing lost, repeated or spliced",
+                        instance, run.index).isEqualTo(expected);
+                outcomes.add("completed");
             } else {
-                assertThat(result.state()).as("stream %d", run.index).isEqualTo(StreamState.FAILED);
+                assertThat(result.state()).as("%s, stream %d", instance, run.index).isEqualTo(StreamState.FAILED);
                 assertThat(((StreamFailedException) result.error()).code()).isEqualTo("interrupted");
-                assertThat(run.expected).as("stream %d: a prefix, never a splice", run.index).startsWith(result.text());
-                outcomes.add("failed interrupted");
+                assertThat(service).as("only a lost ingest ends a stream early").isEqualTo("ingest-service");
+                assertThat(expected).as("%s, stream %d: a prefix, never a splice", instance, run.index)
+                        .startsWith(result.text());
+                outcomes.add("interrupted");
             }
             longestSilence = Math.max(longestSilence, run.longestSilenceMillis());
         }
-        System.out.printf("scale-out: second instance of every service killed mid-stream: %s; longest silence a "
-                + "client saw %d ms; every stream's status answered again %d ms after the kills%n", outcomes,
-                longestSilence, statusAfterMillis);
+        if (hang) {
+            long hungFor = System.nanoTime() - faultAt;
+            if (hungFor < HANG.toNanos()) {
+                TimeUnit.NANOSECONDS.sleep(HANG.toNanos() - hungFor);
+            }
+            stack.wake(instance);
+        } else {
+            stack.restart(instance);
+        }
+        awaitWhole();
+        return new Round(instance, hang ? "hang " + HANG.toSeconds() + " s" : "kill", longestSilence, statusAfterMillis,
+                outcomes);
+    }
+
+    /** Waits until both instances of every partition-owning service are members of their group again. */
+    private void awaitWhole() {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                stack.settings().bootstrapServers()))) {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
+                    admin.describeConsumerGroups(List.of("tokenstream-delivery", "tokenstream-ingest",
+                            LocalStack.PROCESSOR_GROUP)).all().get(10, TimeUnit.SECONDS).values().stream()
+                            .allMatch(group -> group.members().stream().filter(m -> !m.assignment()
+                                    .topicPartitions().isEmpty()).count() == INSTANCES));
+        }
+    }
+
+    private String answer(String model, String prompt, GenerationParams params) {
+        try {
+            return SystemTests.simulatorAnswer(stack, model, prompt, params);
+        } catch (Exception e) {
+            throw new IllegalStateException("the simulator's undisturbed answer", e);
+        }
     }
 
     /** @return each deliveries partition's owner, as the delivery instances' advertised URL */
@@ -250,16 +331,20 @@ class ScaleOutIT {
         }
     }
 
-    /** A stream of the kill round: its undisturbed text, what its client received and when. */
+    /** One fault's figures. */
+    private record Round(String instance, String fault, long silenceMillis, long statusAfterMillis,
+                         List<String> outcomes) {
+    }
+
+    /** A stream of a failover round: its undisturbed text, what its client received and when. */
     private static final class Run {
         final int index;
-        final String expected;
+        final CompletableFuture<String> expected;
         final BufferedStreamHandler text = new BufferedStreamHandler();
         final List<Long> arrivals = new CopyOnWriteArrayList<>();
         StreamSession session;
-        boolean forwarded;
 
-        Run(int index, String expected) {
+        Run(int index, CompletableFuture<String> expected) {
             this.index = index;
             this.expected = expected;
         }

@@ -20,6 +20,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -82,14 +83,34 @@ public class StreamsResource {
      * processor's state store, so any instance answers for any stream until {@code processor.retain-terminal} after
      * it ended.
      *
-     * @return 200; 404 problem details for an unknown stream, or another tenant's; 503 with {@code Retry-After}
-     *         while the processor cannot answer (restarting)
+     * @param unreachable optional: the base URL of a delivery instance the client could not connect to (the SDK
+     *                    sends the one its link named); the fresh links then name another instance
+     * @return 200; 400 problem details for an {@code unreachable} that is not an http(s) URL; 404 for an unknown
+     *         stream, or another tenant's; 503 with {@code Retry-After} while the processor cannot answer
+     *         (restarting)
      */
     @GET
     @Path("/{id}")
-    public Uni<StreamStatus> status(@PathParam("id") String id) {
+    public Uni<StreamStatus> status(@PathParam("id") String id, @QueryParam("unreachable") String unreachable) {
         checkId(id);
-        return control.status(Caller.of(identity), id);
+        return control.status(Caller.of(identity), id, authorityOf(unreachable));
+    }
+
+    /** @return the host and port of an http(s) URL; null for none */
+    private static String authorityOf(String url) {
+        if (url == null || url.isEmpty()) {
+            return null;
+        }
+        try {
+            URI uri = new URI(url);
+            if (uri.getAuthority() != null && uri.getScheme() != null && uri.getScheme().matches("(?i)https?|wss?")) {
+                return uri.getAuthority();
+            }
+        } catch (java.net.URISyntaxException e) {
+            // answered below
+        }
+        throw new ProblemException(Reason.INVALID_REQUEST, "unreachable must be the base URL of a delivery instance, "
+                + "e.g. http://delivery.example:8081");
     }
 
     @POST

@@ -41,8 +41,17 @@ public class StreamControl {
      *         cannot answer
      */
     public Uni<StreamStatus> status(Caller caller, String id) {
+        return status(caller, id, null);
+    }
+
+    /**
+     * @param unreachable the {@code host:port} of a delivery instance the caller could not reach, or null: the
+     *                    links then name another instance
+     * @return as {@link #status(Caller, String)}
+     */
+    public Uni<StreamStatus> status(Caller caller, String id, String unreachable) {
         return visible(id, caller).map(known -> new StreamStatus(id, known.state(), known.stats(),
-                caller.kind() == Caller.Kind.TENANT_KEY ? linker.links(id, known.tenant()) : null));
+                caller.kind() == Caller.Kind.TENANT_KEY ? linker.links(id, known.tenant(), unreachable) : null));
     }
 
     /**

@@ -25,7 +25,16 @@ public class StreamLinker {
 
     /** @return the links of stream {@code id} of {@code tenant}, with a stream token valid for the token TTL */
     public StreamLinks links(String id, String tenant) {
-        String delivery = deliveryLinks.baseUrl(id);
+        return links(id, tenant, null);
+    }
+
+    /**
+     * @param unreachable the {@code host:port} of a delivery instance the client could not reach, or null
+     * @return the links of stream {@code id} of {@code tenant}, on another delivery instance than
+     *         {@code unreachable} where one is known
+     */
+    public StreamLinks links(String id, String tenant, String unreachable) {
+        String delivery = deliveryLinks.baseUrl(id, unreachable);
         String token = "?token=" + tokens.issue(id, tenant, true);
         String ws = delivery.replaceFirst("^http", "ws") + "/v1/streams/" + id + "/ws" + token;
         return new StreamLinks(ws, delivery + "/v1/streams/" + id + "/events" + token,

@@ -36,7 +36,11 @@ public class OwnerFeeds {
     /** WebSocket close code of an instance asked for a stream whose partition it does not own. */
     public static final int NOT_OWNER = 4010;
     private static final long FIRST_RETRY_MILLIS = 100;
-    private static final long MAX_RETRY_MILLIS = 2000;
+    /**
+     * A link to a peer is cheap to try again, and the silence of its clients is bounded by how soon it is tried
+     * once the partition has a live owner (1.5 s session timeout, docs/scaling.md "Failover"): at most every 400 ms.
+     */
+    private static final long MAX_RETRY_MILLIS = 400;
 
     private final Vertx vertx;
     private final PartitionOwners owners;
