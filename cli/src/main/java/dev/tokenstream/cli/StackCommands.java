@@ -22,11 +22,20 @@ final class StackCommands {
                 + "TOKENSTREAM_INSTANCES, else 1): instance i listens 10 * (i - 1) above the first one's port.")
         Integer instances;
 
+        @Option(names = "--brokers", paramLabel = "N", description = "Kafka brokers, each a KRaft controller too (1 "
+                + "or 3; default TOKENSTREAM_BROKERS, else 1): with 3, every topic has 3 replicas and "
+                + "min.insync.replicas 2, as in the prod overlay; broker i listens 10 * (i - 1) above the first one's "
+                + "ports.")
+        Integer brokers;
+
         @Override
         public Integer call() {
             LocalStack stack = cli.stack();
             if (instances != null) {
                 stack = new LocalStack(stack.settings().withInstances(instances), System.out);
+            }
+            if (brokers != null) {
+                stack = new LocalStack(stack.settings().withBrokers(brokers), System.out);
             }
             stack.up();
             return 0;

@@ -77,6 +77,8 @@ public final class LocalStack {
             "delivery-service", "TOKENSTREAM_DELIVERY_PORT");
     /** The state file's entry for the instances of each service; every other entry is a process name and its pid. */
     private static final String INSTANCES_KEY = "instances";
+    /** The state file's entry for the brokers. */
+    private static final String BROKERS_KEY = "brokers";
 
     private final StackSettings settings;
     private final PrintStream progress;
@@ -155,8 +157,10 @@ public final class LocalStack {
         String kafka = "-Dkafka.bootstrap.servers=" + settings.bootstrapServers();
         Path data = settings.workDir().resolve("data");
         List<Component> components = new ArrayList<>(List.of(
-                new Component("kafka", settings.kafkaPort(), null, List.of()),
                 new Component("provider-simulator", settings.simulatorPort(), "provider-simulator", List.of())));
+        for (int i = brokers(); i >= 1; i--) {
+            components.add(0, new Component(instanceName("kafka", i), settings.kafkaPort(i), null, List.of()));
+        }
         int instances = instances();
         for (int i = 1; i <= instances; i++) {
             String processor = instanceName("stream-processor", i);
@@ -219,17 +223,27 @@ public final class LocalStack {
      *         {@code down} and {@code status} see every instance an {@code up --instances N} started)
      */
     int instances() {
+        return Math.max(settings.instances(), recorded(INSTANCES_KEY));
+    }
+
+    /** @return brokers: the settings', or those of the stack the state file records */
+    int brokers() {
+        return Math.max(settings.brokers(), recorded(BROKERS_KEY));
+    }
+
+    /** @return a count the state file records, 1 when none */
+    private int recorded(String key) {
         Path file = settings.workDir().resolve(STATE_FILE);
         if (Files.exists(file)) {
             try (var in = Files.newBufferedReader(file)) {
                 var state = new Properties();
                 state.load(in);
-                return Math.max(settings.instances(), Integer.parseInt(state.getProperty(INSTANCES_KEY, "1")));
+                return Integer.parseInt(state.getProperty(key, "1"));
             } catch (IOException | NumberFormatException e) {
-                return settings.instances();
+                return 1;
             }
         }
-        return settings.instances();
+        return 1;
     }
 
     /**
@@ -252,14 +266,19 @@ public final class LocalStack {
         checkPortsFree();
         Map<String, Long> pids = new LinkedHashMap<>();
         try {
+            // A quorum of three answers once two run: all are started, then awaited.
+            Map<Component, Process> brokers = new LinkedHashMap<>();
             for (Component component : components()) {
                 if (component.isBroker()) {
-                    pids.put(component.name(), startBroker());
-                    createTopics();
-                    publishKeys();
-                    forgetProcessorMembership();
+                    Process broker = launchBroker(component, false);
+                    brokers.put(component, broker);
+                    pids.put(component.name(), broker.pid());
                 }
             }
+            awaitBrokers(brokers);
+            createTopics();
+            publishKeys();
+            forgetProcessorMembership();
             List<Component> services = components().stream().filter(c -> !c.isBroker()).toList();
             for (Component service : services) {
                 pids.put(service.name(), startService(service));
@@ -399,8 +418,10 @@ public final class LocalStack {
             throw new StackException(name + " still runs; kill or stop it first");
         }
         if (component.isBroker()) {
-            pids.put(name, startBroker(true));
+            Process broker = launchBroker(component, true);
+            pids.put(name, broker.pid());
             writeState(pids);
+            awaitBrokers(Map.of(component, broker));
             return;
         }
         long pid = startService(component, true);
@@ -461,7 +482,10 @@ public final class LocalStack {
     private void checkPortsFree() {
         List<String> taken = new ArrayList<>();
         Map<Integer, String> ports = new LinkedHashMap<>();
-        ports.put(settings.controllerPort(), "the KRaft controller (TOKENSTREAM_CONTROLLER_PORT)");
+        for (int i = 1; i <= brokers(); i++) {
+            ports.put(settings.controllerPort(i), "the KRaft controller of " + instanceName("kafka", i)
+                    + " (TOKENSTREAM_CONTROLLER_PORT)");
+        }
         for (Component component : components()) {
             String what = component.name() + " (" + PORT_VARIABLES.get(component.module() == null ? "kafka"
                     : component.module()) + ")";
@@ -483,88 +507,142 @@ public final class LocalStack {
         }
     }
 
-    private long startBroker() {
-        return startBroker(false);
+    /** @return broker {@code component}'s node id: 1, 2, 3, as its name ({@code kafka}, {@code kafka-2}, ...) */
+    private int nodeId(Component component) {
+        return (component.port() - settings.kafkaPort(1)) / StackSettings.INSTANCE_PORT_STEP + 1;
     }
 
-    /** @param appendLog whether the log goes on (a restart) rather than starting anew */
-    private long startBroker(boolean appendLog) {
-        Path kafkaDir = settings.workDir().resolve("kafka");
-        Path dataDir = settings.workDir().resolve("data").resolve("kafka");
+    /**
+     * Writes a broker's configuration, formats its storage on the first run and starts it.
+     *
+     * @param appendLog whether the log goes on (a restart) rather than starting anew
+     */
+    private Process launchBroker(Component component, boolean appendLog) {
+        int node = nodeId(component);
+        String name = component.name();
+        Path kafkaDir = settings.workDir().resolve(name);
+        Path dataDir = settings.workDir().resolve("data").resolve(name);
         Path config = kafkaDir.resolve("server.properties");
         try {
             Files.createDirectories(kafkaDir);
             Files.createDirectories(dataDir);
             Files.createDirectories(settings.workDir().resolve("logs"));
-            Files.writeString(config, brokerConfig(dataDir), StandardCharsets.UTF_8);
+            Files.writeString(config, brokerConfig(node, dataDir), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new StackException("cannot write the broker configuration to " + config, e);
         }
         if (!Files.exists(dataDir.resolve("meta.properties"))) {
             progress.println("Formatting Kafka storage (KRaft, first run) in " + dataDir);
-            Process format = launch(List.of(java(), "-cp", kafkaLibs() + "/*", "kafka.tools.StorageTool", "format",
-                    "--standalone", "--ignore-formatted", "-t", Uuid.randomUuid().toString(), "-c", config.toString()),
-                    logFile("kafka-format"), false);
+            List<String> format = new ArrayList<>(List.of(java(), "-cp", kafkaLibs() + "/*", "kafka.tools.StorageTool",
+                    "format", "--ignore-formatted", "-t", clusterId(), "-c", config.toString()));
+            if (brokers() == 1) {
+                format.add("--standalone");
+            }
+            Process formatting = launch(format, logFile(name + "-format"), false);
             try {
-                if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
-                    throw new StackException("formatting Kafka storage failed; see " + logFile("kafka-format"));
+                if (!formatting.waitFor(60, TimeUnit.SECONDS) || formatting.exitValue() != 0) {
+                    throw new StackException("formatting Kafka storage failed; see " + logFile(name + "-format"));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StackException("interrupted while formatting Kafka storage", e);
             }
         }
-        progress.printf("Starting Kafka broker (KRaft) on %s%n", settings.bootstrapServers());
-        Process broker = launch(List.of(java(), "-Xms256m", "-Xmx512m", "-XX:+UseG1GC",
+        progress.printf("Starting Kafka broker %s (KRaft) on localhost:%d%n", name, component.port());
+        return launch(List.of(java(), "-Xms256m", "-Xmx512m", "-XX:+UseG1GC",
                 "-Dlog4j2.configurationFile=none", "-cp", kafkaLibs() + "/*", "kafka.Kafka", config.toString()),
-                logFile("kafka"), appendLog);
+                logFile(name), appendLog);
+    }
+
+    /** @return the cluster id every broker's storage is formatted with, made on the first run */
+    private String clusterId() {
+        Path file = settings.workDir().resolve("data").resolve("cluster.id");
+        try {
+            if (!Files.exists(file)) {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, Uuid.randomUuid().toString(), StandardCharsets.UTF_8);
+            }
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new StackException("cannot keep the Kafka cluster id in " + file, e);
+        }
+    }
+
+    /** Waits until each broker started is among the cluster's live nodes. */
+    private void awaitBrokers(Map<Component, Process> brokers) {
         long started = System.nanoTime();
         try (Admin admin = admin()) {
             while (true) {
-                if (!broker.isAlive()) {
-                    throw new StackException("the Kafka broker exited with code " + broker.exitValue() + "; see "
-                            + logFile("kafka"));
+                for (var broker : brokers.entrySet()) {
+                    if (!broker.getValue().isAlive()) {
+                        throw new StackException("the Kafka broker " + broker.getKey().name() + " exited with code "
+                                + broker.getValue().exitValue() + "; see " + logFile(broker.getKey().name()));
+                    }
                 }
                 try {
-                    admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
-                    break;
-                } catch (ExecutionException | TimeoutException e) {
-                    if (System.nanoTime() - started > READY_TIMEOUT.toNanos()) {
-                        broker.destroyForcibly();
-                        throw new StackException("the Kafka broker was not ready within " + READY_TIMEOUT.toSeconds()
-                                + " s; see " + logFile("kafka"));
+                    var live = admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).stream()
+                            .map(org.apache.kafka.common.Node::id).toList();
+                    if (brokers.keySet().stream().allMatch(broker -> live.contains(nodeId(broker)))) {
+                        break;
                     }
+                    TimeUnit.MILLISECONDS.sleep(200);
+                } catch (ExecutionException | TimeoutException e) {
+                    // not answering yet
+                }
+                if (System.nanoTime() - started > READY_TIMEOUT.toNanos()) {
+                    brokers.values().forEach(Process::destroyForcibly);
+                    throw new StackException("the Kafka brokers were not ready within " + READY_TIMEOUT.toSeconds()
+                            + " s; see " + logFile(brokers.keySet().iterator().next().name()));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StackException("interrupted while waiting for Kafka", e);
         }
-        progress.printf("Kafka broker ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
-        return broker.pid();
+        progress.printf("Kafka ready in %.1f s (%s)%n", (System.nanoTime() - started) / 1e9,
+                brokers.keySet().stream().map(Component::name).collect(java.util.stream.Collectors.joining(", ")));
     }
 
-    private String brokerConfig(Path dataDir) {
+    private String brokerConfig(int node, Path dataDir) {
+        int replicas = settings.replicationFactor();
+        int minIsr = settings.minInsyncReplicas();
+        List<String> voters = new ArrayList<>();
+        for (int i = 1; i <= brokers(); i++) {
+            voters.add(i + "@localhost:" + settings.controllerPort(i));
+        }
         return String.join("\n",
-                "# Written by the Tokenstream local stack: one node, broker and KRaft controller in one JVM.",
+                "# Written by the Tokenstream local stack: " + brokers() + " node(s), each a broker and a KRaft "
+                        + "controller in one JVM.",
                 "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.bootstrap.servers=localhost:" + settings.controllerPort(),
-                "listeners=PLAINTEXT://localhost:" + settings.kafkaPort() + ",CONTROLLER://localhost:"
-                        + settings.controllerPort(),
-                "advertised.listeners=PLAINTEXT://localhost:" + settings.kafkaPort(),
+                "node.id=" + node,
+                brokers() == 1 ? "controller.quorum.bootstrap.servers=localhost:" + settings.controllerPort(1)
+                        : "controller.quorum.voters=" + String.join(",", voters),
+                "listeners=PLAINTEXT://localhost:" + settings.kafkaPort(node) + ",CONTROLLER://localhost:"
+                        + settings.controllerPort(node),
+                "advertised.listeners=PLAINTEXT://localhost:" + settings.kafkaPort(node),
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=PLAINTEXT",
                 "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                 "log.dirs=" + dataDir,
                 "num.partitions=" + settings.partitions(),
-                "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                // The prod overlay's replication with three brokers: a broker's loss loses no acknowledged record.
+                "offsets.topic.replication.factor=" + replicas,
+                "transaction.state.log.replication.factor=" + replicas,
+                "transaction.state.log.min.isr=" + minIsr,
+                "share.coordinator.state.topic.replication.factor=" + replicas,
+                "share.coordinator.state.topic.min.isr=" + minIsr,
+                "default.replication.factor=" + replicas,
+                "min.insync.replicas=" + minIsr,
+                // A broker that stops heartbeating is fenced, and its partitions led elsewhere, after 2.5 s (Kafka's
+                // default is 9 s), as in the prod overlay (docs/scaling.md "Failover").
+                "broker.heartbeat.interval.ms=500",
+                "broker.session.timeout.ms=2500",
+                // A lost active controller is replaced after 1 s without its fetches and an election of 0.5 to 1 s
+                // (Kafka's defaults: 2 s and 1 to 2 s).
+                "controller.quorum.fetch.timeout.ms=1000",
+                "controller.quorum.election.timeout.ms=500",
                 "group.initial.rebalance.delay.ms=0",
-                // The services' groups notice a lost member after 1.5 s (docs/scaling.md "Failover"); Kafka's floor
+                // The services' groups notice a lost member after 1 s (docs/scaling.md "Failover"); Kafka's floor
                 // is 6 s by default.
                 "group.min.session.timeout.ms=1000",
                 "auto.create.topics.enable=false",
@@ -579,7 +657,8 @@ public final class LocalStack {
         int partitions = settings.partitions();
         List<NewTopic> topics = new ArrayList<>();
         for (TopicSpec spec : TopicSpec.ALL) {
-            topics.add(new NewTopic(spec.name(), spec.partitions(partitions), (short) 1).configs(spec.compacted()
+            topics.add(new NewTopic(spec.name(), spec.partitions(partitions), (short) settings.replicationFactor())
+                    .configs(spec.compacted()
                     ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
                     : Map.of(TopicConfig.RETENTION_MS_CONFIG, retentionMs(spec.name()))));
         }
@@ -783,6 +862,7 @@ public final class LocalStack {
         var state = new Properties();
         pids.forEach((name, pid) -> state.setProperty(name, String.valueOf(pid)));
         state.setProperty(INSTANCES_KEY, String.valueOf(instances()));
+        state.setProperty(BROKERS_KEY, String.valueOf(brokers()));
         try {
             Files.createDirectories(settings.workDir());
             try (var out = Files.newBufferedWriter(settings.workDir().resolve(STATE_FILE))) {

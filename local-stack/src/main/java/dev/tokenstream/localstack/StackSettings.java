@@ -29,10 +29,14 @@ import java.util.stream.Collectors;
  *                       ingest writes token events and the processor reads them
  * @param instances      instances of each service (default 1, {@code TOKENSTREAM_INSTANCES}): instance {@code i}
  *                       (from 1) of a service listens {@link #INSTANCE_PORT_STEP}{@code  * (i - 1)} above its port
+ * @param brokers        Kafka brokers, each also a KRaft controller (1 or 3, default 1, {@code TOKENSTREAM_BROKERS}):
+ *                       broker {@code i} listens {@link #INSTANCE_PORT_STEP}{@code  * (i - 1)} above both Kafka
+ *                       ports; with 3, topics are replicated as in the prod overlay (3 replicas,
+ *                       {@code min.insync.replicas} 2)
  */
 public record StackSettings(Path home, Path workDir, int kafkaPort, int controllerPort, int controlPort,
                             int deliveryPort, int processorPort, int ingestPort, int simulatorPort, int partitions,
-                            Map<String, Duration> retention, String topicLayout, int instances) {
+                            Map<String, Duration> retention, String topicLayout, int instances, int brokers) {
 
     /** Instance i of a service listens this far above instance i - 1: control-service 8080, 8090, 8100, ... */
     public static final int INSTANCE_PORT_STEP = 10;
@@ -54,6 +58,29 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
             throw new StackException("instances of each service must be from 1 to " + MAX_INSTANCES + ", not "
                     + instances);
         }
+        if (brokers != 1 && brokers != 3) {
+            throw new StackException("brokers must be 1 or 3 (a KRaft quorum of one or of three), not " + brokers);
+        }
+    }
+
+    /** @return replicas of each partition: 3 with three brokers, as in the prod overlay; 1 with one */
+    public int replicationFactor() {
+        return brokers;
+    }
+
+    /** @return the in-sync replicas an {@code acks=all} write needs: 2 of 3, as in the prod overlay; 1 of 1 */
+    public int minInsyncReplicas() {
+        return brokers == 1 ? 1 : 2;
+    }
+
+    /** @return broker {@code i}'s (from 1) client port */
+    public int kafkaPort(int i) {
+        return instancePort(kafkaPort, i);
+    }
+
+    /** @return broker {@code i}'s (from 1) KRaft controller port */
+    public int controllerPort(int i) {
+        return instancePort(controllerPort, i);
     }
 
     /** @return whether every stream has a token topic of its own */
@@ -64,13 +91,19 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
     /** @return the same settings with {@code layout} */
     public StackSettings withTopicLayout(String layout) {
         return new StackSettings(home, workDir, kafkaPort, controllerPort, controlPort, deliveryPort, processorPort,
-                ingestPort, simulatorPort, partitions, retention, layout, instances);
+                ingestPort, simulatorPort, partitions, retention, layout, instances, brokers);
     }
 
     /** @return the same settings with {@code count} instances of each service */
     public StackSettings withInstances(int count) {
         return new StackSettings(home, workDir, kafkaPort, controllerPort, controlPort, deliveryPort, processorPort,
-                ingestPort, simulatorPort, partitions, retention, topicLayout, count);
+                ingestPort, simulatorPort, partitions, retention, topicLayout, count, brokers);
+    }
+
+    /** @return the same settings with {@code count} brokers */
+    public StackSettings withBrokers(int count) {
+        return new StackSettings(home, workDir, kafkaPort, controllerPort, controlPort, deliveryPort, processorPort,
+                ingestPort, simulatorPort, partitions, retention, topicLayout, instances, count);
     }
 
     /**
@@ -85,7 +118,7 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
     /** @return the same settings with other ports, work folder and partitions, and the default retention */
     public static StackSettings of(Path home, Path workDir, int[] ports, int partitions) {
         return new StackSettings(home, workDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6],
-                partitions, DEFAULT_RETENTION, "shared", 1);
+                partitions, DEFAULT_RETENTION, "shared", 1, 1);
     }
 
     /** @return settings for the checkout at {@code home}, from the environment and the defaults */
@@ -98,7 +131,7 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
                 port(env, "TOKENSTREAM_PROCESSOR_PORT", 8082), port(env, "TOKENSTREAM_INGEST_PORT", 8083),
                 port(env, "TOKENSTREAM_SIMULATOR_PORT", 8089), port(env, "TOKENSTREAM_PARTITIONS", 3),
                 retention(env), env.getOrDefault("TOKENSTREAM_TOPIC_LAYOUT", "shared").trim(),
-                port(env, "TOKENSTREAM_INSTANCES", 1));
+                port(env, "TOKENSTREAM_INSTANCES", 1), port(env, "TOKENSTREAM_BROKERS", 1));
     }
 
     private static Map<String, Duration> retention(Map<String, String> env) {
@@ -119,9 +152,10 @@ public record StackSettings(Path home, Path workDir, int kafkaPort, int controll
         return retention;
     }
 
-    /** @return host:port of the broker */
+    /** @return host:port of every broker, comma-separated */
     public String bootstrapServers() {
-        return "localhost:" + kafkaPort;
+        return java.util.stream.IntStream.rangeClosed(1, brokers).mapToObj(i -> "localhost:" + kafkaPort(i))
+                .collect(Collectors.joining(","));
     }
 
     /** @return the control API's base URL (the first instance's) */

@@ -48,9 +48,16 @@ final class SystemTests {
      * {@link #startStack(String, String)} with {@code instances} of each service and {@code partitions} per topic.
      */
     static LocalStack startStack(String name, String layout, int instances, int partitions) throws IOException {
+        return startStack(name, layout, instances, partitions, 1);
+    }
+
+    /** {@link #startStack(String, String, int, int)} with {@code brokers} Kafka brokers (1 or 3). */
+    static LocalStack startStack(String name, String layout, int instances, int partitions, int brokers)
+            throws IOException {
         Path home = home();
         var settings = StackSettings.of(home, home.resolve("system-tests/target/" + name),
-                freePorts(7, instances), partitions).withTopicLayout(layout).withInstances(instances);
+                freePorts(7, Math.max(instances, brokers)), partitions).withTopicLayout(layout)
+                .withInstances(instances).withBrokers(brokers);
         var stack = new LocalStack(settings, new PrintStream(System.out, true));
         stack.up();
         return stack;

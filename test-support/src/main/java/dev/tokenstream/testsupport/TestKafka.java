@@ -84,7 +84,7 @@ public final class TestKafka {
                     .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                     .build())
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    // The services' groups run with 1.5 s session timeouts (docs/scaling.md "Failover").
+                    // The services' groups run with 1 s session timeouts (docs/scaling.md "Failover").
                     .setConfigProp("group.min.session.timeout.ms", "1000")
                     .setConfigProp("offsets.topic.replication.factor", "1")
                     .setConfigProp("transaction.state.log.replication.factor", "1")

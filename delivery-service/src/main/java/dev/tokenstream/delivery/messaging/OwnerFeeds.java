@@ -38,7 +38,7 @@ public class OwnerFeeds {
     private static final long FIRST_RETRY_MILLIS = 100;
     /**
      * A link to a peer is cheap to try again, and the silence of its clients is bounded by how soon it is tried
-     * once the partition has a live owner (1.5 s session timeout, docs/scaling.md "Failover"): at most every 400 ms.
+     * once the partition has a live owner (1 s session timeout, docs/scaling.md "Failover"): at most every 400 ms.
      */
     private static final long MAX_RETRY_MILLIS = 400;
 

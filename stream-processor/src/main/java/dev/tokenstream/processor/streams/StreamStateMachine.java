@@ -48,6 +48,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
     private StreamTransitions transitions;
     private MergeGroups groups;
     private Sweeper sweeper;
+    private StoppedThreadCheck stopped;
 
     StreamStateMachine(StreamTopology.Settings settings, StreamMetrics metrics) {
         this.settings = settings;
@@ -63,11 +64,21 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
         this.sweeper = new Sweeper(store, states::get, settings);
-        context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        this.stopped = new StoppedThreadCheck(StoppedThreadCheck.sessionTimeout(context.appConfigs()));
+        // Every wall-clock punctuation first asks whether the thread stood still (a hung process woken up): its
+        // timers, a stall or a due window, would act on a stale state.
+        context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            stopped.tick(context.taskId());
+            sweep(now);
+        });
         Duration expiryInterval = settings.bounds().retainTerminal().dividedBy(12);
         context.schedule(expiryInterval.compareTo(settings.timers().sweepInterval()) > 0 ? expiryInterval
-                : settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
+                : settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+                    stopped.tick(context.taskId());
+                    expire(now);
+                });
         context.schedule(settings.timers().windowTick(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            stopped.tick(context.taskId());
             var out = new Emissions();
             transitions.flushDueWindows(now, states::get, this::save, out);
             groups.checkFirstTokenTimeouts(out);
@@ -77,6 +88,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
 
     @Override
     public void process(Record<String, StreamInput> record) {
+        stopped.check(context.taskId());
         try {
             handle(record);
         } catch (RuntimeException e) {
