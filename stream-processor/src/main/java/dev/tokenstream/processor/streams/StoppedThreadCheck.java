@@ -4,37 +4,54 @@ import org.apache.kafka.streams.errors.TaskMigratedException;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Fences a task whose stream thread stood still longer than its consumer group keeps a silent member: a process
- * hung (SIGSTOP, a stuck disk, a starved VM) whose tasks the group gave to another instance meanwhile, and that
- * wakes where it stopped, in the middle of a batch.
+ * Fences a task of a process that stood still longer than its consumer group keeps a silent member: a process hung
+ * (SIGSTOP, a stuck disk, a starved VM, a long GC pause) whose tasks the group gave to another instance meanwhile,
+ * and that wakes where it stopped, in the middle of a batch.
  * <p>
- * Without it such a zombie finishes its batch and commits: the processor runs at-least-once, so nothing fences its
- * producer, and its stores' write at the commit ({@link WriteBehindStore}, the caches) would put the states it held
- * when it stopped into the changelogs <em>after</em> what the new owner wrote since. Its frames are the same records
- * handled from the same state, so delivery drops them as seqs it has (docs/design.md "Crash and restart"); the
- * stale states are not harmless: the next owner to restore them would see a stream as it was (seen on two local
- * instances, issue 29: four streams completed for their clients were restored at their 11th to 22nd token and
- * failed {@code stalled} two minutes later).
+ * Without it such a zombie goes on with its batch and commits: the processor runs at-least-once, so nothing fences
+ * its producer, and its stores' write at the commit ({@link WriteBehindStore}, the caches; Kafka Streams also
+ * flushes them when it closes a task dirty) would put the states it held when it stopped into the changelogs
+ * <em>after</em> what the new owner wrote since. Its frames are the same records handled from the same state, so
+ * delivery drops them as seqs it has (docs/design.md "Crash and restart"); the stale states are not harmless: the
+ * next owner to restore them sees a stream as it was (seen on two local instances, issue 29: four streams,
+ * completed for their clients, restored at their 11th to 22nd token and failed {@code stalled} two minutes later).
  * <p>
- * The stream thread punctuates (wall clock, every {@code processor.window-tick}, 10 ms) between processing and
- * committing, so {@link #tick} runs after a wake-up before the commit does, and {@link #check} before each record; a
- * gap longer than the session timeout since the last tick throws {@link TaskMigratedException}, which Kafka Streams handles by closing the thread's tasks without a
- * commit (their caches and staged states dropped) and rejoining the group. A healthy thread ticks every few
- * milliseconds; a false alarm (a thread that stood still that long and yet kept its membership) costs a rejoin and
- * the reprocessing of one commit interval, which is deterministic.
+ * How a pause is told from a busy or rebalancing stream thread (which may block in a poll for seconds, and keeps
+ * its membership: the consumer heartbeats on a thread of its own): a daemon thread of the process
+ * ({@link #WATCH}) wakes every {@value #BEAT_MILLIS} ms and notes when it did and any gap between its beats longer
+ * than it slept for; it misses beats only when the whole process stood still. A task asks before each record
+ * ({@link #check}) and on each wall-clock punctuation ({@link #tick}, every {@code processor.window-tick}, between
+ * processing and committing) whether the process stood still longer than the session timeout since the task last
+ * ticked, or stands still as far as the watch knows (it has not beaten for that long: the first question after a
+ * wake-up may come before the watch's). If so, the task's caches and staged states are dropped
+ * ({@code onFenced}) and {@link TaskMigratedException} is thrown: Kafka Streams closes the thread's tasks without a
+ * commit and rejoins the group. A false alarm (a process paused that long that kept its membership) costs a rejoin
+ * and the reprocessing of one commit interval, which is deterministic.
  */
 final class StoppedThreadCheck {
 
     private static final Duration KAFKA_DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(45);
+    static final long BEAT_MILLIS = 100;
+    /** The process's one watch, started by the first task. */
+    static final PauseWatch WATCH = new PauseWatch();
 
     private final long limitNanos;
+    private final PauseWatch watch;
+    private final Runnable onFenced;
     private long lastTickNanos = System.nanoTime();
 
-    /** @param limit the longest gap between two ticks that leaves the task its own */
-    StoppedThreadCheck(Duration limit) {
+    /**
+     * @param limit    the longest pause of the process that leaves the task its own (the session timeout)
+     * @param watch    the process's pause watch
+     * @param onFenced drops what the task would otherwise write when it is closed (its caches, staged states)
+     */
+    StoppedThreadCheck(Duration limit, PauseWatch watch, Runnable onFenced) {
         this.limitNanos = limit.toNanos();
+        this.watch = watch;
+        this.onFenced = onFenced;
     }
 
     /**
@@ -56,33 +73,81 @@ final class StoppedThreadCheck {
     }
 
     /**
-     * Called by the task's stream thread on each wall-clock punctuation.
+     * Called by the task's stream thread on each wall-clock punctuation: {@link #check}, then notes the task ran.
      *
      * @param task the task, for the message
-     * @throws TaskMigratedException when the thread stood still longer than the limit since the last tick
+     * @throws TaskMigratedException when the process stood still longer than the limit
      */
     void tick(Object task) {
-        long now = System.nanoTime();
-        long gapNanos = now - lastTickNanos;
-        lastTickNanos = now;
-        failAfter(task, gapNanos);
+        check(task);
+        lastTickNanos = System.nanoTime();
     }
 
     /**
-     * Called before each record: a thread that stopped in the middle of a batch goes no further with it.
+     * Called before each record: a process that stopped in the middle of a batch goes no further with it.
      *
      * @param task the task, for the message
-     * @throws TaskMigratedException when the thread stood still longer than the limit since the last tick
+     * @throws TaskMigratedException when the process stood still longer than the limit since the task last ticked
      */
     void check(Object task) {
-        failAfter(task, System.nanoTime() - lastTickNanos);
+        long now = System.nanoTime();
+        long stoodStillNanos = Math.max(now - watch.lastBeatNanos(), watch.pauseEndedAfter(lastTickNanos));
+        if (stoodStillNanos > limitNanos) {
+            onFenced.run();
+            throw new TaskMigratedException("task " + task + ": the process stood still for "
+                    + TimeUnit.NANOSECONDS.toMillis(stoodStillNanos) + " ms, longer than the group's session timeout ("
+                    + TimeUnit.NANOSECONDS.toMillis(limitNanos) + " ms): another instance may own the task now; closed "
+                    + "without writing what it held, to rejoin the group");
+        }
     }
 
-    private void failAfter(Object task, long gapNanos) {
-        if (gapNanos > limitNanos) {
-            throw new TaskMigratedException("task " + task + ": its stream thread stood still for " + gapNanos / 1_000_000
-                    + " ms, longer than the group's session timeout (" + limitNanos / 1_000_000 + " ms): another "
-                    + "instance may own the task now; closed without a commit, to rejoin the group");
+    /** A daemon thread that notes when the process stood still; one per process, shared by every task. */
+    static final class PauseWatch {
+
+        private volatile long lastBeatNanos = System.nanoTime();
+        private volatile long pauseEndNanos;
+        private volatile long pauseNanos;
+        private volatile boolean started;
+
+        /** @return when the watch last beat ({@link System#nanoTime}) */
+        long lastBeatNanos() {
+            return lastBeatNanos;
+        }
+
+        /** @return how long the process stood still in the last pause the watch saw end after {@code since}; 0 if none */
+        long pauseEndedAfter(long since) {
+            return pauseEndNanos - since > 0 ? pauseNanos : 0;
+        }
+
+        /** Records a beat at {@code nowNanos}, as the watch's thread does after each sleep; visible for tests. */
+        void beat(long nowNanos) {
+            long gap = nowNanos - lastBeatNanos - TimeUnit.MILLISECONDS.toNanos(BEAT_MILLIS);
+            if (gap > TimeUnit.MILLISECONDS.toNanos(BEAT_MILLIS)) {
+                pauseNanos = gap;
+                pauseEndNanos = nowNanos;
+            }
+            lastBeatNanos = nowNanos;
+        }
+
+        /** Starts the watch's thread, once; called by every task as it starts. */
+        synchronized void start() {
+            if (started) {
+                return;
+            }
+            lastBeatNanos = System.nanoTime();
+            Thread thread = new Thread(() -> {
+                while (true) {
+                    try {
+                        TimeUnit.MILLISECONDS.sleep(BEAT_MILLIS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    beat(System.nanoTime());
+                }
+            }, "tokenstream-pause-watch");
+            thread.setDaemon(true);
+            thread.start();
+            started = true;
         }
     }
 }

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -64,7 +65,18 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
                 context.getStateStore(StreamTopology.PAUSE_BUFFER_STORE), context::currentSystemTimeMs);
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
         this.sweeper = new Sweeper(store, states::get, settings);
-        this.stopped = new StoppedThreadCheck(StoppedThreadCheck.sessionTimeout(context.appConfigs()));
+        StoppedThreadCheck.WATCH.start();
+        this.stopped = new StoppedThreadCheck(StoppedThreadCheck.sessionTimeout(context.appConfigs()),
+                StoppedThreadCheck.WATCH, () -> {
+                    // A fenced task writes nothing it held: Kafka Streams flushes caches even when closing dirty.
+                    states.clear();
+                    for (String name : List.of(StreamTopology.STATE_STORE, StreamTopology.PAUSE_BUFFER_STORE,
+                            StreamTopology.GROUP_STORE)) {
+                        if (context.getStateStore(name) instanceof CachedStateStore<?, ?> cached) {
+                            cached.clearCache();
+                        }
+                    }
+                });
         // Every wall-clock punctuation first asks whether the thread stood still (a hung process woken up): its
         // timers, a stall or a due window, would act on a stale state.
         context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
