@@ -40,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
@@ -191,6 +192,20 @@ class StreamsResourceTest {
     private static final String MERGE_GROUP = """
             {"targets":[{"provider":"simulator","model":"sim-slow"},{"provider":"simulator","model":"sim-fast"}],
              "merge":{"mode":"race"},"messages":[{"role":"user","content":"hello"}]}""";
+
+    @Test
+    void shouldAnswerLinksAvoidingAnUnreachableDeliveryInstanceAndRefuseOneThatIsNotAUrl() {
+        String id = start();
+        tenantA().get("/v1/streams/{id}?unreachable=<script>", id).then().statusCode(400)
+                .contentType("application/problem+json").body("detail", not(containsString("<script>")));
+        tenantA().get("/v1/streams/{id}?unreachable=ftp://delivery:21", id).then().statusCode(400);
+        // Another instance than the one named: the links stay where they were.
+        tenantA().get("/v1/streams/{id}?unreachable=http://delivery-2.example:8081", id).then().statusCode(200)
+                .body("links.ws", startsWith("ws://localhost:8081/"));
+        // The only instance this control-service knows: it is named still (no other to name).
+        tenantA().get("/v1/streams/{id}?unreachable=ws://localhost:8081", id).then().statusCode(200)
+                .body("links.ws", startsWith("ws://localhost:8081/"));
+    }
 
     @Test
     void shouldGiveLinksWithAStreamTokenThatReadsAndControlsThatStreamOnly() {

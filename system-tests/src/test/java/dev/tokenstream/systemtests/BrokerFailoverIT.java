@@ -1,10 +1,7 @@
 package dev.tokenstream.systemtests;
 
 import dev.tokenstream.api.StartStreamRequest;
-import dev.tokenstream.client.BufferedStreamHandler;
-import dev.tokenstream.client.CallbackStreamHandler;
 import dev.tokenstream.client.StreamResult;
-import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamPartitions;
@@ -24,8 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 
@@ -92,16 +87,13 @@ class BrokerFailoverIT {
 
     /** Runs four streams, kills the broker {@code victim} names for the first one, checks them, restarts it. */
     private String round(String what, ToIntFunction<String> victim) throws Exception {
-        List<Run> runs = new ArrayList<>();
+        List<TimedStream> runs = new ArrayList<>();
         for (int k = 0; k < 4; k++) {
             String prompt = "Broker failover, " + what + ", story " + k;
             var params = new GenerationParams(120, null, (long) k + 300);
-            var run = new Run(k, CompletableFuture.supplyAsync(() -> answer(prompt, params)));
-            var arrivals = CallbackStreamHandler.builder()
-                    .onToken((token, i) -> run.arrivals.add(System.nanoTime()))
-                    .onComplete(text -> run.arrivals.add(System.nanoTime())).build();
+            var run = new TimedStream(k, SystemTests.simulatorAnswerAsync(stack, "sim-slow", prompt, params));
             run.session = client.start(StartStreamRequest.prompt("simulator", "sim-slow", prompt, params), run.text,
-                    arrivals);
+                    run.arrivalClock());
             runs.add(run);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> runs.stream().allMatch(run -> run.text.tokenFrames() >= 10));
@@ -109,14 +101,14 @@ class BrokerFailoverIT {
         String broker = node == 1 ? "kafka" : "kafka-" + node;
         stack.kill(broker);
         long longestSilence = 0;
-        for (Run run : runs) {
+        for (TimedStream run : runs) {
             StreamResult result = run.session.awaitResult(Duration.ofMinutes(3));
             run.session.close();
             assertThat(result.state()).as("%s killed, stream %d (%s)", broker, run.index, result.error())
                     .isEqualTo(StreamState.COMPLETED);
             assertThat(result.text()).as("%s killed, stream %d: the whole answer, nothing lost or repeated", broker,
                     run.index).isEqualTo(run.expected.get(3, TimeUnit.MINUTES));
-            longestSilence = Math.max(longestSilence, SystemTests.longestGapMillis(run.arrivals));
+            longestSilence = Math.max(longestSilence, run.longestSilenceMillis());
         }
         assertThat(Duration.ofMillis(longestSilence)).as("%s killed: a client's longest silence", broker)
                 .isLessThan(SILENCE_BOUND);
@@ -135,28 +127,6 @@ class BrokerFailoverIT {
             return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
         } catch (Exception e) {
             throw new IllegalStateException("describing " + topic, e);
-        }
-    }
-
-    private String answer(String prompt, GenerationParams params) {
-        try {
-            return SystemTests.simulatorAnswer(stack, "sim-slow", prompt, params);
-        } catch (Exception e) {
-            throw new IllegalStateException("the simulator's undisturbed answer", e);
-        }
-    }
-
-    /** A stream of a round: its undisturbed text, what its client received and when. */
-    private static final class Run {
-        final int index;
-        final CompletableFuture<String> expected;
-        final BufferedStreamHandler text = new BufferedStreamHandler();
-        final List<Long> arrivals = new CopyOnWriteArrayList<>();
-        StreamSession session;
-
-        Run(int index, CompletableFuture<String> expected) {
-            this.index = index;
-            this.expected = expected;
         }
     }
 }

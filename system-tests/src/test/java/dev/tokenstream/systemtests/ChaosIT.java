@@ -28,7 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -112,10 +114,14 @@ class ChaosIT {
      * Checks one stream against its undisturbed text (a fallback group's: its primary's, or its secondary's when the
      * primary had no first token in time); returns its outcome for the table.
      */
-    private static String check(String process, Run run, StreamResult result) {
+    private static String check(String process, Run run, StreamResult result) throws Exception {
+        List<String> undisturbed = new ArrayList<>();
+        for (CompletableFuture<String> answer : run.answers) {
+            undisturbed.add(answer.get(3, TimeUnit.MINUTES));
+        }
         if (result.state() == StreamState.COMPLETED) {
             assertThat(result.text()).as("%s, stream %d: completed means the whole answer", process, run.index)
-                    .isIn(run.undisturbed);
+                    .isIn(undisturbed);
             return "completed";
         }
         assertThat(result.state()).as("%s, stream %d", process, run.index).isEqualTo(StreamState.FAILED);
@@ -124,7 +130,7 @@ class ChaosIT {
         // Only ingest's crash may end a stream early: its new attempt must not splice onto delivered content.
         assertThat(process).as("stream %d failed with %s", run.index, code).isEqualTo("ingest-service");
         assertThat(code).isEqualTo("interrupted");
-        assertThat(run.undisturbed).as("%s, stream %d: a prefix, never a splice", process, run.index)
+        assertThat(undisturbed).as("%s, stream %d: a prefix, never a splice", process, run.index)
                 .anyMatch(text -> text.startsWith(result.text()));
         return "failed " + code;
     }
@@ -133,7 +139,7 @@ class ChaosIT {
             throws Exception {
         String prompt = "Tell a long story about chaos " + process + " " + index;
         var params = new GenerationParams(150, null, (long) index + 7);
-        var run = new Run(index, List.of(SystemTests.simulatorAnswer(stack, model, prompt, params)), pauses);
+        var run = new Run(index, List.of(SystemTests.simulatorAnswerAsync(stack, model, prompt, params)), pauses);
         return started(run, StartStreamRequest.prompt("simulator", model, prompt, params).withBuffering(buffering));
     }
 
@@ -142,9 +148,9 @@ class ChaosIT {
         String prompt = "Tell a long story about a chaos group " + process;
         var params = new GenerationParams(150, null, (long) index + 7);
         List<String> models = List.of("sim-default", "sim-slow");
-        List<String> answers = new ArrayList<>();
+        List<CompletableFuture<String>> answers = new ArrayList<>();
         for (String model : models) {
-            answers.add(SystemTests.simulatorAnswer(stack, model, prompt, params));
+            answers.add(SystemTests.simulatorAnswerAsync(stack, model, prompt, params));
         }
         return started(new Run(index, answers, false), StartStreamRequest.group(MergeMode.FALLBACK,
                 models.stream().map(model -> new Target("simulator", model)).toList(), prompt, params));
@@ -186,15 +192,16 @@ class ChaosIT {
     /** One stream of a round: its undisturbed text, what its client received, when each token arrived. */
     private static final class Run {
         final int index;
-        final List<String> undisturbed;
+        /** Its undisturbed text (a fallback group's: its primary's, then its secondary's), asked beside it. */
+        final List<CompletableFuture<String>> answers;
         final boolean pauses;
         final BufferedStreamHandler text = new BufferedStreamHandler();
         final List<Long> arrivals = new CopyOnWriteArrayList<>();
         StreamSession session;
 
-        Run(int index, List<String> undisturbed, boolean pauses) {
+        Run(int index, List<CompletableFuture<String>> answers, boolean pauses) {
             this.index = index;
-            this.undisturbed = undisturbed;
+            this.answers = answers;
             this.pauses = pauses;
         }
 

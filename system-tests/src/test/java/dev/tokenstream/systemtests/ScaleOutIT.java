@@ -1,11 +1,8 @@
 package dev.tokenstream.systemtests;
 
-import dev.tokenstream.client.BufferedStreamHandler;
-import dev.tokenstream.client.CallbackStreamHandler;
 import dev.tokenstream.api.StartStreamRequest;
 import dev.tokenstream.client.StreamFailedException;
 import dev.tokenstream.client.StreamResult;
-import dev.tokenstream.client.StreamSession;
 import dev.tokenstream.client.TokenstreamClient;
 import dev.tokenstream.client.TokenstreamException;
 import dev.tokenstream.events.DeliveryFrame;
@@ -32,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -189,20 +185,15 @@ class ScaleOutIT {
      */
     private Round failover(String service, boolean hang) throws Exception {
         String instance = service + "-2";
-        List<Run> runs = new ArrayList<>();
+        List<TimedStream> runs = new ArrayList<>();
         for (int k = 0; k < 6; k++) {
             String prompt = "Failover of " + instance + ", a long story " + k + " of round " + (rounds.size() + 1);
             var params = new GenerationParams(150, null, (long) k + 100 * rounds.size());
-            // The undisturbed text, asked of the simulator beside the stream (as long as the stream itself).
-            var run = new Run(k, CompletableFuture.supplyAsync(() -> answer("sim-slow", prompt, params)));
-            var arrivals = CallbackStreamHandler.builder()
-                    .onToken((token, i) -> run.arrivals.add(System.nanoTime()))
-                    .onComplete(text -> run.arrivals.add(System.nanoTime()))
-                    .onError(error -> run.arrivals.add(System.nanoTime())).build();
+            var run = new TimedStream(k, SystemTests.simulatorAnswerAsync(stack, "sim-slow", prompt, params));
             // control-service 1 survives; the links name each stream's delivery owner, so the clients of the
             // streams delivery-service-2 owns lose their connection with it and reconnect through fresh links.
             run.session = clients.get(0).start(StartStreamRequest.prompt("simulator", "sim-slow", prompt, params),
-                    run.text, arrivals);
+                    run.text, run.arrivalClock());
             runs.add(run);
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> runs.stream().allMatch(run -> run.text.tokenFrames() >= 10));
@@ -214,14 +205,14 @@ class ScaleOutIT {
         }
         // Status goes through control to the processor's interactive queries: unanswered (503) while the
         // processor's group moves the lost instance's tasks.
-        for (Run run : runs) {
+        for (TimedStream run : runs) {
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                     .until(() -> clients.get(0).status(run.session.metadata().streamId()) != null);
         }
         long statusAfterMillis = (System.nanoTime() - faultAt) / 1_000_000;
         List<String> outcomes = new ArrayList<>();
         long longestSilence = 0;
-        for (Run run : runs) {
+        for (TimedStream run : runs) {
             StreamResult result = run.session.awaitResult(Duration.ofMinutes(3));
             run.session.close();
             String expected = run.expected.get(3, TimeUnit.MINUTES);
@@ -255,7 +246,7 @@ class ScaleOutIT {
         // changelogs: every stream is as it ended, none as a hung instance held it (docs/design.md "Crash and
         // restart", StoppedThreadCheck).
         for (int i = 0; i < runs.size(); i++) {
-            Run run = runs.get(i);
+            TimedStream run = runs.get(i);
             StreamState ended = outcomes.get(i).equals("completed") ? StreamState.COMPLETED : StreamState.FAILED;
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .untilAsserted(() -> assertThat(clients.get(0).status(run.session.metadata().streamId()).state())
@@ -275,14 +266,6 @@ class ScaleOutIT {
                             LocalStack.PROCESSOR_GROUP)).all().get(10, TimeUnit.SECONDS).values().stream()
                             .allMatch(group -> group.members().stream().filter(m -> !m.assignment()
                                     .topicPartitions().isEmpty()).count() == INSTANCES));
-        }
-    }
-
-    private String answer(String model, String prompt, GenerationParams params) {
-        try {
-            return SystemTests.simulatorAnswer(stack, model, prompt, params);
-        } catch (Exception e) {
-            throw new IllegalStateException("the simulator's undisturbed answer", e);
         }
     }
 
@@ -347,23 +330,5 @@ class ScaleOutIT {
     /** One fault's figures. */
     private record Round(String instance, String fault, long silenceMillis, long statusAfterMillis,
                          List<String> outcomes) {
-    }
-
-    /** A stream of a failover round: its undisturbed text, what its client received and when. */
-    private static final class Run {
-        final int index;
-        final CompletableFuture<String> expected;
-        final BufferedStreamHandler text = new BufferedStreamHandler();
-        final List<Long> arrivals = new CopyOnWriteArrayList<>();
-        StreamSession session;
-
-        Run(int index, CompletableFuture<String> expected) {
-            this.index = index;
-            this.expected = expected;
-        }
-
-        long longestSilenceMillis() {
-            return SystemTests.longestGapMillis(arrivals);
-        }
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -132,6 +133,18 @@ final class SystemTests {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         return Json.MAPPER.readTree(response.body()).path("choices").path(0).path("message").path("content").asText();
+    }
+
+    /** {@link #simulatorAnswer}, asked on another thread: as long as the stream itself, it runs beside it. */
+    static CompletableFuture<String> simulatorAnswerAsync(LocalStack stack, String model, String prompt,
+                                                          GenerationParams params) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return simulatorAnswer(stack, model, prompt, params);
+            } catch (Exception e) {
+                throw new IllegalStateException("the simulator's undisturbed answer", e);
+            }
+        });
     }
 
     /** @return the longest time between two consecutive arrivals ({@link System#nanoTime()} values), ms */
