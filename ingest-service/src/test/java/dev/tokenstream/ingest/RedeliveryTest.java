@@ -23,14 +23,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Requests taken again after a crash: three requests are in the topic before ingest starts (as after a crash before
- * their offsets were committed), and the processor (a stand-in speaking its query API) knows one as completed and
- * one as started with tokens delivered. Only the third, unknown one may call the provider.
+ * their offsets were committed), and the processor (a stand-in speaking its query API) knows one as completed, one
+ * as started with tokens delivered and none coming, and one whose tokens keep coming (another ingest instance still
+ * generates it: its partition moved in a rebalance) until it completes. Only the unknown one may call the provider;
+ * only the silent one ends {@code interrupted}.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
@@ -41,6 +46,7 @@ class RedeliveryTest {
     static final String ENDED = "ended-" + UUID.randomUUID();
     static final String DELIVERED = "delivered-" + UUID.randomUUID();
     static final String UNKNOWN = "unknown-" + UUID.randomUUID();
+    static final String RUNNING = "running-" + UUID.randomUUID();
 
     @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
@@ -53,7 +59,18 @@ class RedeliveryTest {
             Map<String, String> config = super.start();
             holds(stats(ENDED, StreamState.COMPLETED, 12));
             holds(stats(DELIVERED, StreamState.STARTED, 5));
-            List.of(ENDED, DELIVERED, UNKNOWN).forEach(id -> TopicProbe.send(Topics.REQUESTS, id,
+            holds(stats(RUNNING, StreamState.STARTED, 5));
+            // Another instance generates it: a token every 300 ms for 4 s, then it completes.
+            var generation = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "running-elsewhere");
+                thread.setDaemon(true);
+                return thread;
+            });
+            var tokens = new AtomicLong(5);
+            generation.scheduleAtFixedRate(() -> holds(tokens.get() < 18
+                    ? stats(RUNNING, StreamState.STARTED, tokens.incrementAndGet())
+                    : stats(RUNNING, StreamState.COMPLETED, tokens.get())), 300, 300, TimeUnit.MILLISECONDS);
+            List.of(ENDED, DELIVERED, UNKNOWN, RUNNING).forEach(id -> TopicProbe.send(Topics.REQUESTS, id,
                     new StreamRequest(id, "recorded", "model-" + id.substring(0, id.indexOf('-')),
                             List.of(ChatMessage.user("What's the weather in San Francisco?")),
                             GenerationParams.DEFAULTS, 42L), JsonSerde.of(StreamRequest.class)));
@@ -84,8 +101,12 @@ class RedeliveryTest {
         assertThat(delivered.get(0).attempt()).isNotNull();
         assertThat(RecordedProviderResource.server.lastRequest("model-delivered")).as("no provider call").isNull();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> MetricsScrape.of(metrics)
-                .sum("tokenstream_ingest_requests_taken_again_total", Map.of("earlier", "ended")) == 1);
+        // The stream still generated elsewhere is waited for, not interrupted: it ends, and nothing is written.
+        await().atMost(Duration.ofSeconds(20)).until(() -> MetricsScrape.of(metrics)
+                .sum("tokenstream_ingest_requests_taken_again_total", Map.of("earlier", "ended")) == 2);
+        assertThat(RecordedProviderResource.server.lastRequest("model-running")).as("no provider call").isNull();
+        assertThat(TopicProbe.tokenEventsUntil(RUNNING, list -> false, Duration.ofSeconds(1)))
+                .as("no event for the stream generated elsewhere").isEmpty();
         assertThat(RecordedProviderResource.server.lastRequest("model-ended")).as("no provider call").isNull();
         assertThat(TopicProbe.tokenEventsUntil(UNKNOWN, list -> !list.isEmpty(), Duration.ofSeconds(10)))
                 .as("the unknown stream's events").isNotEmpty();
