@@ -190,7 +190,7 @@ public final class StreamSession implements AutoCloseable {
                     dropped(myGeneration, error, error instanceof TokenstreamClient.UnresponsiveException
                             ? metadata.ws() : null);
                 }
-            });
+            }, true);
             synchronized (this) {
                 if (myGeneration == generation) {
                     subscription = opened;

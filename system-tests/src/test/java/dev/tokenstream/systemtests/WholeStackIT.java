@@ -371,8 +371,6 @@ class WholeStackIT {
             client.pause(id);
             await().atMost(Duration.ofSeconds(10)).until(() -> recorder.has(FrameType.PAUSED));
             int atPause = recorder.frames.size();
-            // Longer than the SDK's liveness timeout (1.5 s): this subscription, which does not reconnect, gets the
-            // frames after the resume only if delivery answered its pings meanwhile.
             await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
                     .until(() -> recorder.frames.size() == atPause);
             assertThat(client.status(id).state()).isEqualTo(StreamState.PAUSED);
