@@ -36,18 +36,11 @@ public class StreamControl {
     }
 
     /**
+     * @param unreachable the {@code host:port} of a delivery instance the caller could not reach, or null: the
+     *                    links then name another instance
      * @return the stream's state and statistics, with fresh links for a tenant's API key; a Uni failed with
      *         {@link ProblemException} 404 for an unknown stream or another tenant's, 503 while the processor
      *         cannot answer
-     */
-    public Uni<StreamStatus> status(Caller caller, String id) {
-        return status(caller, id, null);
-    }
-
-    /**
-     * @param unreachable the {@code host:port} of a delivery instance the caller could not reach, or null: the
-     *                    links then name another instance
-     * @return as {@link #status(Caller, String)}
      */
     public Uni<StreamStatus> status(Caller caller, String id, String unreachable) {
         return visible(id, caller).map(known -> new StreamStatus(id, known.state(), known.stats(),
