@@ -10,10 +10,16 @@ import dev.tokenstream.events.GenerationParams;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.StreamPartitions;
 import dev.tokenstream.events.Topics;
+import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.localstack.LocalStack;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -230,6 +236,17 @@ class ScaleOutIT {
             stack.restart(instance);
         }
         awaitWhole();
+        // A hung processor that woke up wrote nothing it held when it stopped: the last record of every stream in
+        // its changelog is how the stream ended, whichever instance owns the task now (a stale write after it would
+        // be restored by the next owner, or a standby; FencedStore).
+        Map<String, String> changelog = lastChangelogStates(runs.stream().map(run -> run.session.metadata().streamId())
+                .toList());
+        for (int i = 0; i < runs.size(); i++) {
+            assertThat(changelog.get(runs.get(i).session.metadata().streamId()))
+                    .as("%s %s, stream %d: its last state in the processor's changelog", instance,
+                            hang ? "hung" : "killed", i)
+                    .isEqualTo(outcomes.get(i).equals("completed") ? "COMPLETED" : "FAILED");
+        }
         // The instance back (restarted, or woken and fenced) may own the streams' tasks again, restored from the
         // changelogs: every stream is as it ended, none as a hung instance held it (docs/design.md "Crash and
         // restart", StoppedThreadCheck).
@@ -255,6 +272,37 @@ class ScaleOutIT {
                             .allMatch(group -> group.members().stream().filter(m -> !m.assignment()
                                     .topicPartitions().isEmpty()).count() == INSTANCES));
         }
+    }
+
+    /**
+     * Reads the processor's changelog of stream states from its start to its end now.
+     *
+     * @return the state ({@code lifecycle.state}) of each of {@code streamIds} in its last record; null for a
+     *         tombstone
+     */
+    private Map<String, String> lastChangelogStates(List<String> streamIds) throws Exception {
+        String topic = LocalStack.PROCESSOR_GROUP + "-stream-state-changelog";
+        Map<String, String> states = new HashMap<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.settings().bootstrapServers()),
+                new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                assertThat(System.nanoTime()).as("the changelog read within 60 s").isLessThan(deadline);
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (streamIds.contains(record.key())) {
+                        states.put(record.key(), record.value() == null ? null
+                                : Json.MAPPER.readTree(record.value()).path("lifecycle").path("state").asText());
+                    }
+                }
+            }
+        }
+        return states;
     }
 
     /** @return each deliveries partition's owner, as the delivery instances' advertised URL */

@@ -3,7 +3,11 @@ package dev.tokenstream.processor.streams;
 import org.apache.kafka.streams.errors.TaskMigratedException;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,9 +30,13 @@ import java.util.concurrent.TimeUnit;
  * ({@link #check}) and on each wall-clock punctuation ({@link #tick}, every {@code processor.window-tick}, between
  * processing and committing) whether the process stood still longer than the session timeout since the task last
  * ticked, or stands still as far as the watch knows (it has not beaten for that long: the first question after a
- * wake-up may come before the watch's). If so, the task's caches and staged states are dropped
- * ({@code onFenced}) and {@link TaskMigratedException} is thrown: Kafka Streams closes the thread's tasks without a
- * commit and rejoins the group. A false alarm (a process paused that long that kept its membership) costs a rejoin
+ * wake-up may come before the watch's); so does each of its stores before it writes its cache ({@link FencedStore}),
+ * since a woken thread's poll may close its tasks dirty, which flushes their caches, before any record or
+ * punctuation. If so, the caches and staged states of <em>every</em> task of the thread are dropped (each one's
+ * {@code onFenced}: the thread closes them all, and closing flushes) and {@link TaskMigratedException} is thrown:
+ * Kafka Streams closes the thread's tasks without a commit and rejoins the group. Not covered: the records the thread
+ * had handed its producer, or was writing, at the very instant it stopped, which it sends when it wakes; only
+ * exactly-once processing fences those (its transactions), at four times the added latency per token. A false alarm (a process paused that long that kept its membership) costs a rejoin
  * and the reprocessing of one commit interval, which is deterministic.
  */
 final class StoppedThreadCheck {
@@ -37,6 +45,10 @@ final class StoppedThreadCheck {
     static final long BEAT_MILLIS = 100;
     /** The process's one watch, started by the first task. */
     static final PauseWatch WATCH = new PauseWatch();
+
+    /** The checks of the tasks of each stream thread, fenced together: a thread closes all its tasks at once. */
+    private static final ThreadLocal<Set<StoppedThreadCheck>> THREAD_TASKS =
+            ThreadLocal.withInitial(() -> Collections.newSetFromMap(new IdentityHashMap<>()));
 
     private final long limitNanos;
     private final PauseWatch watch;
@@ -47,11 +59,18 @@ final class StoppedThreadCheck {
      * @param limit    the longest pause of the process that leaves the task its own (the session timeout)
      * @param watch    the process's pause watch
      * @param onFenced drops what the task would otherwise write when it is closed (its caches, staged states)
+     *                 when it or another task of the calling (stream) thread is fenced; {@link #close} forgets it
      */
     StoppedThreadCheck(Duration limit, PauseWatch watch, Runnable onFenced) {
         this.limitNanos = limit.toNanos();
         this.watch = watch;
         this.onFenced = onFenced;
+        THREAD_TASKS.get().add(this);
+    }
+
+    /** Forgets the task; called on its stream thread when the task closes. */
+    void close() {
+        THREAD_TASKS.get().remove(this);
     }
 
     /**
@@ -84,7 +103,9 @@ final class StoppedThreadCheck {
     }
 
     /**
-     * Called before each record: a process that stopped in the middle of a batch goes no further with it.
+     * Called before each record and before a store of the task writes its cache: a process that stopped in the middle
+     * of a batch goes no further with it, and writes nothing it held. When it throws, every task of this thread has
+     * dropped what it held.
      *
      * @param task the task, for the message
      * @throws TaskMigratedException when the process stood still longer than the limit since the task last ticked
@@ -93,7 +114,7 @@ final class StoppedThreadCheck {
         long now = System.nanoTime();
         long stoodStillNanos = Math.max(now - watch.lastBeatNanos(), watch.pauseEndedAfter(lastTickNanos));
         if (stoodStillNanos > limitNanos) {
-            onFenced.run();
+            List.copyOf(THREAD_TASKS.get()).forEach(thisThreads -> thisThreads.onFenced.run());
             throw new TaskMigratedException("task " + task + ": the process stood still for "
                     + TimeUnit.NANOSECONDS.toMillis(stoodStillNanos) + " ms, longer than the group's session timeout ("
                     + TimeUnit.NANOSECONDS.toMillis(limitNanos) + " ms): another instance may own the task now; closed "

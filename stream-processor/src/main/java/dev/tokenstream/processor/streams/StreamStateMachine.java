@@ -15,7 +15,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -66,17 +65,16 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
         this.groups = new MergeGroups(context.getStateStore(StreamTopology.GROUP_STORE), transitions::nowMicros);
         this.sweeper = new Sweeper(store, states::get, settings);
         StoppedThreadCheck.WATCH.start();
+        List<FencedStore<?, ?>> fenced = List.of(store, FencedStore.of(context.getStateStore(
+                StreamTopology.PAUSE_BUFFER_STORE), FencedStore.class), FencedStore.of(context.getStateStore(
+                StreamTopology.GROUP_STORE), FencedStore.class));
         this.stopped = new StoppedThreadCheck(StoppedThreadCheck.sessionTimeout(context.appConfigs()),
                 StoppedThreadCheck.WATCH, () -> {
                     // A fenced task writes nothing it held: Kafka Streams flushes caches even when closing dirty.
                     states.clear();
-                    for (String name : List.of(StreamTopology.STATE_STORE, StreamTopology.PAUSE_BUFFER_STORE,
-                            StreamTopology.GROUP_STORE)) {
-                        if (context.getStateStore(name) instanceof CachedStateStore<?, ?> cached) {
-                            cached.clearCache();
-                        }
-                    }
+                    fenced.forEach(FencedStore::clearCache);
                 });
+        fenced.forEach(fencedStore -> fencedStore.fenceWith(stopped, context.taskId()));
         // Every wall-clock punctuation first asks whether the thread stood still (a hung process woken up): its
         // timers, a stall or a due window, would act on a stale state.
         context.schedule(settings.timers().sweepInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
@@ -313,6 +311,7 @@ final class StreamStateMachine implements Processor<String, StreamInput, String,
 
     @Override
     public void close() {
+        stopped.close();
         metrics.closed(this);
     }
 

@@ -222,14 +222,15 @@ public final class StreamTopology {
         // All three cached: their changelogs get the latest values together at each commit, with the input offsets,
         // so a crash restores them to one consistent point and the records after it are processed again from there
         // (a stream's progress, its held tokens and its group never disagree; docs/design.md "Crash and restart").
-        // The streams' states are also written behind: encoded once per commit, not at every event.
+        // The streams' states are also written behind: encoded once per commit, not at every event. All three are
+        // fenced: a task of a process that stood still writes none of them (StoppedThreadCheck).
         topology.addStateStore(WriteBehindStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), new StreamProgressSerde())
                 .withCachingEnabled()), STATE_MACHINE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PAUSE_BUFFER_STORE),
-                Serdes.String(), tokenSerde).withCachingEnabled(), STATE_MACHINE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(GROUP_STORE),
-                Serdes.String(), new GroupProgressSerde()).withCachingEnabled(), STATE_MACHINE);
+        topology.addStateStore(FencedStore.wrapping(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                PAUSE_BUFFER_STORE), Serdes.String(), tokenSerde).withCachingEnabled()), STATE_MACHINE);
+        topology.addStateStore(FencedStore.wrapping(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(
+                GROUP_STORE), Serdes.String(), new GroupProgressSerde()).withCachingEnabled()), STATE_MACHINE);
         topology.addSink(DELIVERIES_SINK, settings.topics().deliveries(), new StringSerializer(),
                 new DeliveryRecords(), new DeliveryRecords(), STATE_MACHINE);
         topology.addSink(STATS_SINK, settings.topics().stats(), new StringSerializer(), JsonSerde.of(StreamStats.class),

@@ -3,10 +3,8 @@ package dev.tokenstream.processor.streams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 import java.util.List;
 import java.util.Map;
@@ -21,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * every event was 9 to 21 % of the processor's samples, all on its one stream thread.
  * <p>
  * <b>When.</b> Kafka Streams 4.3 prepares a task's commit by flushing the caches of its stores
- * ({@code CachedStateStore.flushCache}, what this class overrides as the root store of its wrapping) and then the
+ * ({@code CachedStateStore.flushCache}, which this class, the root store of its wrapping, answers by asking the task's
+ * fence first ({@link FencedStore}) and then writing what it staged) and then the
  * producer, and commits the input offsets after both: the staged states reach the changelog in the same commit as
  * the offsets of the events that made them, as a per-event write did, so a crash restores the state, the pause buffer
  * and the merge groups to one consistent point (docs/design.md "Crash and restart"). A crash before the commit loses
@@ -40,8 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * which is safe because a staged state is never changed after {@link #stage} (the map is concurrent, and a state
  * leaves it only after it is in the store below).
  */
-final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, StreamProgress>, String, StreamProgress>
-        implements KeyValueStore<String, StreamProgress> {
+final class WriteBehindStore extends FencedStore<String, StreamProgress> {
 
     private final Map<String, StreamProgress> staged = new ConcurrentHashMap<>();
 
@@ -56,20 +54,13 @@ final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, Str
      * @throws IllegalStateException when the store was not built by {@link #builder}
      */
     static WriteBehindStore of(StateStore store) {
-        StateStore unwrapped = store;
-        while (!(unwrapped instanceof WriteBehindStore) && unwrapped instanceof WrappedStateStore<?, ?, ?> wrapper) {
-            unwrapped = wrapper.wrapped();
-        }
-        if (unwrapped instanceof WriteBehindStore writeBehind) {
-            return writeBehind;
-        }
-        throw new IllegalStateException("store " + store.name() + " is not written behind");
+        return FencedStore.of(store, WriteBehindStore.class);
     }
 
-    /** @return a builder of the store that {@code inner} builds, written behind */
+    /** @return a builder of the store that {@code inner} builds, written behind (and fenced) */
     static StoreBuilder<KeyValueStore<String, StreamProgress>> builder(
             StoreBuilder<KeyValueStore<String, StreamProgress>> inner) {
-        return new Builder(inner);
+        return new Builder<>(inner, WriteBehindStore::new);
     }
 
     /**
@@ -91,11 +82,14 @@ final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, Str
         super.init(context, root);
     }
 
-    /** Writes the staged states to the store below, then flushes its cache (to the changelog). */
+    /** Writes each staged state to the store below (then unstages it: a query reads one or the other). */
     @Override
-    public void flushCache() {
-        writeStaged();
-        super.flushCache();
+    protected void beforeFlush() {
+        for (var it = staged.entrySet().iterator(); it.hasNext();) {
+            var entry = it.next();
+            wrapped().put(entry.getKey(), entry.getValue());
+            it.remove();
+        }
     }
 
     @Override
@@ -108,15 +102,6 @@ final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, Str
     public void close() {
         staged.clear();
         super.close();
-    }
-
-    /** Writes each staged state to the store below, then unstages it (a query reads one or the other). */
-    private void writeStaged() {
-        for (var it = staged.entrySet().iterator(); it.hasNext();) {
-            var entry = it.next();
-            wrapped().put(entry.getKey(), entry.getValue());
-            it.remove();
-        }
     }
 
     @Override
@@ -152,74 +137,5 @@ final class WriteBehindStore extends WrappedStateStore<KeyValueStore<String, Str
     public StreamProgress get(String key) {
         StreamProgress pending = staged.get(key);
         return pending != null ? pending : wrapped().get(key);
-    }
-
-    @Override
-    public KeyValueIterator<String, StreamProgress> range(String from, String to) {
-        return wrapped().range(from, to);
-    }
-
-    @Override
-    public KeyValueIterator<String, StreamProgress> all() {
-        return wrapped().all();
-    }
-
-    @Override
-    public long approximateNumEntries() {
-        return wrapped().approximateNumEntries();
-    }
-
-    /** Builds the store its inner builder builds, and wraps it; every setting goes to the inner builder. */
-    private static final class Builder implements StoreBuilder<KeyValueStore<String, StreamProgress>> {
-
-        private final StoreBuilder<KeyValueStore<String, StreamProgress>> inner;
-
-        Builder(StoreBuilder<KeyValueStore<String, StreamProgress>> inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public StoreBuilder<KeyValueStore<String, StreamProgress>> withCachingEnabled() {
-            inner.withCachingEnabled();
-            return this;
-        }
-
-        @Override
-        public StoreBuilder<KeyValueStore<String, StreamProgress>> withCachingDisabled() {
-            inner.withCachingDisabled();
-            return this;
-        }
-
-        @Override
-        public StoreBuilder<KeyValueStore<String, StreamProgress>> withLoggingEnabled(Map<String, String> config) {
-            inner.withLoggingEnabled(config);
-            return this;
-        }
-
-        @Override
-        public StoreBuilder<KeyValueStore<String, StreamProgress>> withLoggingDisabled() {
-            inner.withLoggingDisabled();
-            return this;
-        }
-
-        @Override
-        public KeyValueStore<String, StreamProgress> build() {
-            return new WriteBehindStore(inner.build());
-        }
-
-        @Override
-        public Map<String, String> logConfig() {
-            return inner.logConfig();
-        }
-
-        @Override
-        public boolean loggingEnabled() {
-            return inner.loggingEnabled();
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
-        }
     }
 }

@@ -1,12 +1,19 @@
 package dev.tokenstream.processor.streams;
 
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.errors.TaskMigratedException;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -18,10 +25,23 @@ class StoppedThreadCheckTest {
 
     private final StoppedThreadCheck.PauseWatch watch = new StoppedThreadCheck.PauseWatch();
     private final AtomicInteger fenced = new AtomicInteger();
+    private final List<StoppedThreadCheck> checks = new ArrayList<>();
+
+    @AfterEach
+    void closeChecks() {
+        checks.forEach(StoppedThreadCheck::close);
+    }
+
+    /** @return a check of a task of this thread, closed after the test */
+    private StoppedThreadCheck check(Duration limit, Runnable onFenced) {
+        var check = new StoppedThreadCheck(limit, watch, onFenced);
+        checks.add(check);
+        return check;
+    }
 
     @Test
     void shouldFenceATaskWhenTheProcessStoodStillLongerThanTheSessionTimeout() throws Exception {
-        var check = new StoppedThreadCheck(Duration.ofSeconds(1), watch, fenced::incrementAndGet);
+        var check = check(Duration.ofSeconds(1), fenced::incrementAndGet);
         check.tick("0_1");
         long ticked = System.nanoTime();
 
@@ -35,14 +55,14 @@ class StoppedThreadCheckTest {
                 .hasMessageContaining("task 0_1").hasMessageContaining("stood still");
         assertThat(fenced).as("what the task held is dropped first").hasValue(1);
         // A task made after the rejoin (its first tick after the pause) is not fenced by it.
-        var next = new StoppedThreadCheck(Duration.ofSeconds(1), watch, fenced::incrementAndGet);
+        var next = check(Duration.ofSeconds(1), fenced::incrementAndGet);
         watch.beat(System.nanoTime());
         assertThatCode(() -> next.tick("0_1")).doesNotThrowAnyException();
     }
 
     @Test
     void shouldFenceBeforeTheWatchHasBeatenAgainAfterAWakeUp() throws Exception {
-        var check = new StoppedThreadCheck(Duration.ofMillis(50), watch, fenced::incrementAndGet);
+        var check = check(Duration.ofMillis(50), fenced::incrementAndGet);
         watch.beat(System.nanoTime());
         check.tick("0_2");
         // The watch has not beaten for longer than the limit: as far as it knows, the process stands still.
@@ -52,7 +72,7 @@ class StoppedThreadCheckTest {
 
     @Test
     void shouldLeaveATaskWhoseThreadWasBusyOrRebalancingWhileTheProcessRan() {
-        var check = new StoppedThreadCheck(Duration.ofSeconds(1), watch, fenced::incrementAndGet);
+        var check = check(Duration.ofSeconds(1), fenced::incrementAndGet);
         long now = System.nanoTime();
         watch.beat(now);
         check.tick("0_3");
@@ -62,6 +82,49 @@ class StoppedThreadCheckTest {
         }
         assertThatCode(() -> check.check("0_3")).doesNotThrowAnyException();
         assertThat(fenced).hasValue(0);
+    }
+
+    @Test
+    void shouldDropWhatEveryTaskOfTheThreadHeldWhenOneOfThemIsFenced() throws Exception {
+        var other = new AtomicInteger();
+        var first = check(Duration.ofSeconds(1), fenced::incrementAndGet);
+        check(Duration.ofSeconds(1), fenced::incrementAndGet);
+        check(Duration.ofSeconds(1), fenced::incrementAndGet).close();
+        // A task of another stream thread is that thread's to fence.
+        var elsewhere = new AtomicReference<StoppedThreadCheck>();
+        Thread thread = new Thread(() -> elsewhere.set(new StoppedThreadCheck(Duration.ofSeconds(1), watch,
+                other::incrementAndGet)));
+        thread.start();
+        thread.join();
+        first.tick("0_0");
+        watch.beat(System.nanoTime() - 30 * SECOND);
+        watch.beat(System.nanoTime());
+
+        assertThatThrownBy(() -> first.check("0_0")).isInstanceOf(TaskMigratedException.class);
+        assertThat(fenced).as("both open tasks of this thread, before the thread closes them (which flushes)")
+                .hasValue(2);
+        assertThat(other).hasValue(0);
+    }
+
+    @Test
+    void shouldWriteNothingAFencedTaskStagedOrCached() throws Exception {
+        var store = (WriteBehindStore) WriteBehindStore.builder(Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("stream-state"), Serdes.String(), new StreamProgressSerde()))
+                .withLoggingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+        var check = check(Duration.ofSeconds(1), store::clearCache);
+        store.fenceWith(check, "0_4");
+        check.tick("0_4");
+        store.stage("s1", StreamProgress.requested(1_000));
+        // The process stops here, and wakes 30 s later: its thread's first act is a commit, or closing the task
+        // dirty after a poll found the member gone; either flushes the cache.
+        watch.beat(System.nanoTime() - 30 * SECOND);
+        watch.beat(System.nanoTime());
+
+        assertThatThrownBy(store::flushCache).isInstanceOf(TaskMigratedException.class)
+                .hasMessageContaining("task 0_4");
+        assertThat(store.staged("s1")).isNull();
+        assertThat(store.get("s1")).as("nothing written below").isNull();
     }
 
     @Test
