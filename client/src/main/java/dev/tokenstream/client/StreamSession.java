@@ -236,7 +236,7 @@ public final class StreamSession implements AutoCloseable {
                 end(StreamState.FAILED, error == null ? new StreamFailedException("upstream_error", "", false)
                         : new StreamFailedException(error.code(), error.message(), error.retryable()));
             }
-            case PAUSED, RESUMED -> {
+            case PAUSED, RESUMED, CONTINUED -> {
                 // the state is the control API's to tell; the frame only moves the position
             }
         }

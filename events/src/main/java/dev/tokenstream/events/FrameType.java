@@ -5,9 +5,13 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
 
-/** The {@code type} of a {@link DeliveryFrame}, lower case on the wire. */
+/**
+ * The {@code type} of a {@link DeliveryFrame}, lower case on the wire. {@code continued}: the generation went on
+ * in a new provider call after the instance calling the provider was lost; the next token follows the last one
+ * without a gap or a repeat (docs/protocol.md).
+ */
 public enum FrameType {
-    STARTED, TOKEN, REASONING, TOOL_CALL, PAUSED, RESUMED, COMPARISON, COMPLETED, FAILED, CANCELLED;
+    STARTED, TOKEN, REASONING, TOOL_CALL, PAUSED, RESUMED, CONTINUED, COMPARISON, COMPLETED, FAILED, CANCELLED;
 
     @JsonValue
     public String wireName() {

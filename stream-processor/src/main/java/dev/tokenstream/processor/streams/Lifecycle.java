@@ -6,6 +6,7 @@ import dev.tokenstream.events.ControlAction;
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.StreamState;
 import dev.tokenstream.events.TokenEvent;
+import dev.tokenstream.events.TokenEventKind;
 
 /**
  * A stream's place in the state machine of docs/design.md and what guards it: the attempt whose events count (an
@@ -136,13 +137,22 @@ final class Lifecycle {
         return !state.isTerminal() && contentEvents == 0;
     }
 
+    /**
+     * Whether {@code event}, the first of a newer attempt, continues this open stream: a started event whose seq
+     * follows the last event applied (ingest read the answer so far up to there and asked the provider to go on).
+     */
+    boolean continuedBy(TokenEvent event) {
+        return !state.isTerminal() && event.kind() == TokenEventKind.STARTED && event.seq() > 0
+                && event.seq() == lastEventSeq + 1;
+    }
+
     /** Makes {@code newerAttempt} the current one, its events counted from seq 0. */
     void replaceAttempt(long newerAttempt) {
         attempt = newerAttempt;
         lastEventSeq = -1;
     }
 
-    /** Makes {@code newerAttempt} the current one without replacing the events seen (the stream fails). */
+    /** Makes {@code newerAttempt} the current one without replacing the events seen (it continues, or the stream fails). */
     void adoptAttempt(long newerAttempt) {
         attempt = newerAttempt;
     }

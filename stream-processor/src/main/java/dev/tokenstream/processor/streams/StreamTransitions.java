@@ -123,18 +123,27 @@ final class StreamTransitions {
     }
 
     /**
-     * The first event of a newer attempt at the stream's request (ingest took it again after a crash). Before any
-     * content of the older attempt, the newer one replaces it without the client seeing a thing, as a retry before
-     * the first token does; after content, it ends the stream as failed with {@code interrupted}: the answer would
-     * otherwise be the first part of one generation followed by the rest of another. A finished stream stays
-     * finished. Either way that is not a replacement, the newer attempt's upstream call is cancelled.
+     * The first event of a newer attempt at the stream's request (ingest took it again after a crash). A
+     * continuation (its started event's seq follows the last event applied: ingest asked the provider to go on from
+     * the answer so far) carries on the stream, with a {@code continued} frame. Otherwise, before any content of the
+     * older attempt, the newer one replaces it without the client seeing a thing, as a retry before the first token
+     * does; after content, it ends the stream as failed with {@code interrupted}: the answer would otherwise be the
+     * first part of one generation followed by the rest of another (a continuation that does not follow the last
+     * event applied, say after a zombie's later events, is such a case). A finished stream stays finished. Either way
+     * that is not a replacement or a continuation, the newer attempt's upstream call is cancelled.
      *
      * @return whether the stream's state changed
      */
     private boolean onNewAttempt(String id, StreamProgress progress, TokenEvent event, Emissions out) {
         Lifecycle lifecycle = progress.lifecycle();
+        if (lifecycle.continuedBy(event)) {
+            LOG.infof("stream %s: attempt %d continues attempt %d after its event %d", id, event.attempt(),
+                    lifecycle.attempt(), lifecycle.lastEventSeq());
+            lifecycle.adoptAttempt(event.attempt());
+            return onTokenEvent(id, progress, event, out);
+        }
         if (!lifecycle.replaceable()) {
-            if (event.seq() == 0) {
+            if (event.kind() == TokenEventKind.STARTED) {
                 out.command(new ControlCommand("superseded-" + id + "-" + event.attempt(), id, ControlAction.CANCEL,
                         nowMicros()));
             }
@@ -260,8 +269,14 @@ final class StreamTransitions {
         switch (event.kind()) {
             case STARTED -> {
                 if (lifecycle.started()) {
-                    // A newer attempt started again: the client saw its started frame already.
+                    // A newer attempt started again: the client saw its started frame already. A continuation (not
+                    // from seq 0) says so, after the text held so far.
                     progress.statistics().upstreamRequested(event.upstreamRequestAtMicros());
+                    if (event.seq() > 0) {
+                        flushPending(id, progress, out);
+                        out.frame(DeliveryFrame.of(FrameType.CONTINUED, id, lifecycle.nextDeliverySeq(), nowMicros()),
+                                progress);
+                    }
                     return;
                 }
                 lifecycle.markStarted();

@@ -608,6 +608,48 @@ class StreamTopologyTest {
     }
 
     @Test
+    void shouldGoOnWithAContinuationThatFollowsTheLastEventAndDropTheLostAttemptsLateEvents() {
+        tokens.pipeInput(ID, started(0).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "The first", T0 + 1000).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 2, " part", T0 + 2000).withAttempt(1));
+        // Ingest lost its instance; another read events 0 to 2 and asked the provider to go on from " part".
+        tokens.pipeInput(ID, started(3).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 3, "late from the lost attempt", T0 + 3500).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 4, " and the rest.", T0 + 4000).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.completed(ID, 5, "stop", new Usage(30L, 6L, null, null), T0 + 5000)
+                .withAttempt(2));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type).containsExactly(FrameType.STARTED, FrameType.TOKEN,
+                FrameType.TOKEN, FrameType.CONTINUED, FrameType.TOKEN, FrameType.COMPLETED);
+        assertThat(frames).extracting(DeliveryFrame::seq).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        assertThat(frames.stream().filter(DeliveryFrame::isToken).map(DeliveryFrame::text).reduce("", String::concat))
+                .isEqualTo("The first part and the rest.");
+        StreamStats end = lastStats();
+        assertThat(end.state()).isEqualTo(StreamState.COMPLETED);
+        assertThat(end.outputTokens()).as("tokens delivered").isEqualTo(3);
+        assertThat(end.usage().outputTokens()).as("the usage of both calls, which ingest adds up").isEqualTo(6);
+        assertThat(controlOut.isEmpty()).as("nothing cancelled").isTrue();
+    }
+
+    @Test
+    void shouldFailAsInterruptedAContinuationThatDoesNotFollowTheLastEventApplied() {
+        tokens.pipeInput(ID, started(0).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 1, "The first", T0 + 1000).withAttempt(1));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 2, " part", T0 + 2000).withAttempt(1));
+        // Ingest read the answer up to event 1 only (the lost instance wrote event 2 after): a splice.
+        tokens.pipeInput(ID, started(2).withAttempt(2));
+        tokens.pipeInput(ID, TokenEvent.token(ID, 3, " part and more", T0 + 4000).withAttempt(2));
+
+        List<DeliveryFrame> frames = deliveries.readValuesToList();
+        assertThat(frames).extracting(DeliveryFrame::type).containsExactly(FrameType.STARTED, FrameType.TOKEN,
+                FrameType.TOKEN, FrameType.FAILED);
+        assertThat(frames.get(3).error().code()).isEqualTo("interrupted");
+        assertThat(controlOut.readValuesToList()).as("the continuation's upstream call is closed")
+                .extracting(ControlCommand::action).containsExactly(ControlAction.CANCEL);
+    }
+
+    @Test
     void shouldReplaceAnAttemptThatDeliveredNoContentWithoutTheClientNoticing() {
         tokens.pipeInput(ID, started(0).withAttempt(1));
         tokens.pipeInput(ID, started(0).withAttempt(2));
