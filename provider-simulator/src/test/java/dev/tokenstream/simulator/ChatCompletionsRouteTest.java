@@ -2,6 +2,7 @@ package dev.tokenstream.simulator;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.InternalServerException;
 import com.openai.errors.NotFoundException;
@@ -104,6 +105,38 @@ class ChatCompletionsRouteTest {
         assertThat(completion.tokens()).hasSize(5);
         assertThat(completion.finishReason()).isEqualTo("length");
         assertThat(TextGenerator.countTokens(completion.text())).isBetween(4, 6);
+    }
+
+    @Test
+    void shouldContinueAFinalAssistantMessageAsVllmDoesWithContinueFinalMessage() {
+        String prompt = "Tell a long story about offsets";
+        var whole = TextGenerator.generate(prompt, 5, 60);
+        String partial = String.join("", whole.tokens().subList(0, 25));
+        var params = ChatCompletionCreateParams.builder().model("sim-fast").addUserMessage(prompt)
+                .addAssistantMessage(partial).maxCompletionTokens(60 - 25).seed(5)
+                .putAdditionalBodyProperty("continue_final_message", JsonValue.from(true))
+                .putAdditionalBodyProperty("add_generation_prompt", JsonValue.from(false))
+                .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
+        List<ChatCompletionChunk> chunks;
+        try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(params)) {
+            chunks = response.stream().toList();
+        }
+
+        var text = new StringBuilder();
+        chunks.forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().content().ifPresent(text::append)));
+        assertThat(partial + text).as("the partial answer and its continuation").isEqualTo(whole.text());
+        var usage = chunks.get(chunks.size() - 1).usage().orElseThrow();
+        assertThat(usage.completionTokens()).isEqualTo(35);
+        assertThat(usage.promptTokens()).isEqualTo(TextGenerator.countTokens(prompt) + TextGenerator.countTokens(partial));
+        // Without the flag the assistant message is history, and the answer starts over.
+        var history = ChatCompletionCreateParams.builder().model("sim-fast").addUserMessage(prompt)
+                .addAssistantMessage(partial).maxCompletionTokens(35).seed(5).build();
+        var again = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(history)) {
+            response.stream().forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().content()
+                    .ifPresent(again::append)));
+        }
+        assertThat(again.toString()).isEqualTo(TextGenerator.generate(prompt, 5, 35).text());
     }
 
     @Test

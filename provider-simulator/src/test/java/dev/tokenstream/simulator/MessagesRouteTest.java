@@ -104,6 +104,25 @@ class MessagesRouteTest {
     }
 
     @Test
+    void shouldGoOnFromAPrefillSoThatBothMakeTheUndisturbedAnswer() {
+        var whole = TextGenerator.generate("Tell me about Kafka", 0, 40);
+        String prefill = String.join("", whole.tokens().subList(0, 12)).stripTrailing();
+        String rest = whole.text().substring(prefill.length());
+
+        Message message = accumulate(params("sim-fast", "Tell me about Kafka", 40 - 12)
+                .addAssistantMessage(prefill).build());
+
+        assertThat(message.content().get(0).asText().text()).isEqualTo(rest);
+        assertThat(message.stopReason().orElseThrow().asString()).isEqualTo("max_tokens");
+        assertThat(message.usage().inputTokens()).isEqualTo(TextGenerator.countTokens("Tell me about Kafka")
+                + TextGenerator.countTokens(prefill));
+        assertThatThrownBy(() -> accumulate(params("sim-fast", "Tell me about Kafka", 10)
+                .addAssistantMessage(prefill + " ").build()))
+                .isInstanceOf(AnthropicServiceException.class)
+                .hasMessageContaining("final assistant content cannot end with trailing whitespace");
+    }
+
+    @Test
     void shouldRefuseARequestWithoutMaxTokens() {
         given().contentType("application/json").body("{\"model\":\"sim-fast\",\"messages\":[]}").post("/v1/messages")
                 .then().statusCode(400).body("type", equalTo("error"))

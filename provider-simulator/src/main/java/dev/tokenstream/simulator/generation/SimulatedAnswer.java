@@ -70,6 +70,32 @@ public record SimulatedAnswer(List<String> reasoning, List<String> text, List<To
                 promptTokens);
     }
 
+    /**
+     * The rest of an answer after a partial one: what a model asked to continue it sends (Anthropic's assistant
+     * prefill, vLLM's {@code continue_final_message}). When {@code prefix} is the start of the answer to
+     * {@code prompt} and {@code seed} at a token boundary, that answer's following tokens, so the prefix and the
+     * continuation make the undisturbed answer; any other prefix is continued from the answer's token at its
+     * length in characters. No reasoning, no tool call.
+     *
+     * @param prefix    the partial answer, the conversation's final assistant message
+     * @param maxTokens the most tokens to continue with, as the request asks ({@code max_tokens} counts new tokens)
+     * @return the continuation; its prompt tokens count the prefix too
+     */
+    public static SimulatedAnswer continuation(String prompt, long seed, String prefix, int maxTokens) {
+        int prefixTokens = TextGenerator.countTokens(prefix);
+        // Room for the prefix however it was split into tokens, and one more to tell whether max_tokens cut it.
+        var whole = TextGenerator.generate(prompt, seed, Math.max(1, maxTokens) + 2 * prefixTokens + 1);
+        int from = 0;
+        for (int length = 0; from < whole.tokens().size() && length < prefix.length(); from++) {
+            length += whole.tokens().get(from).length();
+        }
+        int to = Math.min(whole.tokens().size(), from + Math.max(1, maxTokens));
+        boolean truncated = whole.tokens().size() > to || "length".equals(whole.finishReason()) && to == whole.tokens()
+                .size();
+        return new SimulatedAnswer(List.of(), List.copyOf(whole.tokens().subList(from, to)), List.of(), truncated,
+                TextGenerator.countTokens(prompt) + prefixTokens);
+    }
+
     /** @return output tokens: reasoning, text, and the tool calls' arguments as the tokenizer counts them */
     public int outputTokens() {
         int tools = toolCalls.stream().mapToInt(c -> TextGenerator.countTokens(c.arguments())).sum();

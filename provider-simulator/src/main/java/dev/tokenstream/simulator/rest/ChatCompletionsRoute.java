@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code transcript:<file>} replays a recorded SSE file. Without {@code stream} it answers one
  * {@code chat.completion} object. A {@code reasoning_effort} above {@code minimal} makes the model think first:
  * reasoning deltas in {@code delta.reasoning_content}, as DeepSeek's and vLLM's OpenAI-compatible servers send them.
+ * With vLLM's {@code continue_final_message} the conversation's final assistant message is a partial answer, and the
+ * model goes on from it ({@link SimulatedAnswer#continuation}).
  */
 @Singleton
 public class ChatCompletionsRoute extends ProtocolRoute {
@@ -93,7 +95,12 @@ public class ChatCompletionsRoute extends ProtocolRoute {
         // A reasoning effort above minimal thinks first, streamed as delta.reasoning_content (DeepSeek's, vLLM's).
         String effort = body.path("reasoning_effort").asText("none");
         boolean reasoning = !effort.equals("none") && !effort.equals("minimal");
-        var answer = SimulatedAnswer.plan(prompt, body.path("seed").asLong(0), maxTokens, tools, reasoning, "call_");
+        // vLLM's continue_final_message: the final assistant message is a partial answer to go on from.
+        String partial = body.path("continue_final_message").asBoolean(false)
+                ? ModelName.finalAssistantText(body.path("messages")) : null;
+        var answer = partial != null
+                ? SimulatedAnswer.continuation(prompt, body.path("seed").asLong(0), partial, maxTokens)
+                : SimulatedAnswer.plan(prompt, body.path("seed").asLong(0), maxTokens, tools, reasoning, "call_");
         String id = "chatcmpl-sim-" + ids.incrementAndGet();
         long created = System.currentTimeMillis() / 1000;
         String finishReason = !answer.toolCalls().isEmpty() ? "tool_calls" : answer.truncated() ? "length" : "stop";

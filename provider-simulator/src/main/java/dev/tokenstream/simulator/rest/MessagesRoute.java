@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code message_stop}. With {@code thinking.type: enabled} a thinking block ({@code thinking_delta}s, then a
  * {@code signature_delta}) comes first; a request with {@code tools} gets {@code tool_use} blocks whose input
  * streams as {@code input_json_delta} fragments, stop reason {@code tool_use}, unless the conversation ends with
- * their results ({@code tool_result} blocks): then it answers in text. Same latency profiles, faults and
+ * their results ({@code tool_result} blocks): then it answers in text. A final assistant message is a prefill: the
+ * answer goes on from it ({@link SimulatedAnswer#continuation}); one ending in whitespace is refused with 400, as
+ * Anthropic does. Same latency profiles, faults and
  * transcripts as the OpenAI route; faults are answered as Anthropic does: HTTP 429 {@code rate_limit_error} with
  * {@code retry-after}, 500 {@code api_error}, 529 {@code overloaded_error}, and mid-stream an {@code error} event.
  */
@@ -80,7 +82,15 @@ public class MessagesRoute extends ProtocolRoute {
             body.path("tools").forEach(tool -> tools.add(tool.path("name").asText("tool")));
         }
         boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
-        var answer = SimulatedAnswer.plan(prompt, 0, body.path("max_tokens").asInt(), tools, thinking, "toolu_");
+        // A final assistant message is a prefill: the answer goes on from it. Anthropic refuses one that ends in
+        // whitespace.
+        String prefill = ModelName.finalAssistantText(body.path("messages"));
+        if (prefill != null && !prefill.isEmpty() && Character.isWhitespace(prefill.charAt(prefill.length() - 1))) {
+            badRequest(ctx, "messages: final assistant content cannot end with trailing whitespace");
+            return;
+        }
+        var answer = prefill != null ? SimulatedAnswer.continuation(prompt, 0, prefill, body.path("max_tokens").asInt())
+                : SimulatedAnswer.plan(prompt, 0, body.path("max_tokens").asInt(), tools, thinking, "toolu_");
         String id = "msg_sim" + ids.incrementAndGet();
         String stopReason = !answer.toolCalls().isEmpty() ? "tool_use" : answer.truncated() ? "max_tokens" : "end_turn";
         if (!body.path("stream").asBoolean(false)) {

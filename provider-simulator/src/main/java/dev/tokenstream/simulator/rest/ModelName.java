@@ -35,6 +35,23 @@ record ModelName(String name, String query) {
     }
 
     /**
+     * @return the text of the conversation's last message when it is the assistant's (a partial answer to continue:
+     *         Anthropic's prefill, vLLM's {@code continue_final_message}), else null
+     */
+    static String finalAssistantText(JsonNode messages) {
+        if (messages.isEmpty() || !"assistant".equals(messages.get(messages.size() - 1).path("role").asText())) {
+            return null;
+        }
+        JsonNode content = messages.get(messages.size() - 1).path("content");
+        if (!content.isArray()) {
+            return content.asText("");
+        }
+        var text = new StringBuilder();
+        content.forEach(block -> text.append(block.path("text").asText("")));
+        return text.toString();
+    }
+
+    /**
      * @return whether the conversation ends with tools' results (OpenAI's {@code tool} messages, or Anthropic's
      *         user message of {@code tool_result} blocks): the simulator then answers in text, calling no tool again
      */
