@@ -31,11 +31,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Requests taken again after a crash: three requests are in the topic before ingest starts (as after a crash before
- * their offsets were committed), and the processor (a stand-in speaking its query API) knows one as completed, one
+ * Requests taken again after a crash: five requests are in the topic before ingest starts (as after a crash before
+ * their offsets were committed), and the processor (a stand-in speaking its query API) knows one as completed, two
  * as started with tokens delivered and none coming, and one whose tokens keep coming (another ingest instance still
- * generates it: its partition moved in a rebalance) until it completes. Only the unknown one may call the provider;
- * only the silent one ends {@code interrupted}.
+ * generates it: its partition moved in a rebalance) until it completes. Only the unknown one may call the provider
+ * afresh; of the silent ones, the one of a provider set to {@code fail} ends {@code interrupted}, and the one of an
+ * Anthropic provider ({@code continue} by default) goes on: its earlier attempt's events are in the tokens topic,
+ * and the provider (a recorded Anthropic stream) is asked to continue that answer as the assistant's prefill.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
@@ -47,6 +49,9 @@ class RedeliveryTest {
     static final String DELIVERED = "delivered-" + UUID.randomUUID();
     static final String UNKNOWN = "unknown-" + UUID.randomUUID();
     static final String RUNNING = "running-" + UUID.randomUUID();
+    static final String CONTINUED = "continued-" + UUID.randomUUID();
+    /** What the lost instance delivered of CONTINUED: it ends in a space, which Anthropic refuses in a prefill. */
+    static final String SO_FAR = "Kafka in one line: ";
 
     @TestHTTPResource(value = "/metrics", management = true) // under the management root, /q
     URI metrics;
@@ -70,6 +75,18 @@ class RedeliveryTest {
             generation.scheduleAtFixedRate(() -> holds(tokens.get() < 18
                     ? stats(RUNNING, StreamState.STARTED, tokens.incrementAndGet())
                     : stats(RUNNING, StreamState.COMPLETED, tokens.get())), 300, 300, TimeUnit.MILLISECONDS);
+            holds(stats(CONTINUED, StreamState.STARTED, 2));
+            // The lost instance's attempt (1) at CONTINUED: started, then two tokens.
+            var events = JsonSerde.of(TokenEvent.class);
+            TopicProbe.send(Topics.TOKENS, CONTINUED, TokenEvent.started(CONTINUED, 0, "recorded-anthropic",
+                    "anthropic-text", 42L, 50L, 60L).withAttempt(1), events);
+            TopicProbe.send(Topics.TOKENS, CONTINUED, TokenEvent.token(CONTINUED, 1, "Kafka in", 70L).withAttempt(1),
+                    events);
+            TopicProbe.send(Topics.TOKENS, CONTINUED, TokenEvent.token(CONTINUED, 2, " one line: ", 80L)
+                    .withAttempt(1), events);
+            TopicProbe.send(Topics.REQUESTS, CONTINUED, new StreamRequest(CONTINUED, "recorded-anthropic",
+                    "anthropic-text", List.of(ChatMessage.user("Kafka in one line?")), GenerationParams.DEFAULTS,
+                    42L), JsonSerde.of(StreamRequest.class));
             List.of(ENDED, DELIVERED, UNKNOWN, RUNNING).forEach(id -> TopicProbe.send(Topics.REQUESTS, id,
                     new StreamRequest(id, "recorded", "model-" + id.substring(0, id.indexOf('-')),
                             List.of(ChatMessage.user("What's the weather in San Francisco?")),
@@ -112,5 +129,30 @@ class RedeliveryTest {
                 .as("the unknown stream's events").isNotEmpty();
         assertThat(TopicProbe.tokenEventsUntil(ENDED, list -> false, Duration.ofSeconds(1)))
                 .as("no event for the ended stream").isEmpty();
+    }
+
+    @Test
+    void shouldContinueTheAnswerSoFarWithAProviderThatTakesAPrefill() {
+        List<TokenEvent> continued = IngestStreams.eventsUntilEnd(CONTINUED).stream()
+                .filter(event -> event.attempt() != 1L).toList();
+
+        // The processor takes the new attempt as a continuation because its first seq follows the lost one's last.
+        assertThat(continued.get(0).kind()).isEqualTo(TokenEventKind.STARTED);
+        assertThat(continued).extracting(TokenEvent::seq).startsWith(3L);
+        assertThat(SO_FAR + IngestStreams.text(IngestStreams.tokens(continued), TokenEventKind.TOKEN))
+                .as("one answer: the whitespace the prefill went without is not sent twice")
+                .isEqualTo("Kafka in one line: Partitions keep order per key.");
+        TokenEvent end = IngestStreams.last(continued);
+        assertThat(end.kind()).isEqualTo(TokenEventKind.COMPLETED);
+        // Both calls: the recorded one reported 25 in, 7 out; the lost one delivered 2 tokens.
+        assertThat(end.usage().outputTokens()).isEqualTo(2 + 7);
+        assertThat(end.usage().inputTokens()).isEqualTo(25 + 23);
+
+        var messages = RecordedProviderResource.server.lastRequest("anthropic-text").path("messages");
+        var prefill = messages.get(messages.size() - 1);
+        assertThat(prefill.path("role").asText()).isEqualTo("assistant");
+        assertThat(prefill.path("content").isArray() ? prefill.path("content").get(0).path("text").asText()
+                : prefill.path("content").asText()).as("the answer so far, without its trailing space")
+                .isEqualTo("Kafka in one line:");
     }
 }

@@ -48,6 +48,18 @@ public interface IngestConfig {
         ANTHROPIC
     }
 
+    /** What becomes of a stream whose ingest instance was lost after its answer began to reach the client. */
+    enum AfterInstanceLoss {
+        /** It ends failed with {@code interrupted}: the client has the first part of the answer. */
+        FAIL,
+        /**
+         * Another instance calls the provider again with the answer so far as the assistant's unfinished message
+         * (Anthropic's prefill; vLLM's {@code continue_final_message}, which the simulator speaks too) and the
+         * client gets one answer, with a {@code continued} frame where it went on; usage counts both calls.
+         */
+        CONTINUE
+    }
+
     /**
      * One configured provider and its failure policy. Keys come from the environment or a mounted file, never
      * from a request, and are never logged.
@@ -109,5 +121,20 @@ public interface IngestConfig {
          */
         @WithDefault("65536")
         int maxOutputTokens();
+
+        /**
+         * {@code fail} or {@code continue} ({@link AfterInstanceLoss}). Unset: {@code continue} for
+         * {@code anthropic}, whose API documents continuing a prefilled assistant message; {@code fail} for
+         * {@code openai}, since OpenAI's own API and most compatible servers take a final assistant message as
+         * history and would answer afresh, which the processor then refuses as a splice. Set {@code continue} for a
+         * server that honours vLLM's {@code continue_final_message} (vLLM, the simulator).
+         */
+        Optional<AfterInstanceLoss> afterInstanceLoss();
+
+        /** @return {@link #afterInstanceLoss}, or its default for {@link #api} */
+        default AfterInstanceLoss afterInstanceLossOrDefault() {
+            return afterInstanceLoss().orElse(api() == Api.ANTHROPIC ? AfterInstanceLoss.CONTINUE
+                    : AfterInstanceLoss.FAIL);
+        }
     }
 }

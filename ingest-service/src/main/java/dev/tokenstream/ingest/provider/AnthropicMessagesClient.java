@@ -72,16 +72,88 @@ final class AnthropicMessagesClient implements ProviderClient {
     }
 
     @Override
-    public void stream(StreamRequest request, UpstreamSink sink) {
+    public void stream(StreamRequest request, Continuation continuation, UpstreamSink sink) {
         var tools = new ToolCallAssembler();
         // Content block index -> tool call index, for tool_use blocks.
         Map<Long, Integer> toolBlocks = new HashMap<>();
         var usage = new long[] {-1, -1, -1, -1};
-        try (StreamResponse<RawMessageStreamEvent> response = client.messages().createStreaming(params(request))) {
+        UpstreamSink to = sink;
+        String prefill = null;
+        if (continuation != null) {
+            // Anthropic refuses a prefill that ends in whitespace (400): it goes without, and the continuation's
+            // first text loses that whitespace again if it starts with it, so the client does not get it twice.
+            prefill = continuation.text().stripTrailing();
+            to = new PrefillSink(sink, continuation.text().substring(prefill.length()));
+        }
+        try (StreamResponse<RawMessageStreamEvent> response = client.messages().createStreaming(params(request,
+                prefill, continuation))) {
             Iterator<RawMessageStreamEvent> events = response.stream().iterator();
-            while (!sink.cancelled() && events.hasNext()) {
-                read(events.next(), sink, tools, toolBlocks, usage);
+            while (!to.cancelled() && events.hasNext()) {
+                read(events.next(), to, tools, toolBlocks, usage);
             }
+        }
+    }
+
+    /** Drops the whitespace a prefill went without from the start of its continuation's text, once. */
+    private static final class PrefillSink implements UpstreamSink {
+
+        private final UpstreamSink sink;
+        private String left;
+
+        PrefillSink(UpstreamSink sink, String trailingWhitespace) {
+            this.sink = sink;
+            this.left = trailingWhitespace;
+        }
+
+        @Override
+        public void text(String text, boolean isRefusal) {
+            String rest = text;
+            if (!left.isEmpty()) {
+                if (rest.startsWith(left)) {
+                    rest = rest.substring(left.length());
+                    left = "";
+                } else if (left.startsWith(rest)) {
+                    left = left.substring(rest.length());
+                    rest = "";
+                } else {
+                    left = "";
+                }
+            }
+            if (rest.isEmpty()) {
+                sink.event();
+            } else {
+                sink.text(rest, isRefusal);
+            }
+        }
+
+        @Override
+        public void event() {
+            sink.event();
+        }
+
+        @Override
+        public void reasoning(String text) {
+            sink.reasoning(text);
+        }
+
+        @Override
+        public void toolCall(ToolCall call) {
+            sink.toolCall(call);
+        }
+
+        @Override
+        public void usage(Usage usage) {
+            sink.usage(usage);
+        }
+
+        @Override
+        public void finish(String reason) {
+            sink.finish(reason);
+        }
+
+        @Override
+        public boolean cancelled() {
+            return sink.cancelled();
         }
     }
 
@@ -151,11 +223,16 @@ final class AnthropicMessagesClient implements ProviderClient {
                 usage[2] < 0 ? null : usage[2], usage[3] < 0 ? null : usage[3]);
     }
 
-    private static MessageCreateParams params(StreamRequest request) {
+    /**
+     * @param prefill      the answer so far, as the final assistant message to go on from; null for a new answer
+     * @param continuation what {@code max_tokens} is left after it, or null
+     */
+    private static MessageCreateParams params(StreamRequest request, String prefill, Continuation continuation) {
         var params = request.params();
         // Thinking needs a budget of at least 1,024 tokens below max_tokens; an effort's budget fits itself in.
         Integer budget = params.reasoningBudgetTokens();
-        long maxTokens = params.maxTokens() == null ? DEFAULT_MAX_TOKENS : params.maxTokens();
+        long maxTokens = params.maxTokens() == null ? DEFAULT_MAX_TOKENS : continuation == null ? params.maxTokens()
+                : continuation.maxTokens(params.maxTokens());
         Integer wanted = GenerationParams.reasoningBudgetFor(params.reasoningEffort());
         if (budget == null && wanted != null) {
             if (params.maxTokens() == null) {
@@ -193,6 +270,9 @@ final class AnthropicMessagesClient implements ProviderClient {
         }
         if (!results.isEmpty()) {
             builder.addUserMessageOfContentBlockParams(List.copyOf(results));
+        }
+        if (prefill != null) {
+            builder.addAssistantMessage(prefill);
         }
         if (!system.isEmpty()) {
             builder.system(system.toString());

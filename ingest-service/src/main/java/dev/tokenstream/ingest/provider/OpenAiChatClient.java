@@ -43,7 +43,10 @@ import java.util.Optional;
  *   <li>{@code stream_options.include_usage} is always on: the usage chunk ({@code choices:[]}) gives input,
  *   output, cached and reasoning tokens;</li>
  *   <li>a {@code data: {"error": ...}} line makes the SDK throw {@link SseException}: a failed stream with the
- *   provider's type or code.</li>
+ *   provider's type or code;</li>
+ *   <li>a continuation ends the conversation with the answer so far as an assistant message, with vLLM's
+ *   {@code continue_final_message: true} and {@code add_generation_prompt: false}; a server without them answers
+ *   afresh, which is why {@code after-instance-loss} is {@code fail} for this API unless set.</li>
  * </ul>
  */
 final class OpenAiChatClient implements ProviderClient {
@@ -69,10 +72,10 @@ final class OpenAiChatClient implements ProviderClient {
     }
 
     @Override
-    public void stream(StreamRequest request, UpstreamSink sink) {
+    public void stream(StreamRequest request, Continuation continuation, UpstreamSink sink) {
         var tools = new ToolCallAssembler();
         try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(
-                params(request))) {
+                params(request, continuation))) {
             Iterator<ChatCompletionChunk> chunks = response.stream().iterator();
             while (!sink.cancelled() && chunks.hasNext()) {
                 read(chunks.next(), sink, tools);
@@ -140,7 +143,7 @@ final class OpenAiChatClient implements ProviderClient {
         return assistant.build();
     }
 
-    private static ChatCompletionCreateParams params(StreamRequest request) {
+    private static ChatCompletionCreateParams params(StreamRequest request, Continuation continuation) {
         var builder = ChatCompletionCreateParams.builder()
                 .model(request.model())
                 .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
@@ -155,8 +158,15 @@ final class OpenAiChatClient implements ProviderClient {
             }
         }
         var params = request.params();
-        if (params.maxTokens() != null) {
-            builder.maxCompletionTokens(params.maxTokens());
+        Integer maxTokens = continuation == null ? params.maxTokens() : continuation.maxTokens(params.maxTokens());
+        if (continuation != null) {
+            // vLLM's names (its chat template parameters): go on with the final assistant message, open no new one.
+            builder.addMessage(ChatCompletionAssistantMessageParam.builder().content(continuation.text()).build())
+                    .putAdditionalBodyProperty("continue_final_message", JsonValue.from(true))
+                    .putAdditionalBodyProperty("add_generation_prompt", JsonValue.from(false));
+        }
+        if (maxTokens != null) {
+            builder.maxCompletionTokens(maxTokens);
         }
         if (params.temperature() != null) {
             builder.temperature(params.temperature());

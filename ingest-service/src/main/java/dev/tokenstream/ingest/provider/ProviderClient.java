@@ -19,7 +19,19 @@ interface ProviderClient extends AutoCloseable {
      * @throws RuntimeException whatever the SDK throws (an HTTP error status, an error event in the stream, an
      *                          I/O failure); {@link #classify} turns it into a failure reason
      */
-    void stream(StreamRequest request, UpstreamSink sink);
+    default void stream(StreamRequest request, UpstreamSink sink) {
+        stream(request, null, sink);
+    }
+
+    /**
+     * As {@link #stream(StreamRequest, UpstreamSink)}, or, with a {@code continuation}, asks the provider to go on
+     * from the answer so far: the conversation then ends with it as the assistant's unfinished message (Anthropic's
+     * prefill; OpenAI-compatible servers with vLLM's {@code continue_final_message}), and {@code max_tokens} is what
+     * is left of the request's. The sink gets only the new text.
+     *
+     * @param continuation the answer a lost instance delivered, or null for a new answer
+     */
+    void stream(StreamRequest request, Continuation continuation, UpstreamSink sink);
 
     /** @return what {@code error}, thrown by {@link #stream}, means */
     UpstreamFailure classify(RuntimeException error);

@@ -72,6 +72,21 @@ final class StreamPublication {
     }
 
     /**
+     * Makes the first event's seq {@code nextSeq} instead of 0: a continuation's, which goes on after the events of
+     * the attempt it continues.
+     *
+     * @throws IllegalStateException when an event was published already
+     */
+    void continueAt(long nextSeq) {
+        synchronized (lock) {
+            if (seq != 0 || !queued.isEmpty() || last != null) {
+                throw new IllegalStateException("stream " + streamId + ": events were published already");
+            }
+            seq = nextSeq;
+        }
+    }
+
+    /**
      * Publishes an event; after a refused send, only a terminal event.
      *
      * @param event makes the event for a seq; the seq it is given is provisional: the record the event travels in

@@ -6,12 +6,14 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.ingest.config.IngestConfig;
+import dev.tokenstream.ingest.messaging.EarlierAnswers;
 import dev.tokenstream.ingest.messaging.RequestRedelivery;
 import dev.tokenstream.ingest.messaging.TokenPublisher;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -34,7 +36,10 @@ import java.util.function.Supplier;
  * again after a crash (its offset was not committed) is a new attempt with its seq from 0; the processor fences the
  * older attempt: it replaces it when no content went out yet, and ends the stream as {@code interrupted} otherwise.
  * Before calling the provider for such a request, the worker asks the processor ({@link RequestRedelivery}), so an
- * ended stream is not generated, nor billed, again.
+ * ended stream is not generated, nor billed, again. When content went out and the provider's
+ * {@code after-instance-loss} is {@code continue}, the worker reads the answer so far back from the log
+ * ({@link EarlierAnswers}) and asks the provider to go on from it: the new attempt's seqs continue the old one's, and
+ * the processor takes it as a continuation.
  * <p>
  * The retry loop, its backoff and the permit wait are ours, not SmallRye Fault Tolerance's {@code @Retry} and
  * {@code @Bulkhead}: the settings are per provider and known only at run time, a retry is allowed only while no
@@ -52,9 +57,11 @@ public class StreamWorker {
     private final TokenPublisher publisher;
     private final RecordingReplayer replayer;
     private final ProviderMetrics metrics;
+    private final EarlierAnswers earlierAnswers;
 
     public StreamWorker(ProviderRegistry providers, ActiveStreams activeStreams, TokenPublisher publisher,
-                        RecordingReplayer replayer, ProviderMetrics metrics) {
+                        RecordingReplayer replayer, ProviderMetrics metrics, EarlierAnswers earlierAnswers) {
+        this.earlierAnswers = earlierAnswers;
         this.providers = providers;
         this.metrics = metrics;
         this.replayer = replayer;
@@ -92,6 +99,17 @@ public class StreamWorker {
                 return;
             }
             if (before == RequestRedelivery.Earlier.CONTENT_DELIVERED) {
+                var provider = providers.provider(request.provider()).filter(p -> p.settings()
+                        .afterInstanceLossOrDefault() == IngestConfig.AfterInstanceLoss.CONTINUE);
+                Optional<Continuation> continuation = provider.flatMap(p -> earlierAnswers.read(id,
+                        request.acceptedAtMicros()));
+                if (continuation.isPresent()) {
+                    Log.infof("stream %s: taken again after %d tokens reached the client; asking %s to go on from "
+                            + "them", id, continuation.get().tokens(), request.provider());
+                    stream.continueAt(continuation.get().nextSeq());
+                    streamFrom(provider.get(), request, call, stream, continuation.get());
+                    return;
+                }
                 Log.warnf("stream %s: taken again after its content reached the client; ended as interrupted", id);
                 stream.publish(seq -> TokenEvent.failed(id, seq, FailureReason.INTERRUPTED.toError(
                         "the stream's generation was interrupted (ingest restarted); start it again"), null,
@@ -114,7 +132,7 @@ public class StreamWorker {
                         + "' does not offer model '" + request.model() + "'; its models: " + models.get());
                 return;
             }
-            streamFrom(provider.get(), request, call, stream);
+            streamFrom(provider.get(), request, call, stream, null);
         } catch (RuntimeException e) {
             // Every stream ends: a failure of ours still gets a terminal event, then the request is dead-lettered.
             if (!stream.ended()) {
@@ -135,15 +153,19 @@ public class StreamWorker {
         stream.publish(seq -> TokenEvent.failed(stream.streamId, seq, reason.toError(message), null, Micros.now()));
     }
 
+    /**
+     * @param continuation the answer a lost instance delivered, to go on from (the stream's events then continue
+     *                     its seqs, and its usage counts both calls); null for a new answer
+     */
     private void streamFrom(ProviderRegistry.Provider provider, StreamRequest request, UpstreamCall call,
-                            StreamPublication stream) {
+                            StreamPublication stream, Continuation continuation) {
         String id = request.streamId();
         IngestConfig.Provider settings = provider.settings();
         long upstreamRequestAt = Micros.now();
         stream.publish(seq -> TokenEvent.started(id, seq, request.provider(), request.model(),
                 request.acceptedAtMicros(), upstreamRequestAt, upstreamRequestAt, request.buffering())
                 .withTenant(request.tenant()));
-        var emitter = new Emitter(stream, call);
+        var emitter = new Emitter(stream, call, continuation);
         for (int attempt = 1; ; attempt++) {
             if (!acquire(provider, call)) {
                 publishStopped(stream, call, null);
@@ -154,7 +176,7 @@ public class StreamWorker {
             call.startAttempt(settings.firstTokenTimeout(), settings.idleTimeout());
             UpstreamFailure failure = null;
             try {
-                provider.client().stream(request, emitter);
+                provider.client().stream(request, continuation, emitter);
             } catch (RuntimeException e) {
                 failure = provider.client().classify(e);
             } finally {
@@ -193,7 +215,12 @@ public class StreamWorker {
             }
             Duration backoff = retryBackoff(failure, attempt, settings, emitter.contentEvents);
             if (backoff == null) {
-                UpstreamFailure failed = failure;
+                // A provider that will not go on from the answer so far (it refused the unfinished message, say):
+                // the stream ends as it would have without trying.
+                UpstreamFailure failed = continuation == null || emitter.contentEvents > 0 ? failure
+                        : new UpstreamFailure(FailureReason.INTERRUPTED, "the stream's generation was interrupted "
+                                + "(ingest restarted) and " + request.provider() + " did not continue it: "
+                                + failure.message());
                 Usage usage = emitter.usage;
                 Log.warnf("stream %s failed after %d tokens, attempt %d: %s (%s)", id, stream.tokens(), attempt,
                         failed.reason().code(), failed.message());
@@ -295,15 +322,17 @@ public class StreamWorker {
 
         private final StreamPublication stream;
         private final UpstreamCall call;
+        private final Continuation continuation;
         long contentEvents;
         boolean refusal;
         String finishReason;
         Usage usage;
         private ProviderMetrics.Attempt attempt;
 
-        Emitter(StreamPublication stream, UpstreamCall call) {
+        Emitter(StreamPublication stream, UpstreamCall call, Continuation continuation) {
             this.stream = stream;
             this.call = call;
+            this.continuation = continuation;
         }
 
         void startAttempt(ProviderMetrics.Attempt measured) {
@@ -344,7 +373,7 @@ public class StreamWorker {
 
         @Override
         public void usage(Usage reported) {
-            usage = reported;
+            usage = continuation == null ? reported : continuation.withLostCall(reported);
         }
 
         @Override
