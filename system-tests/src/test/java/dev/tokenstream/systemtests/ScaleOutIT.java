@@ -51,7 +51,8 @@ import static org.awaitility.Awaitility.await;
  *   order;</li>
  *   <li>failover (issue 29): with six streams running, the second instance of one service at a time is killed with
  *   SIGKILL (then restarted), or hung with SIGSTOP for 30 s (then woken): every stream completes with exactly its
- *   text (or, started by the killed ingest, fails {@code interrupted} with a prefix of it), the clients of the
+ *   text, those the killed ingest generated continued by the other (issue 29; a hung ingest's may end
+ *   {@code interrupted} with a prefix of it), the clients of the
  *   streams the lost delivery owned included; each round's longest silence is printed, with its p50 and max per
  *   service. In the suite: a kill of each service and a hang of the processor and of delivery;
  *   {@code -Dtokenstream.failover.rounds=N} repeats kills and hangs of all four N times.</li>
@@ -183,7 +184,7 @@ class ScaleOutIT {
     /**
      * One fault of one service's second instance while six streams run from control-service 1: kill (SIGKILL, then
      * restarted) or hang (SIGSTOP for {@link #HANG}, then SIGCONT). Every stream ends with its exact text (or, if
-     * the killed ingest generated it, {@code interrupted} with a prefix); the longest silence any client saw is the
+     * a hung ingest generated it, {@code interrupted} with a prefix); the longest silence any client saw is the
      * round's figure. The stack is whole again (two members in every group) before it returns.
      *
      * @return the round's row for the table
@@ -222,8 +223,10 @@ class ScaleOutIT {
             run.session.close();
             assertThat(result.error() instanceof TokenstreamException).as("%s, stream %d: the client gave up (%s)",
                     instance, run.index, result.error()).isFalse();
+            // A killed ingest's streams go on from their answer so far on the other instance (the simulator's
+            // after-instance-loss is continue); a hung one's may end interrupted if it wakes and writes first.
             outcomes.add(run.check(instance + (hang ? " hung" : " killed"), result,
-                    service.equals("ingest-service")));
+                    service.equals("ingest-service") && hang));
             longestSilence = Math.max(longestSilence, run.longestSilenceMillis());
         }
         if (hang) {
