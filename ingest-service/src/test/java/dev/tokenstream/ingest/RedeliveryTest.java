@@ -12,6 +12,7 @@ import dev.tokenstream.events.serde.JsonSerde;
 import dev.tokenstream.testsupport.KafkaTestResource;
 import dev.tokenstream.testsupport.MetricsScrape;
 import dev.tokenstream.testsupport.ProcessorQueriesServer;
+import dev.tokenstream.testsupport.RecordedSseServer;
 import dev.tokenstream.testsupport.TopicProbe;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -31,13 +32,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Requests taken again after a crash: five requests are in the topic before ingest starts (as after a crash before
+ * Requests taken again after a crash: six requests are in the topic before ingest starts (as after a crash before
  * their offsets were committed), and the processor (a stand-in speaking its query API) knows one as completed, two
  * as started with tokens delivered and none coming, and one whose tokens keep coming (another ingest instance still
  * generates it: its partition moved in a rebalance) until it completes. Only the unknown one may call the provider
  * afresh; of the silent ones, the one of a provider set to {@code fail} ends {@code interrupted}, and the one of an
  * Anthropic provider ({@code continue} by default) goes on: its earlier attempt's events are in the tokens topic,
- * and the provider (a recorded Anthropic stream) is asked to continue that answer as the assistant's prefill.
+ * and the provider (a recorded Anthropic stream) is asked to continue that answer as the assistant's prefill; a
+ * sixth, whose provider refuses the prefill (400), ends {@code interrupted} in Tokenstream's words.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaTestResource.class)
@@ -50,6 +52,7 @@ class RedeliveryTest {
     static final String UNKNOWN = "unknown-" + UUID.randomUUID();
     static final String RUNNING = "running-" + UUID.randomUUID();
     static final String CONTINUED = "continued-" + UUID.randomUUID();
+    static final String REFUSED = "refused-" + UUID.randomUUID();
     /** What the lost instance delivered of CONTINUED: it ends in a space, which Anthropic refuses in a prefill. */
     static final String SO_FAR = "Kafka in one line: ";
 
@@ -76,8 +79,19 @@ class RedeliveryTest {
                     ? stats(RUNNING, StreamState.STARTED, tokens.incrementAndGet())
                     : stats(RUNNING, StreamState.COMPLETED, tokens.get())), 300, 300, TimeUnit.MILLISECONDS);
             holds(stats(CONTINUED, StreamState.STARTED, 2));
-            // The lost instance's attempt (1) at CONTINUED: started, then two tokens.
+            holds(stats(REFUSED, StreamState.STARTED, 1));
+            // The lost instance's attempt (1) at CONTINUED: started, then two tokens; at REFUSED, one token, and the
+            // provider answers the continuation 400.
             var events = JsonSerde.of(TokenEvent.class);
+            TopicProbe.send(Topics.TOKENS, REFUSED, TokenEvent.started(REFUSED, 0, "recorded-anthropic",
+                    "anthropic-refuses", 42L, 50L, 60L).withAttempt(1), events);
+            TopicProbe.send(Topics.TOKENS, REFUSED, TokenEvent.token(REFUSED, 1, "Hello", 70L).withAttempt(1), events);
+            RecordedProviderResource.server.enqueue("anthropic-refuses", RecordedSseServer.Answer.status(400,
+                    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"no prefill "
+                    + "for this model: Hello\"}}", Map.of()));
+            TopicProbe.send(Topics.REQUESTS, REFUSED, new StreamRequest(REFUSED, "recorded-anthropic",
+                    "anthropic-refuses", List.of(ChatMessage.user("Say hello")), GenerationParams.DEFAULTS, 42L),
+                    JsonSerde.of(StreamRequest.class));
             TopicProbe.send(Topics.TOKENS, CONTINUED, TokenEvent.started(CONTINUED, 0, "recorded-anthropic",
                     "anthropic-text", 42L, 50L, 60L).withAttempt(1), events);
             TopicProbe.send(Topics.TOKENS, CONTINUED, TokenEvent.token(CONTINUED, 1, "Kafka in", 70L).withAttempt(1),
@@ -147,6 +161,15 @@ class RedeliveryTest {
         // Both calls: the recorded one reported 25 in, 7 out; the lost one delivered 2 tokens.
         assertThat(end.usage().outputTokens()).isEqualTo(2 + 7);
         assertThat(end.usage().inputTokens()).isEqualTo(25 + 23);
+
+        // A provider that refuses to continue: the stream ends as it would have without trying, in our words only.
+        List<TokenEvent> refused = IngestStreams.eventsUntilEnd(REFUSED).stream()
+                .filter(event -> event.attempt() != 1L).toList();
+        assertThat(refused).extracting(TokenEvent::kind).containsExactly(TokenEventKind.STARTED,
+                TokenEventKind.FAILED);
+        assertThat(refused.get(0).seq()).isEqualTo(2);
+        assertThat(refused.get(1).error().code()).isEqualTo("interrupted");
+        assertThat(refused.get(1).error().message()).contains("did not continue").doesNotContain("no prefill");
 
         var messages = RecordedProviderResource.server.lastRequest("anthropic-text").path("messages");
         var prefill = messages.get(messages.size() - 1);

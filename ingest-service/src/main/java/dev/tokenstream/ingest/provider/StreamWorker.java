@@ -215,12 +215,16 @@ public class StreamWorker {
             }
             Duration backoff = retryBackoff(failure, attempt, settings, emitter.contentEvents);
             if (backoff == null) {
-                // A provider that will not go on from the answer so far (it refused the unfinished message, say):
-                // the stream ends as it would have without trying.
-                UpstreamFailure failed = continuation == null || emitter.contentEvents > 0 ? failure
-                        : new UpstreamFailure(FailureReason.INTERRUPTED, "the stream's generation was interrupted "
-                                + "(ingest restarted) and " + request.provider() + " did not continue it: "
-                                + failure.message());
+                if (continuation != null && emitter.contentEvents == 0) {
+                    // A provider that will not go on from the answer so far (it refused the unfinished message, say):
+                    // the stream ends as it would have without trying; the provider's words stay in this log.
+                    Log.warnf("stream %s: %s did not continue the answer so far: %s (%s)", id, request.provider(),
+                            failure.reason().code(), failure.message());
+                    failure = new UpstreamFailure(FailureReason.INTERRUPTED, "the stream's generation was "
+                            + "interrupted (ingest restarted) and " + request.provider() + " did not continue it ("
+                            + failure.reason().code() + "); start it again");
+                }
+                UpstreamFailure failed = failure;
                 Usage usage = emitter.usage;
                 Log.warnf("stream %s failed after %d tokens, attempt %d: %s (%s)", id, stream.tokens(), attempt,
                         failed.reason().code(), failed.message());
