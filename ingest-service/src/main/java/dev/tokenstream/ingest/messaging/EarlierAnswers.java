@@ -8,7 +8,6 @@ import dev.tokenstream.events.TokenEventKind;
 import dev.tokenstream.events.Topics;
 import dev.tokenstream.events.serde.TokenEventRecords;
 import dev.tokenstream.ingest.config.IngestConfig;
-import dev.tokenstream.ingest.provider.Continuation;
 import io.quarkus.logging.Log;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -27,6 +27,7 @@ import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.events.serde.Json;
 import dev.tokenstream.ingest.config.IngestConfig;
+import dev.tokenstream.ingest.messaging.Continuation;
 
 import java.io.IOException;
 import java.time.Duration;

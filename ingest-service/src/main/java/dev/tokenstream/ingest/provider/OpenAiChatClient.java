@@ -25,6 +25,7 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.ToolDefinition;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.ingest.config.IngestConfig;
+import dev.tokenstream.ingest.messaging.Continuation;
 
 import java.time.Duration;
 import java.util.Iterator;

@@ -2,6 +2,7 @@ package dev.tokenstream.ingest.provider;
 
 import dev.tokenstream.events.StreamRequest;
 import dev.tokenstream.ingest.config.IngestConfig;
+import dev.tokenstream.ingest.messaging.Continuation;
 
 import java.time.Duration;
 

@@ -6,6 +6,7 @@ import dev.tokenstream.events.ToolCall;
 import dev.tokenstream.events.TokenEvent;
 import dev.tokenstream.events.Usage;
 import dev.tokenstream.ingest.config.IngestConfig;
+import dev.tokenstream.ingest.messaging.Continuation;
 import dev.tokenstream.ingest.messaging.EarlierAnswers;
 import dev.tokenstream.ingest.messaging.RequestRedelivery;
 import dev.tokenstream.ingest.messaging.TokenPublisher;

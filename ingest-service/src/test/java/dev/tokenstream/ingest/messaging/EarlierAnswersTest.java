@@ -2,7 +2,6 @@ package dev.tokenstream.ingest.messaging;
 
 import dev.tokenstream.events.ErrorInfo;
 import dev.tokenstream.events.TokenEvent;
-import dev.tokenstream.ingest.provider.Continuation;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;

@@ -1,4 +1,4 @@
-package dev.tokenstream.ingest.provider;
+package dev.tokenstream.ingest.messaging;
 
 import dev.tokenstream.events.Usage;
 
