@@ -42,6 +42,7 @@ record ChaosStreams(List<TimedStream> runs) {
         runs.add(startGroup(stack, client, round, 3, tokens));
         runs.add(start(stack, client, round, 4, "sim-default", new Buffering(Buffering.Mode.WINDOW, 150), false,
                 tokens));
+        runs.get(4).clockDecided = true;
         // Last, so it is still running when it is paused after its third token.
         runs.add(start(stack, client, round, 5, "sim-slow", null, true, tokens));
         runs.stream().filter(run -> run.pauses).forEach(ChaosStreams::pauseAndResume);
